@@ -1,0 +1,37 @@
+// swift-tools-version:6.0
+//
+// iter: BPF iterators without libbpf. Every target also compiles in Embedded Swift mode for the
+// static release binary (scripts/build-static.sh), so no target may use Foundation, existentials of
+// non-class protocols or untyped throws. The package has no dependencies.
+import PackageDescription
+
+let package = Package(
+    name: "iter",
+    products: [
+        .executable(name: "iter", targets: ["iter"]),
+        .library(name: "Bytes", targets: ["Bytes"]),
+        .library(name: "ELFReader", targets: ["ELFReader"]),
+        .library(name: "BTFParser", targets: ["BTFParser"]),
+        .library(name: "SyscallBPF", targets: ["SyscallBPF"]),
+        .library(name: "BPFLoader", targets: ["BPFLoader"]),
+        .library(name: "IterCommand", targets: ["IterCommand"]),
+    ],
+    targets: [
+        // UAPI headers from linux-libc-dev and static inline wrappers for variadic or macro-only calls.
+        .target(name: "CLinuxBPF"),
+        // Bounds-checked, endian-aware loads over borrowed memory: the one place that touches raw bytes.
+        .target(name: "Bytes", dependencies: ["CLinuxBPF"]),
+        .target(name: "ELFReader", dependencies: ["Bytes"]),
+        .target(name: "BTFParser", dependencies: ["Bytes"]),
+        .target(name: "SyscallBPF", dependencies: ["CLinuxBPF"]),
+        .target(name: "BPFLoader", dependencies: ["Bytes", "ELFReader", "BTFParser", "SyscallBPF"]),
+        .target(name: "IterCommand", dependencies: ["BPFLoader", "SyscallBPF", "CLinuxBPF"]),
+        // A C `main`: SwiftPM links Swift executables with `--defsym main=...`, which Embedded builds lack.
+        .executableTarget(name: "iter", dependencies: ["IterCommand"]),
+
+        .testTarget(name: "ELFReaderTests", dependencies: ["ELFReader"]),
+        .testTarget(name: "BTFParserTests", dependencies: ["BTFParser", "ELFReader"]),
+        .testTarget(name: "BPFLoaderTests", dependencies: ["BPFLoader"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["IterCommand"]),
+    ]
+)

@@ -1,0 +1,131 @@
+// The C side of iter: kernel UAPI definitions from linux-libc-dev and static inline wrappers for the
+// libc calls Swift cannot make directly (variadic functions, macros such as errno, headers that
+// Embedded Swift cannot import as Glibc). No logic lives here.
+#ifndef CLINUXBPF_H
+#define CLINUXBPF_H
+
+#include <linux/bpf.h>
+#include <linux/btf.h>
+#include <linux/magic.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/utsname.h>
+#include <sys/vfs.h>
+#include <time.h>
+#include <unistd.h>
+
+#ifndef BPF_FS_MAGIC
+#define BPF_FS_MAGIC 0xcafe4a11
+#endif
+
+/// bpf(2): glibc has no wrapper, and `syscall` is variadic.
+static inline long iter_sys_bpf(int cmd, union bpf_attr *attr, unsigned int size) {
+    return syscall(__NR_bpf, cmd, attr, size);
+}
+
+/// `errno` is a macro (a thread-local lvalue), which Swift cannot import.
+static inline int iter_errno(void) { return errno; }
+static inline void iter_set_errno(int value) { errno = value; }
+
+/// open(2) is variadic in glibc.
+static inline int iter_open(const char *path, int flags, unsigned int mode) {
+    return open(path, flags, mode);
+}
+static inline int iter_openat(int dirfd, const char *path, int flags, unsigned int mode) {
+    return openat(dirfd, path, flags, mode);
+}
+
+/// fcntl(2) is variadic.
+static inline int iter_fcntl_dupfd_cloexec(int fd, int minimum) {
+    return fcntl(fd, F_DUPFD_CLOEXEC, minimum);
+}
+static inline int iter_fcntl_getfd(int fd) { return fcntl(fd, F_GETFD); }
+
+/// mmap's failure value is a macro cast ((void *)-1).
+static inline int iter_mmap_failed(const void *p) { return p == MAP_FAILED; }
+
+/// stdout/stderr are macros in some libcs; we write with write(2) anyway, these are for fflush users.
+static inline int iter_stdout_fd(void) { return STDOUT_FILENO; }
+
+/// Read-only mappings of a whole file: used for kernel BTF on kernels that allow it (6.16+).
+static inline void *iter_mmap_readonly(int fd, size_t length) {
+    return mmap(NULL, length, PROT_READ, MAP_PRIVATE, fd, 0);
+}
+
+/// struct stat field access stays in C so Swift does not depend on the libc's layout names.
+static inline long long iter_fstat_size(int fd, int *is_dir, int *is_reg) {
+    struct stat st;
+    if (fstat(fd, &st) != 0) return -1;
+    *is_dir = S_ISDIR(st.st_mode);
+    *is_reg = S_ISREG(st.st_mode);
+    return (long long)st.st_size;
+}
+
+/// statfs(2) f_type of a path: BPF_FS_MAGIC tells a bpffs directory.
+static inline long long iter_statfs_type(const char *path) {
+    struct statfs st;
+    if (statfs(path, &st) != 0) return -1;
+    return (long long)st.f_type;
+}
+
+/// stat(2) or lstat(2) existence and kind without exposing struct stat.
+/// Returns -1 with errno set on failure, else 1 for a directory, 2 for a regular file, 0 otherwise.
+static inline int iter_path_kind(const char *path, int follow) {
+    struct stat st;
+    if ((follow ? stat(path, &st) : lstat(path, &st)) != 0) return -1;
+    return S_ISDIR(st.st_mode) ? 1 : (S_ISREG(st.st_mode) ? 2 : 0);
+}
+
+static inline unsigned long long iter_stat_dev_ino(const char *path, unsigned long long *ino) {
+    struct stat st;
+    if (stat(path, &st) != 0) return 0;
+    *ino = (unsigned long long)st.st_ino;
+    return (unsigned long long)st.st_dev;
+}
+
+/// uname(2) release string ("6.1.0-27-cloud-amd64") copied out of struct utsname.
+static inline int iter_uname_release(char *buf, size_t size) {
+    struct utsname u;
+    if (uname(&u) != 0) return -1;
+    snprintf(buf, size, "%s", u.release);
+    return 0;
+}
+
+/// Raise RLIMIT_MEMLOCK: kernels before 5.11 charge BPF memory to it.
+static inline int iter_raise_memlock(void) {
+    struct rlimit r = { RLIM_INFINITY, RLIM_INFINITY };
+    return setrlimit(RLIMIT_MEMLOCK, &r);
+}
+
+/// dirent iteration without exposing struct dirent's layout to Swift.
+static inline const char *iter_readdir_name(DIR *d, int *is_dir) {
+    struct dirent *e = readdir(d);
+    if (!e) return NULL;
+    *is_dir = e->d_type == DT_DIR;
+    return e->d_name;
+}
+
+/// Monotonic clock in nanoseconds, for -d timings.
+static inline unsigned long long iter_monotonic_ns(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (unsigned long long)ts.tv_sec * 1000000000ull + (unsigned long long)ts.tv_nsec;
+}
+
+/// Ignore SIGPIPE so a closed stdout (`iter run ... | head`) gives EPIPE instead of killing us.
+static inline void iter_ignore_sigpipe(void) { signal(SIGPIPE, SIG_IGN); }
+
+#endif
