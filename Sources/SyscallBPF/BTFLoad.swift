@@ -1,0 +1,70 @@
+import CLinuxBPF
+
+/// BPF_BTF_LOAD failed: errno and the kernel's BTF verifier log.
+public struct BTFLoadError: Error, Sendable {
+    public let errno: Errno
+    public let log: String
+}
+
+/// What the kernel reports about a loaded BTF object.
+public struct BTFInfo: Sendable, Equatable {
+    public var id: UInt32
+    public var name: String
+    public var isKernel: Bool
+}
+
+/// BPF_BTF_* commands.
+public enum BPFBTF {
+    /// Loads a BTF blob. With `log`, the kernel's BTF checker explains a rejection.
+    public static func load(_ blob: [UInt8], log wantLog: Bool) throws(BTFLoadError) -> FileDescriptor {
+        var logBuffer = [UInt8](repeating: 0, count: wantLog ? 256 << 10 : 1)
+        var attr = bpf_attr()
+        var raw: Int = -1
+        var savedErrno: Errno = .EINVAL
+        blob.withUnsafeBytes { b in
+            logBuffer.withUnsafeMutableBytes { l in
+                attr.btf = address(b.baseAddress)
+                attr.btf_size = UInt32(blob.count)
+                if wantLog {
+                    attr.btf_log_level = 1
+                    attr.btf_log_size = UInt32(l.count)
+                    attr.btf_log_buf = address(UnsafeRawPointer(l.baseAddress))
+                }
+                raw = iter_sys_bpf(Int32(BPF_BTF_LOAD.rawValue), &attr, BPFSyscall.attrSize)
+                if raw < 0 { savedErrno = Errno.current }
+            }
+        }
+        guard raw >= 0 else {
+            // A log buffer that is too small turns the real error into ENOSPC; the log is what matters.
+            let text = String(decoding: logBuffer.prefix { $0 != 0 }, as: UTF8.self)
+            throw BTFLoadError(errno: savedErrno, log: text)
+        }
+        return FileDescriptor(adopting: Int32(truncatingIfNeeded: raw))
+    }
+
+    /// BPF_OBJ_GET_INFO_BY_FD for BTF: id, name (module name for kernel BTF) and kernel flag.
+    public static func info(_ btf: borrowing FileDescriptor) throws(Errno) -> BTFInfo {
+        var name = [UInt8](repeating: 0, count: 64)
+        var info = bpf_btf_info()
+        let result = name.withUnsafeMutableBytes { n in
+            info.name = address(UnsafeRawPointer(n.baseAddress))
+            info.name_len = UInt32(n.count)
+            return Result { () throws(Errno) in try ObjectInfo.get(btf, into: &info) }
+        }
+        try result.get()
+        return BTFInfo(id: info.id, name: String(decoding: name.prefix { $0 != 0 }, as: UTF8.self),
+                       isKernel: info.kernel_btf != 0)
+    }
+
+    /// BPF_BTF_GET_FD_BY_ID.
+    public static func fd(id: UInt32) throws(Errno) -> FileDescriptor {
+        var attr = bpf_attr()
+        attr.btf_id = id
+        return try BPFSyscall.callForFD(BPF_BTF_GET_FD_BY_ID, &attr)
+    }
+
+    /// BPF_BTF_GET_NEXT_ID.
+    public static func nextID(after id: UInt32) throws(Errno) -> UInt32? {
+        try ObjectIDs.next(BPF_BTF_GET_NEXT_ID, after: id)
+    }
+}

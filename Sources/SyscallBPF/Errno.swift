@@ -1,0 +1,93 @@
+import CLinuxBPF
+
+/// A system call's failure: the errno value, with its symbolic name and libc's message.
+public struct Errno: Error, Equatable, Sendable, CustomStringConvertible {
+    public let rawValue: Int32
+
+    public init(_ rawValue: Int32) { self.rawValue = rawValue }
+
+    /// errno as the last failed call left it.
+    public static var current: Errno { Errno(iter_errno()) }
+
+    public static let EPERM = Errno(1)
+    public static let ENOENT = Errno(2)
+    public static let ESRCH = Errno(3)
+    public static let EINTR = Errno(4)
+    public static let EIO = Errno(5)
+    public static let EBADF = Errno(9)
+    public static let EAGAIN = Errno(11)
+    public static let ENOMEM = Errno(12)
+    public static let EACCES = Errno(13)
+    public static let EFAULT = Errno(14)
+    public static let EBUSY = Errno(16)
+    public static let EEXIST = Errno(17)
+    public static let ENOTDIR = Errno(20)
+    public static let EISDIR = Errno(21)
+    public static let EINVAL = Errno(22)
+    public static let ENOSPC = Errno(28)
+    public static let EPIPE = Errno(32)
+    public static let E2BIG = Errno(7)
+    public static let ERANGE = Errno(34)
+    public static let ENAMETOOLONG = Errno(36)
+    public static let ENOSYS = Errno(38)
+    public static let ELOOP = Errno(40)
+    public static let ENODATA = Errno(61)
+    public static let EOPNOTSUPP = Errno(95)
+    public static let ENOTSUPP = Errno(524)
+
+    /// The symbolic name (`ENOENT`), or `errno N` for one we do not name.
+    public var name: String {
+        switch rawValue {
+        case 1: return "EPERM"
+        case 2: return "ENOENT"
+        case 3: return "ESRCH"
+        case 4: return "EINTR"
+        case 5: return "EIO"
+        case 6: return "ENXIO"
+        case 7: return "E2BIG"
+        case 8: return "ENOEXEC"
+        case 9: return "EBADF"
+        case 11: return "EAGAIN"
+        case 12: return "ENOMEM"
+        case 13: return "EACCES"
+        case 14: return "EFAULT"
+        case 16: return "EBUSY"
+        case 17: return "EEXIST"
+        case 18: return "EXDEV"
+        case 19: return "ENODEV"
+        case 20: return "ENOTDIR"
+        case 21: return "EISDIR"
+        case 22: return "EINVAL"
+        case 23: return "ENFILE"
+        case 24: return "EMFILE"
+        case 25: return "ENOTTY"
+        case 27: return "EFBIG"
+        case 28: return "ENOSPC"
+        case 30: return "EROFS"
+        case 32: return "EPIPE"
+        case 34: return "ERANGE"
+        case 36: return "ENAMETOOLONG"
+        case 38: return "ENOSYS"
+        case 39: return "ENOTEMPTY"
+        case 40: return "ELOOP"
+        case 61: return "ENODATA"
+        case 75: return "EOVERFLOW"
+        case 95: return "EOPNOTSUPP"
+        case 524: return "ENOTSUPP"
+        default: return "errno \(rawValue)"
+        }
+    }
+
+    /// libc's message (`No such file or directory`); the kernel-internal ENOTSUPP has none.
+    public var message: String {
+        if rawValue == 524 { return "Operation not supported" }
+        guard let text = strerror(rawValue) else { return name }
+        return String(cString: text)
+    }
+
+    /// `No such file or directory (ENOENT)`.
+    public var description: String { "\(message) (\(name))" }
+
+    /// The process exit code for a failed system call: 256 - errno, as bpftool returns -errno.
+    public var exitCode: Int32 { 256 - (rawValue & 0xff == 0 ? 1 : rawValue & 0xff) }
+}

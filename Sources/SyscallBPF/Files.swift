@@ -1,0 +1,149 @@
+import CLinuxBPF
+
+/// A file mapped read-only into memory; unmapped when the last reference goes.
+public final class MappedFile {
+    public let base: UnsafeRawPointer
+    public let count: Int
+
+    init(base: UnsafeRawPointer, count: Int) {
+        self.base = base
+        self.count = count
+    }
+
+    deinit { _ = munmap(UnsafeMutableRawPointer(mutating: base), count) }
+}
+
+/// What is at a path, for messages that say "is a directory" instead of a read error.
+public enum FileKind: Sendable, Equatable {
+    case regular
+    case directory
+    case other
+}
+
+/// The file system calls iter makes outside bpf(2): reading objects and kernel BTF, links in /proc.
+public enum Files {
+    /// Opens a file read-only (O_CLOEXEC).
+    public static func open(_ path: String, flags: Int32 = 0) throws(Errno) -> FileDescriptor {
+        let raw = try withCString(path) { (p: UnsafePointer<CChar>) throws(Errno) -> Int32 in
+            let fd = iter_open(p, O_RDONLY | O_CLOEXEC | flags, 0)
+            guard fd >= 0 else { throw Errno.current }
+            return fd
+        }
+        return FileDescriptor(adopting: raw)
+    }
+
+    /// Size and kind of an open file.
+    public static func stat(_ fd: borrowing FileDescriptor) throws(Errno) -> (size: Int, kind: FileKind) {
+        var isDir: Int32 = 0
+        var isReg: Int32 = 0
+        let size = iter_fstat_size(fd.rawValue, &isDir, &isReg)
+        guard size >= 0 else { throw Errno.current }
+        return (Int(size), isDir != 0 ? .directory : (isReg != 0 ? .regular : .other))
+    }
+
+    /// Reads until EOF, retrying EINTR. `sizeHint` sizes the first read (sysfs files report 4096 or
+    /// their real size; either way we read until read(2) returns 0).
+    public static func readAll(_ fd: borrowing FileDescriptor, sizeHint: Int = 0) throws(Errno) -> [UInt8] {
+        var data = [UInt8](repeating: 0, count: max(sizeHint + 1, 4096))
+        var filled = 0
+        while true {
+            if filled == data.count { data.append(contentsOf: [UInt8](repeating: 0, count: data.count)) }
+            let n = data.withUnsafeMutableBytes { raw in
+                CLinuxBPF.read(fd.rawValue, raw.baseAddress! + filled, raw.count - filled)
+            }
+            if n < 0 {
+                let error = Errno.current
+                if error == .EINTR { continue }
+                throw error
+            }
+            if n == 0 { break }
+            filled += n
+        }
+        data.removeSubrange(filled...)
+        return data
+    }
+
+    /// Reads a whole regular file; a directory gives EISDIR before any read.
+    public static func read(_ path: String) throws(Errno) -> [UInt8] {
+        let fd = try open(path)
+        let (size, kind) = try stat(fd)
+        guard kind != .directory else { throw Errno.EISDIR }
+        return try readAll(fd, sizeHint: size)
+    }
+
+    /// Maps a file read-only (MAP_PRIVATE). Fails with the errno of mmap: sysfs BTF files allow it
+    /// from Linux 6.16 on; callers fall back to `read`.
+    public static func map(_ fd: borrowing FileDescriptor, size: Int) throws(Errno) -> MappedFile {
+        guard size > 0 else { throw Errno.EINVAL }
+        guard let p = iter_mmap_readonly(fd.rawValue, size), iter_mmap_failed(p) == 0 else { throw Errno.current }
+        return MappedFile(base: UnsafeRawPointer(p), count: size)
+    }
+
+    /// readlink(2).
+    public static func readLink(_ path: String) throws(Errno) -> String {
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        let n = try withCString(path) { (p: UnsafePointer<CChar>) throws(Errno) -> Int in
+            let n = buffer.withUnsafeMutableBytes { raw in
+                readlink(p, raw.baseAddress!.assumingMemoryBound(to: CChar.self), raw.count)
+            }
+            guard n >= 0 else { throw Errno.current }
+            return n
+        }
+        return String(decoding: buffer[0..<n], as: UTF8.self)
+    }
+
+    /// What is at `path`: nil if nothing. `followLinks: false` looks at a symlink itself (lstat).
+    public static func kind(_ path: String, followLinks: Bool = true) throws(Errno) -> FileKind? {
+        try withCString(path) { (p: UnsafePointer<CChar>) throws(Errno) -> FileKind? in
+            let r = iter_path_kind(p, followLinks ? 1 : 0)
+            if r < 0 {
+                let error = Errno.current
+                if error == .ENOENT { return nil }
+                throw error
+            }
+            switch r {
+            case 1: return .directory
+            case 2: return .regular
+            default: return .other
+            }
+        }
+    }
+
+    /// unlink(2).
+    public static func remove(_ path: String) throws(Errno) {
+        try withCString(path) { (p: UnsafePointer<CChar>) throws(Errno) in
+            guard unlink(p) == 0 else { throw Errno.current }
+        }
+    }
+
+    /// Names in a directory (without . and ..), with whether each is a directory.
+    public static func list(_ path: String) throws(Errno) -> [(name: String, isDirectory: Bool)] {
+        try withCString(path) { (p: UnsafePointer<CChar>) throws(Errno) -> [(name: String, isDirectory: Bool)] in
+            guard let dir = opendir(p) else { throw Errno.current }
+            defer { closedir(dir) }
+            var entries: [(name: String, isDirectory: Bool)] = []
+            var isDir: Int32 = 0
+            while let name = iter_readdir_name(dir, &isDir) {
+                let text = String(cString: name)
+                if text == "." || text == ".." { continue }
+                entries.append((text, isDir != 0))
+            }
+            return entries
+        }
+    }
+
+    /// Writes all of `bytes` to `fd`, retrying EINTR and short writes (EAGAIN waits with poll-free
+    /// retry: stdout is blocking in every case iter writes to it).
+    public static func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer) throws(Errno) {
+        var offset = 0
+        while offset < bytes.count {
+            let n = write(fd, bytes.baseAddress! + offset, bytes.count - offset)
+            if n < 0 {
+                let error = Errno.current
+                if error == .EINTR || error == .EAGAIN { continue }
+                throw error
+            }
+            offset += n
+        }
+    }
+}

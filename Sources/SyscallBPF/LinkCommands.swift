@@ -1,0 +1,127 @@
+import CLinuxBPF
+
+/// `union bpf_iter_link_info`: what an iterator link is created with. The fds it names are borrowed
+/// from the caller, who keeps them open until `BPFLink.createIterator` returns.
+public struct IteratorLinkOptions {
+    var info = bpf_iter_link_info()
+    var isEmpty = true
+
+    /// No options: the plain iterator.
+    public static var none: IteratorLinkOptions { IteratorLinkOptions() }
+
+    /// Map element (and sockmap, sk_storage) iterators: the map to walk.
+    public static func map(_ map: borrowing FileDescriptor) -> IteratorLinkOptions {
+        var o = IteratorLinkOptions()
+        o.info.map.map_fd = UInt32(bitPattern: map.rawValue)
+        o.isEmpty = false
+        return o
+    }
+
+    /// Cgroup iterators (6.1+): the starting cgroup by open fd, and the walk order.
+    public static func cgroup(order: UInt32, cgroup: borrowing FileDescriptor) -> IteratorLinkOptions {
+        var o = IteratorLinkOptions()
+        o.info.cgroup.order = bpf_cgroup_iter_order(rawValue: order)
+        o.info.cgroup.cgroup_fd = UInt32(bitPattern: cgroup.rawValue)
+        o.isEmpty = false
+        return o
+    }
+
+    /// Cgroup iterators by cgroup id (the inode number of its cgroup2 directory).
+    public static func cgroup(order: UInt32, id: UInt64) -> IteratorLinkOptions {
+        var o = IteratorLinkOptions()
+        o.info.cgroup.order = bpf_cgroup_iter_order(rawValue: order)
+        o.info.cgroup.cgroup_id = id
+        o.isEmpty = false
+        return o
+    }
+
+    /// Task iterators (6.1+): one thread (`tid`) or one process (`pid`).
+    public static func task(tid: UInt32 = 0, pid: UInt32 = 0) -> IteratorLinkOptions {
+        var o = IteratorLinkOptions()
+        o.info.task.tid = tid
+        o.info.task.pid = pid
+        o.isEmpty = false
+        return o
+    }
+
+    /// Task iterators (6.1+): the process behind a pidfd.
+    public static func task(pidFD: borrowing FileDescriptor) -> IteratorLinkOptions {
+        var o = IteratorLinkOptions()
+        o.info.task.pid_fd = UInt32(bitPattern: pidFD.rawValue)
+        o.isEmpty = false
+        return o
+    }
+}
+
+/// What the kernel reports about an iterator link.
+public struct LinkInfo: Sendable, Equatable {
+    public var type: UInt32
+    public var id: UInt32
+    public var programID: UInt32
+    /// For iterator links: the target name (`task`, `bpf_map_elem`, …).
+    public var iteratorTarget: String
+    public var mapID: UInt32
+    public var cgroupID: UInt64
+    public var cgroupOrder: UInt32
+    public var taskTID: UInt32
+    public var taskPID: UInt32
+}
+
+/// BPF_LINK_* and BPF_ITER_CREATE.
+public enum BPFLink {
+    /// BPF_LINK_CREATE with attach type BPF_TRACE_ITER.
+    public static func createIterator(program: borrowing FileDescriptor, options: IteratorLinkOptions) throws(Errno) -> FileDescriptor {
+        var attr = bpf_attr()
+        attr.link_create.prog_fd = UInt32(bitPattern: program.rawValue)
+        attr.link_create.attach_type = BPF_TRACE_ITER.rawValue
+        var info = options.info
+        let result = withUnsafeBytes(of: &info) { raw in
+            if !options.isEmpty {
+                attr.link_create.iter_info = address(raw.baseAddress)
+                attr.link_create.iter_info_len = UInt32(raw.count)
+            }
+            return BPFSyscall.invoke(BPF_LINK_CREATE, &attr)
+        }
+        return FileDescriptor(adopting: try result.get())
+    }
+
+    /// BPF_ITER_CREATE: a readable fd that runs the iterator once, from the start.
+    public static func createIteratorInstance(link: borrowing FileDescriptor) throws(Errno) -> FileDescriptor {
+        var attr = bpf_attr()
+        attr.iter_create.link_fd = UInt32(bitPattern: link.rawValue)
+        return try BPFSyscall.callForFD(BPF_ITER_CREATE, &attr)
+    }
+
+    /// BPF_LINK_GET_NEXT_ID.
+    public static func nextID(after id: UInt32) throws(Errno) -> UInt32? {
+        try ObjectIDs.next(BPF_LINK_GET_NEXT_ID, after: id)
+    }
+
+    /// BPF_LINK_GET_FD_BY_ID.
+    public static func fd(id: UInt32) throws(Errno) -> FileDescriptor {
+        var attr = bpf_attr()
+        attr.link_id = id
+        return try BPFSyscall.callForFD(BPF_LINK_GET_FD_BY_ID, &attr)
+    }
+
+    /// BPF_OBJ_GET_INFO_BY_FD for a link, with the iterator target name for iterator links.
+    public static func info(_ link: borrowing FileDescriptor) throws(Errno) -> LinkInfo {
+        var name = [UInt8](repeating: 0, count: 64)
+        var info = bpf_link_info()
+        let result = name.withUnsafeMutableBytes { n in
+            info.iter.target_name = address(UnsafeRawPointer(n.baseAddress))
+            info.iter.target_name_len = UInt32(n.count)
+            return Result { () throws(Errno) in try ObjectInfo.get(link, into: &info) }
+        }
+        try result.get()
+        let isIterator = info.type == BPF_LINK_TYPE_ITER.rawValue
+        return LinkInfo(
+            type: info.type, id: info.id, programID: info.prog_id,
+            iteratorTarget: isIterator ? String(decoding: name.prefix { $0 != 0 }, as: UTF8.self) : "",
+            mapID: isIterator ? info.iter.map.map_id : 0,
+            cgroupID: isIterator ? info.iter.cgroup.cgroup_id : 0,
+            cgroupOrder: isIterator ? info.iter.cgroup.order : 0,
+            taskTID: isIterator ? info.iter.task.tid : 0,
+            taskPID: isIterator ? info.iter.task.pid : 0)
+    }
+}
