@@ -1,0 +1,101 @@
+import CLinuxBPF
+import SyscallBPF
+
+/// Runs a `LoadPlan`: BTF, maps (with contents, frozen where planned), then programs with map fds
+/// patched in. If any step fails, the fds created so far close as the partial result is dropped.
+public enum Executor {
+    static let tracingProgramType: UInt32 = 26   // BPF_PROG_TYPE_TRACING
+    static let traceIterAttachType: UInt32 = 28  // BPF_TRACE_ITER
+    static let sleepableFlag: UInt32 = 16        // BPF_F_SLEEPABLE
+
+    /// Executes `plan`. `debug` receives one line per step (for `-d`); `verifierLog` asks for the
+    /// verifier's log of successful loads too.
+    public static func execute(_ plan: LoadPlan, verifierLog: Bool = false,
+                               debug: (String) -> Void = { _ in }) throws(LoadError) -> LoadedObject {
+        // Kernels before 5.11 charge BPF memory to RLIMIT_MEMLOCK (often 64 KiB): lift it, as libbpf does.
+        _ = iter_raise_memlock()
+
+        let btf = try loadBTF(plan, debug: debug)
+        var maps: [OwnedDescriptor] = []
+        for map in plan.maps {
+            maps.append(try createMap(map, btf: btf, debug: debug))
+        }
+        var programs: [OwnedDescriptor?] = []
+        for program in plan.programs {
+            guard program.autoload else {
+                programs.append(nil)
+                continue
+            }
+            programs.append(try loadProgram(program, plan: plan, maps: maps, btf: btf, verifierLog: verifierLog, debug: debug))
+        }
+        return LoadedObject(plan: plan, btf: btf, maps: maps, programs: programs)
+    }
+
+    static func loadBTF(_ plan: LoadPlan, debug: (String) -> Void) throws(LoadError) -> OwnedDescriptor? {
+        guard let blob = plan.btf else { return nil }
+        do {
+            let fd = try BPFBTF.load(blob, log: false)
+            let id = (try? BPFBTF.info(fd))?.id ?? 0
+            debug("BTF loaded: id \(id), \(blob.count) bytes, fd \(fd.rawValue)")
+            return OwnedDescriptor(fd)
+        } catch {
+            // Ask again with a log so the message can say what the kernel disliked.
+            var reason = ""
+            do { _ = try BPFBTF.load(blob, log: true) } catch { reason = error.log }
+            if plan.btfRequired {
+                throw .btfLoad(errno: error.errno, log: reason)
+            }
+            debug("BTF rejected by the kernel (\(error.errno.description)); loading without BTF")
+            if !reason.isEmpty { debug(reason) }
+            return nil
+        }
+    }
+
+    static func createMap(_ map: PlannedMap, btf: OwnedDescriptor?, debug: (String) -> Void) throws(LoadError) -> OwnedDescriptor {
+        var attributes = map.attributes
+        attributes.name = map.name
+        let fd: FileDescriptor
+        do {
+            let usesBTF = attributes.btfValueTypeID != 0 || attributes.btfKeyTypeID != 0
+            fd = try BPFMap.create(attributes, btf: usesBTF ? btf : nil)
+        } catch {
+            throw .mapCreate(name: map.name, error)
+        }
+        if let value = map.initialValue {
+            do { try BPFMap.update(fd, key: [0, 0, 0, 0], value: value) } catch { throw .mapUpdate(name: map.name, error) }
+        }
+        if map.freeze {
+            do { try BPFMap.freeze(fd) } catch { throw .mapUpdate(name: map.name, error) }
+        }
+        debug("map '\(map.name)' created: fd \(fd.rawValue), type \(attributes.type), value size \(attributes.valueSize)"
+              + (map.freeze ? ", frozen" : ""))
+        return OwnedDescriptor(fd)
+    }
+
+    static func loadProgram(_ program: PlannedProgram, plan: LoadPlan, maps: [OwnedDescriptor], btf: OwnedDescriptor?,
+                            verifierLog: Bool, debug: (String) -> Void) throws(LoadError) -> OwnedDescriptor {
+        var instructions = program.instructions
+        for reference in program.mapReferences {
+            instructions[reference.instruction].immediate = maps[reference.map].fd.rawValue
+        }
+        var attributes = ProgramLoadAttributes(
+            type: tracingProgramType, expectedAttachType: traceIterAttachType, name: program.name,
+            license: plan.license, instructions: instructions.encoded(),
+            flags: program.sleepable ? sleepableFlag : 0, attachBTFID: program.attachBTFID)
+        if btf != nil {
+            attributes.funcInfo = program.funcInfo
+            attributes.funcInfoRecordSize = program.funcInfoRecordSize
+            attributes.lineInfo = program.lineInfo
+            attributes.lineInfoRecordSize = program.lineInfoRecordSize
+        }
+        do {
+            let loaded = try BPFProgram.load(attributes, btf: btf, attachBTFObject: nil, log: verifierLog ? .always : .onFailure)
+            debug("program '\(program.name)' loaded: fd \(loaded.fd.rawValue), \(instructions.count) instructions")
+            if !loaded.log.isEmpty { debug(loaded.log) }
+            return OwnedDescriptor(loaded.fd)
+        } catch {
+            throw .programLoad(program: program.name, errno: error.errno, log: error.log,
+                               hint: VerifierHints.hint(for: error.log, license: plan.license))
+        }
+    }
+}

@@ -1,0 +1,19 @@
+import SyscallBPF
+
+/// The kernel objects a plan created. They live until the last copy of this value goes away (or,
+/// for what is pinned, as long as the pin): dropping it on an error path cleans up everything.
+public struct LoadedObject {
+    public let plan: LoadPlan
+    /// The object's BTF in the kernel, if it was loaded.
+    public let btf: OwnedDescriptor?
+    /// One per planned map, in plan order.
+    public let maps: [OwnedDescriptor]
+    /// One per planned program; nil for programs not loaded (`?` sections).
+    public let programs: [OwnedDescriptor?]
+
+    /// The program chosen for attaching.
+    public var selectedProgram: OwnedDescriptor? { programs[plan.selected] }
+}
+
+/// Why a step of executing a plan failed (wraps `LoadError` for kernel calls).
+public typealias ExecutionError = LoadError

@@ -1,0 +1,58 @@
+import BTFParser
+import Bytes
+import SyscallBPF
+
+/// Reads the running kernel's BTF from sysfs: mapped read-only where the kernel allows it (6.16+),
+/// so nothing is copied and only the pages we touch become resident; read into memory otherwise.
+public enum KernelBTFFile {
+    public static let directory = "/sys/kernel/btf"
+    public static let vmlinuxPath = "/sys/kernel/btf/vmlinux"
+
+    /// How the bytes were obtained, for `-d`.
+    public enum Access: Sendable, Equatable {
+        case mapped
+        case read
+    }
+
+    /// The raw bytes of a sysfs BTF file.
+    public static func bytes(path: String) throws(Errno) -> (ByteView, Access) {
+        let fd = try Files.open(path)
+        let (size, _) = try Files.stat(fd)
+        if size > 0, let mapped = try? Files.map(fd, size: size) {
+            return (ByteView(unsafeStart: mapped.base, count: mapped.count, owner: mapped), .mapped)
+        }
+        let data = try Files.readAll(fd, sizeHint: size)
+        return (ByteView(data), .read)
+    }
+
+    /// vmlinux BTF, parsed (the type index is built; no type is decoded).
+    public static func vmlinux(path: String = vmlinuxPath) throws(LoadError) -> (BTF, Access) {
+        let (bytes, access): (ByteView, Access)
+        do { (bytes, access) = try KernelBTFFile.bytes(path: path) } catch { throw .kernelBTFUnavailable(path: path, error) }
+        do { return (try BTF(bytes), access) } catch { throw .kernelBTF(error) }
+    }
+}
+
+/// Module BTF from /sys/kernel/btf/<module>, read when planning first asks for it.
+public final class SysfsModuleBTF: ModuleBTFSource {
+    let vmlinux: BTF
+    var cache: [String: BTF] = [:]
+
+    public init(vmlinux: BTF) {
+        self.vmlinux = vmlinux
+    }
+
+    public func moduleNames() -> [String] {
+        let entries = (try? Files.list(KernelBTFFile.directory)) ?? []
+        return entries.map { $0.name }.filter { $0 != "vmlinux" }.sorted()
+    }
+
+    public func btf(of module: String) -> BTF? {
+        if let cached = cache[module] { return cached }
+        guard let (bytes, _) = try? KernelBTFFile.bytes(path: KernelBTFFile.directory + "/" + module),
+              let btf = try? BTF(bytes, base: vmlinux)
+        else { return nil }
+        cache[module] = btf
+        return btf
+    }
+}

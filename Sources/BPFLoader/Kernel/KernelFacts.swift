@@ -1,0 +1,53 @@
+/// What the running kernel accepts, probed once per run (see `KernelProbe`) and passed to planning
+/// as a value, so planning stays a pure function that tests can feed any kernel they like.
+public struct KernelFacts: Sendable, Equatable {
+    /// BTF kinds and encodings the kernel's BTF loader accepts.
+    public var btf: BTFSupport
+    /// `LINUX_KERNEL_VERSION` as the kernel encodes it: (major << 16) | (minor << 8) | patch.
+    public var version: UInt32
+    /// `uname -r`, for messages.
+    public var release: String
+
+    public init(btf: BTFSupport = .all, version: UInt32 = 0, release: String = "") {
+        self.btf = btf
+        self.version = version
+        self.release = release
+    }
+}
+
+/// BTF features that arrived over time; each missing one is rewritten away before BPF_BTF_LOAD.
+public struct BTFSupport: Sendable, Equatable {
+    /// Any BTF at all (BPF_BTF_LOAD, 4.18).
+    public var loads: Bool
+    /// FUNC and FUNC_PROTO (5.0).
+    public var functions: Bool
+    /// FUNC linkage global/extern (5.6).
+    public var globalFunctions: Bool
+    /// VAR and DATASEC (5.2).
+    public var dataSections: Bool
+    /// FLOAT (5.13).
+    public var float: Bool
+    /// DECL_TAG (5.16).
+    public var declTag: Bool
+    /// TYPE_TAG (5.17).
+    public var typeTag: Bool
+    /// ENUM64 and signed ENUM (6.0).
+    public var enum64: Bool
+
+    public init(loads: Bool, functions: Bool, globalFunctions: Bool, dataSections: Bool, float: Bool,
+                declTag: Bool, typeTag: Bool, enum64: Bool) {
+        self.loads = loads
+        self.functions = functions
+        self.globalFunctions = globalFunctions
+        self.dataSections = dataSections
+        self.float = float
+        self.declTag = declTag
+        self.typeTag = typeTag
+        self.enum64 = enum64
+    }
+
+    public static let all = BTFSupport(loads: true, functions: true, globalFunctions: true, dataSections: true,
+                                       float: true, declTag: true, typeTag: true, enum64: true)
+    public static let none = BTFSupport(loads: false, functions: false, globalFunctions: false, dataSections: false,
+                                        float: false, declTag: false, typeTag: false, enum64: false)
+}

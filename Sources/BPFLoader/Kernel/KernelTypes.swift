@@ -1,0 +1,21 @@
+import BTFParser
+
+/// The kernel's BTF that planning relates an object to: vmlinux, and module BTF on demand.
+public struct KernelTypes {
+    public let vmlinux: BTF
+    /// Split BTF of loaded modules, by module name, provided lazily (read only when vmlinux lacks a type).
+    public let modules: ModuleBTFSource?
+
+    public init(vmlinux: BTF, modules: ModuleBTFSource? = nil) {
+        self.vmlinux = vmlinux
+        self.modules = modules
+    }
+}
+
+/// Supplies module BTF (`/sys/kernel/btf/<module>`) when asked; tests supply blobs from memory.
+public protocol ModuleBTFSource: AnyObject {
+    /// Names of modules that have BTF.
+    func moduleNames() -> [String]
+    /// The module's split BTF on top of vmlinux, or nil if it cannot be read.
+    func btf(of module: String) -> BTF?
+}

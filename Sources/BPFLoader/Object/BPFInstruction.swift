@@ -1,0 +1,84 @@
+import Bytes
+
+/// One 8-byte BPF instruction (`struct bpf_insn`). `ld_imm64` takes two slots; the second holds the
+/// upper 32 bits of the immediate in its `immediate` field.
+public struct BPFInstruction: Equatable, Sendable {
+    public static let size = 8
+
+    public var opcode: UInt8
+    public var dst: UInt8
+    public var src: UInt8
+    public var offset: Int16
+    public var immediate: Int32
+
+    public init(opcode: UInt8, dst: UInt8 = 0, src: UInt8 = 0, offset: Int16 = 0, immediate: Int32 = 0) {
+        self.opcode = opcode
+        self.dst = dst
+        self.src = src
+        self.offset = offset
+        self.immediate = immediate
+    }
+
+    // Opcodes and pseudo source registers the loader rewrites (linux/bpf.h).
+    public static let call: UInt8 = 0x85          // BPF_JMP | BPF_CALL
+    public static let exit: UInt8 = 0x95          // BPF_JMP | BPF_EXIT
+    public static let loadImm64: UInt8 = 0x18     // BPF_LD | BPF_IMM | BPF_DW
+    public static let pseudoMapFD: UInt8 = 1      // ld_imm64: imm = map fd
+    public static let pseudoMapValue: UInt8 = 2   // ld_imm64: imm = map fd, next imm = offset in value
+    public static let pseudoBTFID: UInt8 = 3      // ld_imm64: imm = BTF id of a kernel VAR (typed ksym)
+    public static let pseudoFunc: UInt8 = 4       // ld_imm64: imm = offset of a subprogram (callbacks)
+    public static let pseudoCall: UInt8 = 1       // call: imm = relative offset of a subprogram
+    public static let pseudoKfuncCall: UInt8 = 2  // call: imm = BTF id of a kernel function
+
+    public var isCall: Bool { opcode == BPFInstruction.call }
+    public var isSubprogramCall: Bool { isCall && src == BPFInstruction.pseudoCall }
+    public var isKfuncCall: Bool { isCall && src == BPFInstruction.pseudoKfuncCall }
+    public var isLoadImm64: Bool { opcode == BPFInstruction.loadImm64 }
+    public var isSubprogramAddress: Bool { isLoadImm64 && src == BPFInstruction.pseudoFunc }
+
+    /// Decodes the instruction at byte `offset` of `code`, stored in `order` (the nibble holding
+    /// dst/src registers is swapped on big-endian objects).
+    public static func decode(_ code: ByteView, at offset: Int, _ order: ByteOrder) -> BPFInstruction? {
+        guard let opcode = code.u8(at: offset), let regs = code.u8(at: offset + 1),
+              let off = code.u16(at: offset + 2, order), let imm = code.u32(at: offset + 4, order)
+        else { return nil }
+        let (dst, src) = order == .little ? (regs & 0xf, regs >> 4) : (regs >> 4, regs & 0xf)
+        return BPFInstruction(opcode: opcode, dst: dst, src: src, offset: Int16(bitPattern: off),
+                              immediate: Int32(bitPattern: imm))
+    }
+
+    /// Decodes a whole code section.
+    public static func decodeAll(_ code: ByteView, _ order: ByteOrder) -> [BPFInstruction] {
+        var result: [BPFInstruction] = []
+        result.reserveCapacity(code.count / size)
+        var at = 0
+        while let insn = decode(code, at: at, order) {
+            result.append(insn)
+            at += size
+        }
+        return result
+    }
+
+    /// Encodes in `order` (the kernel takes host order).
+    public func encode(into w: inout ByteWriter) {
+        w.u8(opcode)
+        w.u8(w.order == .little ? (dst & 0xf) | (src << 4) : (dst << 4) | (src & 0xf))
+        w.u16(UInt16(bitPattern: offset))
+        w.i32(immediate)
+    }
+
+    /// The kernel's "poisoned" call: `call 0xbad2310` marks an instruction a failed relocation
+    /// could not fix. The verifier reports it only if the code is reachable (libbpf's convention).
+    public static func poisonedCall(marker: Int32) -> BPFInstruction {
+        BPFInstruction(opcode: call, immediate: marker)
+    }
+}
+
+extension Array where Element == BPFInstruction {
+    /// Host-order bytes for BPF_PROG_LOAD.
+    public func encoded() -> [UInt8] {
+        var w = ByteWriter(order: .host, capacity: count * BPFInstruction.size)
+        for insn in self { insn.encode(into: &w) }
+        return w.bytes
+    }
+}

@@ -1,0 +1,209 @@
+import BTFParser
+import Bytes
+import ELFReader
+
+/// The four kinds of global data a BPF object keeps in array maps.
+public enum GlobalDataKind: Sendable, Equatable {
+    /// `.rodata*`: read-only for programs (BPF_F_RDONLY_PROG), frozen after it is filled.
+    case rodata
+    /// `.data*`: initialised read-write data.
+    case data
+    /// `.bss*`: zero-initialised data (NOBITS: no bytes in the file).
+    case bss
+    /// `.kconfig` externs: filled by the loader from the kernel's config, frozen.
+    case kconfig
+}
+
+/// What an ELF section is to a BPF loader.
+public enum SectionRole: Sendable, Equatable {
+    /// An iterator program section (`iter/…`, `iter.s/…`).
+    case program(ProgramSectionName)
+    /// Executable code in a section we cannot load (`kprobe/…`); an error unless `?`-prefixed.
+    case unsupportedProgram(optional: Bool)
+    /// `.text`: subprograms called from programs.
+    case text
+    case license
+    case globalData(GlobalDataKind)
+    /// `.maps`: BTF-defined maps.
+    case maps
+    /// `maps`: legacy `struct bpf_map_def` maps.
+    case legacyMaps
+    case btf
+    case btfExt
+    /// Anything a loader ignores: symbol and string tables, relocations, debug info, addrsig.
+    case other
+}
+
+/// A function in an executable section: a program or a subprogram, by its symbol.
+public struct ObjectFunction: Sendable, Equatable {
+    public let name: String
+    public let section: Int
+    /// First instruction, counted from the start of its section.
+    public let start: Int
+    public let count: Int
+    public let isGlobal: Bool
+
+    public var range: Range<Int> { start..<(start + count) }
+}
+
+/// A program of the object: a function in a program section.
+public struct ObjectProgram: Sendable, Equatable {
+    public let function: ObjectFunction
+    public let sectionName: String
+    public let kind: ProgramSectionName
+
+    public var name: String { function.name }
+}
+
+/// A relocatable BPF object, classified: which section is what, its functions, programs,
+/// instructions and relocations. Pure: built from bytes, no I/O (aya-obj's model).
+public struct BPFObjectFile {
+    public let elf: ELFFile
+    /// libbpf's object name: the file's base name up to its first dot (`iter_task` for iter_task.bpf.o).
+    public let name: String
+    public let roles: [SectionRole]
+    public let license: String
+    /// Every function of every executable section, ordered by section then start.
+    public let functions: [ObjectFunction]
+    /// Programs in section order (the first is what `pin` picks by default).
+    public let programs: [ObjectProgram]
+    /// Instructions of each executable section, by section index.
+    public let code: [Int: [BPFInstruction]]
+    /// Relocations of each executable section: section index → instruction index → relocation.
+    public let relocations: [Int: [Int: ELFRelocation]]
+
+    public init(bytes: ByteView, name: String) throws(LoadError) {
+        let elf: ELFFile
+        do { elf = try ELFFile(bytes) } catch { throw .elf(error) }
+        guard elf.header.machine == .bpf else { throw .notBPF(machine: elf.header.machine) }
+        guard elf.header.fileType == .relocatable else { throw .notRelocatable(elf.header.fileType) }
+        guard elf.order == ByteOrder.host else { throw .byteOrder(object: elf.order, host: .host) }
+        guard elf.symbolTableIndex != nil else { throw .noSymbolTable }
+        self.elf = elf
+        self.name = name
+
+        var roles: [SectionRole] = []
+        var license = ""
+        var code: [Int: [BPFInstruction]] = [:]
+        for section in elf.sections {
+            let role = BPFObjectFile.role(of: section)
+            roles.append(role)
+            switch role {
+            case .license:
+                let data = elf.data(of: section)
+                license = (data.cString(at: 0) ?? data).string
+            case .program, .text, .unsupportedProgram:
+                guard section.size % UInt64(BPFInstruction.size) == 0 else {
+                    throw .badSection(section: section.name, reason: "size \(section.size) is not a multiple of 8 (BPF instructions)")
+                }
+                code[section.index] = BPFInstruction.decodeAll(elf.data(of: section), elf.order)
+            default:
+                break
+            }
+        }
+        for (index, role) in roles.enumerated() {
+            if case .unsupportedProgram(optional: false) = role {
+                throw .unsupportedProgramSection(section: elf.sections[index].name)
+            }
+            if case .legacyMaps = role { throw .legacyMapsSection(section: elf.sections[index].name) }
+        }
+        self.roles = roles
+        self.license = license
+        self.code = code
+        functions = try BPFObjectFile.collectFunctions(elf, code: code)
+        programs = try BPFObjectFile.collectPrograms(elf, roles: roles, functions: functions)
+        relocations = try BPFObjectFile.collectRelocations(elf, code: code)
+    }
+
+    /// The section that holds a given role, if there is one.
+    public func sections(where predicate: (SectionRole) -> Bool) -> [ELFSection] {
+        elf.sections.filter { predicate(roles[$0.index]) }
+    }
+
+    /// The function starting at `instruction` of `section`.
+    public func function(in section: Int, startingAt instruction: Int) -> ObjectFunction? {
+        functions.first { $0.section == section && $0.start == instruction }
+    }
+
+    // MARK: - Classification
+
+    static func role(of section: ELFSection) -> SectionRole {
+        let name = section.name
+        if section.type == .progbits && section.flags.contains(.execInstr) {
+            if name == ".text" { return .text }
+            if let program = ProgramSectionName(name) { return .program(program) }
+            return .unsupportedProgram(optional: name.hasPrefix("?"))
+        }
+        switch name {
+        case "license": return .license
+        case ".maps": return .maps
+        case "maps": return .legacyMaps
+        case ".BTF": return .btf
+        case ".BTF.ext": return .btfExt
+        case ".kconfig": return .globalData(.kconfig)
+        default: break
+        }
+        guard section.size > 0 else { return .other }
+        if section.type == .progbits {
+            if name == ".rodata" || name.hasPrefix(".rodata.") { return .globalData(.rodata) }
+            if name == ".data" || name.hasPrefix(".data.") { return .globalData(.data) }
+        }
+        if section.type == .nobits && (name == ".bss" || name.hasPrefix(".bss.")) { return .globalData(.bss) }
+        return .other
+    }
+
+    static func collectFunctions(_ elf: ELFFile, code: [Int: [BPFInstruction]]) throws(LoadError) -> [ObjectFunction] {
+        var functions: [ObjectFunction] = []
+        for symbol in elf.symbols where symbol.type == .function {
+            guard let section = symbol.sectionIndex, let instructions = code[section] else { continue }
+            let sectionName = elf.sections[section].name
+            guard symbol.value % 8 == 0, symbol.size % 8 == 0 else {
+                throw .badProgram(section: sectionName, program: symbol.name, reason: "offset \(symbol.value) or size \(symbol.size) is not a multiple of 8")
+            }
+            let start = Int(clamping: symbol.value / 8)
+            let count = Int(clamping: symbol.size / 8)
+            guard count > 0, start <= instructions.count, count <= instructions.count - start else {
+                throw .badProgram(section: sectionName, program: symbol.name,
+                                  reason: "instructions \(start)..<\(start + count) outside the section's \(instructions.count)")
+            }
+            functions.append(ObjectFunction(
+                name: symbol.name, section: section, start: start, count: count,
+                isGlobal: symbol.binding == .global || symbol.binding == .weak))
+        }
+        functions.sort { ($0.section, $0.start) < ($1.section, $1.start) }
+        return functions
+    }
+
+    static func collectPrograms(_ elf: ELFFile, roles: [SectionRole], functions: [ObjectFunction]) throws(LoadError) -> [ObjectProgram] {
+        var programs: [ObjectProgram] = []
+        for function in functions {
+            guard case let .program(kind) = roles[function.section] else { continue }
+            let sectionName = elf.sections[function.section].name
+            guard function.isGlobal else {
+                throw .badProgram(section: sectionName, program: function.name,
+                                  reason: "program is static; programs must be global functions")
+            }
+            programs.append(ObjectProgram(function: function, sectionName: sectionName, kind: kind))
+        }
+        return programs
+    }
+
+    static func collectRelocations(_ elf: ELFFile, code: [Int: [BPFInstruction]]) throws(LoadError) -> [Int: [Int: ELFRelocation]] {
+        var result: [Int: [Int: ELFRelocation]] = [:]
+        for section in elf.sections where section.type == .rel || section.type == .rela {
+            let target = Int(section.info)
+            guard let instructions = code[target] else { continue }
+            let entries: [ELFRelocation]
+            do { entries = try elf.relocations(in: section) } catch { throw .elf(error) }
+            var byInstruction: [Int: ELFRelocation] = [:]
+            for entry in entries {
+                guard entry.offset % 8 == 0, entry.offset / 8 < UInt64(instructions.count) else {
+                    throw .badSection(section: section.name, reason: "relocation at offset \(hex(entry.offset)) is not on an instruction of '\(elf.sections[target].name)'")
+                }
+                byInstruction[Int(entry.offset / 8)] = entry
+            }
+            result[target] = byInstruction
+        }
+        return result
+    }
+}

@@ -1,0 +1,49 @@
+import ELFReader
+import SyscallBPF
+
+/// Global data (`.rodata*`, `.data*`, `.bss*`) becomes one single-element array map per section,
+/// named and flagged exactly as libbpf does, so `bpftool map` shows the same maps for both loaders.
+enum GlobalData {
+    static let arrayMapType: UInt32 = 2         // BPF_MAP_TYPE_ARRAY
+    static let readOnlyProgram: UInt32 = 0x80   // BPF_F_RDONLY_PROG
+    static let mmapable: UInt32 = 0x400          // BPF_F_MMAPABLE
+
+    /// libbpf's internal_map_name: up to 8 characters of the object name, then the section name
+    /// padded to a 7-character budget (`iter_tas.rodata`, `iter_tas.bss`); custom sections
+    /// (`.rodata.str1.1`: two dots) use the section name alone; at most 15 bytes; any character the
+    /// kernel refuses becomes `_`.
+    static func mapName(object: String, section: String) -> String {
+        let objectBytes = Array(object.utf8)
+        let sectionBytes = Array(section.utf8)
+        let suffixLength = min(max(7, sectionBytes.count), 15)
+        let isCustom = sectionBytes.dropFirst().contains(UInt8(ascii: "."))
+        // BPF_OBJ_NAME_LEN is 16 with the NUL: the prefix gets what the suffix leaves of 15 bytes.
+        let prefixLength = isCustom ? 0 : min(16 - suffixLength - 1, objectBytes.count)
+        var name = Array(objectBytes.prefix(max(prefixLength, 0))) + Array(sectionBytes.prefix(suffixLength))
+        name = Array(name.prefix(15))
+        for i in name.indices {
+            let c = name[i]
+            let ok = (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || c == 0x5f || c == 0x2e
+            if !ok { name[i] = 0x5f }
+        }
+        return String(decoding: name, as: UTF8.self)
+    }
+
+    /// The map for one global data section.
+    static func plan(object: BPFObjectFile, section: ELFSection, kind: GlobalDataKind, mmapable: Bool) -> PlannedMap {
+        var flags: UInt32 = kind == .rodata || kind == .kconfig ? readOnlyProgram : 0
+        if mmapable { flags |= GlobalData.mmapable }
+        let contents: [UInt8]?
+        switch kind {
+        case .rodata, .data: contents = object.elf.data(of: section).array
+        case .bss, .kconfig: contents = nil
+        }
+        return PlannedMap(
+            name: mapName(object: object.name, section: section.name),
+            origin: .globalData(kind, section: section.name),
+            attributes: MapAttributes(
+                type: arrayMapType, keySize: 4, valueSize: UInt32(clamping: section.size), maxEntries: 1, flags: flags),
+            initialValue: contents,
+            freeze: kind == .rodata)
+    }
+}

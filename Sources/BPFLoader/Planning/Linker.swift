@@ -1,0 +1,158 @@
+import ELFReader
+
+/// Where a function's code landed in a linked program.
+public struct Placement: Sendable, Equatable {
+    public var function: ObjectFunction
+    /// Index of its first instruction in the linked program.
+    public var start: Int
+}
+
+/// A program with its subprograms appended and every relocation resolved to something `execute`
+/// can finish (map fds) or the kernel understands (relative calls).
+struct LinkedProgram {
+    var instructions: [BPFInstruction]
+    var mapReferences: [MapReference]
+    var placements: [Placement]
+    /// ld_imm64 / call instructions that refer to externs, for the extern resolver.
+    var externReferences: [ExternReference]
+}
+
+/// An instruction that refers to an extern symbol (`.kconfig` / `.ksyms`).
+struct ExternReference {
+    var instruction: Int
+    var symbol: ELFSymbol
+}
+
+/// How relocations against data symbols resolve to maps.
+struct MapIndex {
+    /// Global data section index → planned map index.
+    var globalData: [Int: Int] = [:]
+    /// `.maps` symbol offset → planned map index.
+    var declared: [UInt64: Int] = [:]
+    /// The `.maps` section index, if any.
+    var declaredSection: Int?
+}
+
+/// Static linking of one program, as libbpf's bpf_object__reloc_code does it: the program's own
+/// code first, then each called function (from `.text` or any other code section) appended once,
+/// in the order calls are found; call immediates become offsets within the linked program.
+struct Linker {
+    let object: BPFObjectFile
+    /// Code of each section after CO-RE fixups (keyed like `object.code`).
+    let code: [Int: [BPFInstruction]]
+    let maps: MapIndex
+
+    func link(_ program: ObjectProgram) throws(LoadError) -> LinkedProgram {
+        var linked = LinkedProgram(instructions: [], mapReferences: [], placements: [], externReferences: [])
+        append(program.function, to: &linked)
+        var placementIndex = 0
+        // Placements grow while we walk them: each appended callee is relocated in turn.
+        while placementIndex < linked.placements.count {
+            let placement = linked.placements[placementIndex]
+            for offset in 0..<placement.function.count {
+                try relocate(at: placement.start + offset, sectionInstruction: placement.function.start + offset,
+                             of: placement.function, program: program.name, in: &linked)
+            }
+            placementIndex += 1
+        }
+        return linked
+    }
+
+    private func append(_ function: ObjectFunction, to linked: inout LinkedProgram) {
+        let start = linked.instructions.count
+        if let section = code[function.section] {
+            linked.instructions.append(contentsOf: section[function.range])
+        }
+        linked.placements.append(Placement(function: function, start: start))
+    }
+
+    private func relocate(at index: Int, sectionInstruction: Int, of function: ObjectFunction, program: String,
+                          in linked: inout LinkedProgram) throws(LoadError) {
+        let insn = linked.instructions[index]
+        let relocation = object.relocations[function.section]?[sectionInstruction]
+
+        if insn.isSubprogramCall || insn.isSubprogramAddress {
+            let (targetSection, targetInstruction) = try callTarget(insn, relocation: relocation, sectionInstruction: sectionInstruction,
+                                                                    section: function.section, program: program, index: index)
+            guard let callee = object.function(in: targetSection, startingAt: targetInstruction) else {
+                throw .relocation(program: program, instruction: index,
+                                  reason: "call to instruction \(targetInstruction) of section '\(sectionName(targetSection))', which does not start a function")
+            }
+            let start: Int
+            if let placed = linked.placements.first(where: { $0.function == callee }) {
+                start = placed.start
+            } else {
+                start = linked.instructions.count
+                append(callee, to: &linked)
+            }
+            linked.instructions[index].immediate = Int32(start - index - 1)
+            return
+        }
+        guard let relocation else { return }
+        let symbol = object.elf.symbols[Int(relocation.symbolIndex)]
+        if insn.isKfuncCall || (insn.isCall && symbol.section == .undefined) {
+            linked.externReferences.append(ExternReference(instruction: index, symbol: symbol))
+            return
+        }
+        guard insn.isLoadImm64 else {
+            throw .relocation(program: program, instruction: index,
+                              reason: "relocation against '\(symbol.name)' on an instruction that is neither ld_imm64 nor a call (opcode \(insn.opcode))")
+        }
+        guard index + 1 < linked.instructions.count else {
+            throw .relocation(program: program, instruction: index, reason: "ld_imm64 is missing its second half")
+        }
+        switch symbol.section {
+        case .undefined:
+            linked.externReferences.append(ExternReference(instruction: index, symbol: symbol))
+        case let .index(section):
+            if let map = maps.globalData[section] {
+                // BPF_PSEUDO_MAP_VALUE: imm = map fd (filled at execute), second imm = offset in the value.
+                linked.instructions[index].src = BPFInstruction.pseudoMapValue
+                linked.instructions[index + 1].immediate = insn.immediate &+ Int32(truncatingIfNeeded: symbol.value)
+                linked.mapReferences.append(MapReference(instruction: index, map: map))
+            } else if section == maps.declaredSection {
+                guard let map = maps.declared[symbol.value] else {
+                    throw .relocation(program: program, instruction: index,
+                                      reason: "reference to '\(symbol.name)' at offset \(symbol.value) of '.maps', where no map is declared")
+                }
+                linked.instructions[index].src = BPFInstruction.pseudoMapFD
+                linked.mapReferences.append(MapReference(instruction: index, map: map))
+            } else {
+                throw .relocation(program: program, instruction: index,
+                                  reason: "reference to '\(symbol.name)' in section '\(sectionName(section))', which is neither global data nor '.maps'")
+            }
+        case .absolute, .common:
+            throw .relocation(program: program, instruction: index,
+                              reason: "reference to '\(symbol.name)', which has no section (uninitialised global? initialise it or make it static)")
+        }
+    }
+
+    /// The section and instruction a call or a callback address refers to (libbpf's rules: a call's
+    /// imm is relative to the symbol, -1 for a global function; a callback's imm is a byte offset).
+    private func callTarget(_ insn: BPFInstruction, relocation: ELFRelocation?, sectionInstruction: Int, section: Int,
+                            program: String, index: Int) throws(LoadError) -> (Int, Int) {
+        guard let relocation else {
+            guard insn.isSubprogramCall else {
+                throw .relocation(program: program, instruction: index, reason: "callback address without a relocation")
+            }
+            return (section, sectionInstruction + Int(insn.immediate) + 1)
+        }
+        let symbol = object.elf.symbols[Int(relocation.symbolIndex)]
+        guard let targetSection = symbol.sectionIndex, code[targetSection] != nil else {
+            throw .relocation(program: program, instruction: index,
+                              reason: "call to '\(symbol.name)', which is not code in this object")
+        }
+        let base = Int(clamping: symbol.value)
+        guard base % 8 == 0 else {
+            throw .relocation(program: program, instruction: index, reason: "call target offset \(base) is not a multiple of 8")
+        }
+        if insn.isSubprogramCall {
+            return (targetSection, base / 8 + Int(insn.immediate) + 1)
+        }
+        return (targetSection, (base + Int(insn.immediate)) / 8)
+    }
+
+    private func sectionName(_ index: Int) -> String {
+        index < object.elf.sections.count ? object.elf.sections[index].name : "#\(index)"
+    }
+}

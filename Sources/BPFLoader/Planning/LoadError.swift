@@ -1,0 +1,128 @@
+import BTFParser
+import Bytes
+import ELFReader
+import SyscallBPF
+
+/// Which of bpftool's words a failure belongs under: libbpf fails either while opening the object
+/// (`can't open objfile`: the file and its structure) or while loading it (`can't load objfile`:
+/// kernel types, BTF, maps, the verifier).
+public enum LoadPhase: Sendable, Equatable {
+    case open
+    case load
+}
+
+/// Everything that can go wrong between an object file and loaded programs, each with the section,
+/// program or map it concerns and what was expected.
+public enum LoadError: Error, CustomStringConvertible {
+    // Reading the object.
+    case elf(ELFError)
+    case notBPF(machine: ELFMachine)
+    case notRelocatable(ELFFileType)
+    case byteOrder(object: ByteOrder, host: ByteOrder)
+    case noSymbolTable
+    case badSection(section: String, reason: String)
+    case badProgram(section: String, program: String, reason: String)
+    case unsupportedProgramSection(section: String)
+    case legacyMapsSection(section: String)
+    case noIteratorProgram
+    case noSuchProgram(name: String, available: [String])
+    case notAnIterator(name: String, section: String)
+    case relocation(program: String, instruction: Int, reason: String)
+    case btf(section: String, BTFError)
+    case map(name: String, reason: String)
+    case extern(name: String, reason: String)
+    // Relating the object to the kernel.
+    case unknownTarget(program: String, target: String)
+    case kernelBTF(BTFError)
+    case kernelBTFUnavailable(path: String, Errno)
+    case core(program: String, reason: String)
+    // Kernel calls made while executing a plan.
+    case btfLoad(errno: Errno, log: String)
+    case mapCreate(name: String, Errno)
+    case mapUpdate(name: String, Errno)
+    case programLoad(program: String, errno: Errno, log: String, hint: String?)
+
+    public var phase: LoadPhase {
+        switch self {
+        case .elf, .notBPF, .notRelocatable, .byteOrder, .noSymbolTable, .badSection, .badProgram,
+             .unsupportedProgramSection, .legacyMapsSection, .relocation, .btf, .map, .extern:
+            return .open
+        case .noIteratorProgram, .noSuchProgram, .notAnIterator, .unknownTarget, .kernelBTF,
+             .kernelBTFUnavailable, .core, .btfLoad, .mapCreate, .mapUpdate, .programLoad:
+            return .load
+        }
+    }
+
+    /// The errno of a failed system call, if that is what this is (it decides the exit code).
+    public var errno: Errno? {
+        switch self {
+        case let .kernelBTFUnavailable(_, e), let .mapCreate(_, e), let .mapUpdate(_, e): return e
+        case let .btfLoad(e, _): return e
+        case let .programLoad(_, e, _, _): return e
+        default: return nil
+        }
+    }
+
+    /// The verifier's (or BTF checker's) log, shown after the one-line message.
+    public var kernelLog: String? {
+        switch self {
+        case let .btfLoad(_, log), let .programLoad(_, _, log, _): return log.isEmpty ? nil : log
+        default: return nil
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case let .elf(error):
+            return error.description
+        case let .notBPF(machine):
+            return "not a BPF object: ELF machine is \(machine), expected BPF (compile with clang -target bpf)"
+        case let .notRelocatable(type):
+            return "ELF file is a \(type), expected a relocatable BPF object (clang -c)"
+        case let .byteOrder(object, host):
+            return "object is \(object.description) but this machine is \(host.description) (compile with -target bpf, or bpfel/bpfeb to match)"
+        case .noSymbolTable:
+            return "object has no symbol table (.symtab), so its programs cannot be found"
+        case let .badSection(section, reason):
+            return "section '\(section)': \(reason)"
+        case let .badProgram(section, program, reason):
+            return "section '\(section)': program '\(program)': \(reason)"
+        case let .unsupportedProgramSection(section):
+            return "section '\(section)': not an iterator program (expected SEC(\"iter/<target>\") or SEC(\"iter.s/<target>\"); prefix it with '?' to leave it unloaded)"
+        case let .legacyMapsSection(section):
+            return "section '\(section)': legacy map definitions are not supported, declare maps in SEC(\".maps\") with __uint/__type"
+        case .noIteratorProgram:
+            return "no iterator program (SEC(\"iter/<target>\")) in the object"
+        case let .noSuchProgram(name, available):
+            let list = available.isEmpty ? "none" : available.joined(separator: ", ")
+            return "no program named '\(name)' in the object (programs: \(list))"
+        case let .notAnIterator(name, section):
+            return "program '\(name)' in section '\(section)' is not an iterator program"
+        case let .relocation(program, instruction, reason):
+            return "program '\(program)': instruction \(instruction): \(reason)"
+        case let .btf(section, error):
+            return "section '\(section)': \(error.description)"
+        case let .map(name, reason):
+            return "map '\(name)': \(reason)"
+        case let .extern(name, reason):
+            return "extern '\(name)': \(reason)"
+        case let .unknownTarget(program, target):
+            return "program '\(program)': iterator target '\(target)' not found in kernel BTF (no function bpf_iter_\(target); `iter list` shows the targets of this kernel)"
+        case let .kernelBTF(error):
+            return "kernel BTF: \(error.description)"
+        case let .kernelBTFUnavailable(path, errno):
+            return "kernel BTF \(path): \(errno.description) (iter needs a kernel built with CONFIG_DEBUG_INFO_BTF)"
+        case let .core(program, reason):
+            return "program '\(program)': \(reason)"
+        case let .btfLoad(errno, _):
+            return "kernel rejected the object's BTF: \(errno.description)"
+        case let .mapCreate(name, errno):
+            return "map '\(name)': create failed: \(errno.description)"
+        case let .mapUpdate(name, errno):
+            return "map '\(name)': setting initial contents failed: \(errno.description)"
+        case let .programLoad(program, errno, _, hint):
+            let base = "program '\(program)': verifier rejected it: \(errno.description)"
+            return hint.map { base + ": " + $0 } ?? base
+        }
+    }
+}

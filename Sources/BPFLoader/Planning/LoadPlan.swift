@@ -1,0 +1,88 @@
+import BTFParser
+import SyscallBPF
+
+/// Where a planned map comes from.
+public enum MapOrigin: Sendable, Equatable {
+    /// A global data section (`.rodata`, `.data.foo`, `.bss`, `.kconfig`).
+    case globalData(GlobalDataKind, section: String)
+    /// A BTF-defined map declared in `.maps`.
+    case declared(symbol: String)
+}
+
+/// A map to create, and what to put in it.
+public struct PlannedMap: Sendable {
+    /// The name the kernel sees (at most 15 bytes).
+    public var name: String
+    public var origin: MapOrigin
+    public var attributes: MapAttributes
+    /// Contents of element 0 (global data), written before the programs load.
+    public var initialValue: [UInt8]?
+    /// BPF_MAP_FREEZE after writing (`.rodata`, `.kconfig`): the verifier then treats reads as constants.
+    public var freeze: Bool
+}
+
+/// An instruction whose immediate becomes a map's fd when the plan runs (ld_imm64 with
+/// BPF_PSEUDO_MAP_FD or BPF_PSEUDO_MAP_VALUE).
+public struct MapReference: Sendable, Equatable {
+    public var instruction: Int
+    public var map: Int
+}
+
+/// One program, ready to load but for the map fds.
+public struct PlannedProgram: Sendable {
+    public var name: String
+    public var sectionName: String
+    /// The iterator target (`task`), attached through BTF FUNC `bpf_iter_<target>`.
+    public var target: String
+    public var attachBTFID: TypeID
+    public var sleepable: Bool
+    /// False for `?`-sections not chosen: planned (so errors show) but not loaded.
+    public var autoload: Bool
+    public var instructions: [BPFInstruction]
+    public var mapReferences: [MapReference]
+    public var funcInfo: [UInt8] = []
+    public var lineInfo: [UInt8] = []
+    /// Kernel record sizes for func_info and line_info (0 when there is none).
+    public var funcInfoRecordSize: UInt32 = 0
+    public var lineInfoRecordSize: UInt32 = 0
+    /// Line info records for messages: instruction index → "file:line: source".
+    public var sourceLines: [SourceLine] = []
+}
+
+/// A line of source the compiler recorded for an instruction (from `.BTF.ext` line_info).
+public struct SourceLine: Sendable, Equatable {
+    public var instruction: Int
+    public var file: String
+    public var line: UInt32
+    public var column: UInt32
+    public var text: String
+}
+
+/// Everything `execute` needs, computed without touching the kernel: the object's BTF to load,
+/// maps with contents, programs with their instructions fixed up, which program is the iterator.
+public struct LoadPlan: Sendable {
+    public var objectName: String
+    public var license: String
+    /// The object's BTF after fix-up and sanitising, or nil to load without BTF.
+    public var btf: [UInt8]?
+    /// True if some program cannot work without the object's BTF (global functions, kfuncs).
+    public var btfRequired: Bool = false
+    public var maps: [PlannedMap]
+    public var programs: [PlannedProgram]
+    /// Index in `programs` of the program to attach (pin or run).
+    public var selected: Int
+    /// What planning decided, for `-d`.
+    public var notes: [String]
+
+    public var selectedProgram: PlannedProgram { programs[selected] }
+}
+
+/// What the caller chooses.
+public struct PlanOptions: Sendable {
+    /// Pin this program instead of the first iterator program.
+    public var programName: String?
+
+    public init(programName: String? = nil) {
+        self.programName = programName
+    }
+}
