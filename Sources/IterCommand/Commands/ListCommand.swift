@@ -1,0 +1,48 @@
+import BPFLoader
+import BTFParser
+
+/// `iter list`: the iterator targets of the running kernel (vmlinux and modules), from its BTF.
+enum ListCommand {
+    static func run(console: Console) throws(CommandFailure) {
+        let vmlinux: BTF
+        do { vmlinux = try KernelBTFFile.vmlinux().0 } catch {
+            throw CommandFailure(error.description, exitCode: error.errno?.exitCode ?? CommandFailure.malformedExitCode)
+        }
+        var targets = IteratorTargets.list(in: vmlinux) { id in KernelProbe.acceptsSleepable(targetFunction: id) }
+        let modules = SysfsModuleBTF(vmlinux: vmlinux)
+        for module in modules.moduleNames() {
+            guard let btf = modules.btf(of: module) else { continue }
+            // The sleepable probe attaches by vmlinux id; module targets use the known table.
+            targets += IteratorTargets.list(in: btf, module: module)
+        }
+        if console.json {
+            console.emit(.array(targets.map(json)))
+            return
+        }
+        for target in targets { console.out(line(target)) }
+    }
+
+    /// `task: struct task_struct *task [option: task] [sleepable]`.
+    static func line(_ target: IteratorTarget) -> String {
+        var text = target.name + ":"
+        let fields = target.fields.map { field in
+            field.type.hasSuffix("*") ? field.type + field.name : field.type + " " + field.name
+        }
+        text += fields.isEmpty ? " (no context fields)" : " " + fields.joined(separator: ", ")
+        if let option = target.option { text += " [option: \(option.rawValue)]" }
+        if target.sleepable { text += " [sleepable]" }
+        if let module = target.module { text += " [module: \(module)]" }
+        return text
+    }
+
+    static func json(_ target: IteratorTarget) -> JSONValue {
+        .object([
+            ("target", .string(target.name)),
+            ("fields", .array(target.fields.map { .object([("name", .string($0.name)), ("type", .string($0.type))]) })),
+            ("option", target.option.map { .string($0.rawValue) } ?? .null),
+            ("sleepable", .bool(target.sleepable)),
+            ("module", target.module.map { .string($0) } ?? .null),
+            ("btf_id", .uint(UInt64(target.functionID))),
+        ])
+    }
+}

@@ -1,0 +1,52 @@
+import BPFLoader
+import SyscallBPF
+
+/// `iter pin OBJ PATH [ITER_OPT] [prog NAME]`: create the iterator and pin its link on bpffs.
+enum PinCommand {
+    static func run(_ request: IteratorRequest, path: String, options: GlobalOptions, console: Console) throws(CommandFailure) {
+        // PATH first: a bad path should not cost loading the object.
+        let destination = try PinDestination.check(path)
+        if destination.needsMount && options.noMount {
+            throw CommandFailure("no BPF file system found, not mounting it due to --nomount option")
+        }
+        let iterator = try IteratorSetup.prepare(request, console: console)
+        let program = iterator.program
+
+        var mounted: MountRecord? = nil
+        if destination.needsMount {
+            do {
+                mounted = try Mounts.mountBPFFS(at: destination.directory)
+            } catch {
+                throw CommandFailure("can't mount BPF file system to pin the object (\(path)): \(error.description)",
+                                     exitCode: error.errno.exitCode)
+            }
+            console.trace("mounted bpffs on \(destination.directory) (private, mode 0700)")
+        }
+        do {
+            try BPFObject.pin(iterator.link.fd, at: path)
+        } catch {
+            if let mounted {
+                Mounts.unmount(mounted)
+                console.trace("unmounted bpffs from \(destination.directory)")
+            }
+            throw CommandFailure("pin_iter failed for program \(program.name) to path \(path)", errno: error)
+        }
+        console.trace("pinned link \(iterator.linkID) at \(path)")
+        if console.json {
+            var fields: [(String, JSONValue)] = [
+                ("path", .string(path)),
+                ("object", .string(request.object)),
+                ("program", .string(program.name)),
+                ("section", .string(program.sectionName)),
+                ("target", .string(program.target)),
+                ("link_id", .uint(UInt64(iterator.linkID))),
+            ]
+            if let fd = iterator.loaded.selectedProgram, let info = try? BPFProgram.info(fd.fd) {
+                fields.append(("prog_id", .uint(UInt64(info.id))))
+            }
+            fields += iterator.option.summary
+            fields.append(("mounted_bpffs", .bool(mounted != nil)))
+            console.emit(.object(fields))
+        }
+    }
+}

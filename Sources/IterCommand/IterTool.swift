@@ -1,0 +1,65 @@
+/// Runs one command line and returns the process exit code: 0 on success, 255 for usage and
+/// malformed input, 256 - errno when a system call failed (bpftool returns -errno the same way).
+public enum IterTool {
+    public static func run(arguments: [String], programName: String) -> Int32 {
+        let asBpftool = programName == "bpftool"
+        let usageName = asBpftool ? "bpftool iter" : programName
+        let invocation: Invocation
+        do {
+            invocation = try ArgumentParser.parse(arguments, asBpftool: asBpftool)
+        } catch {
+            // Options may not be known yet (the error can be in them): look for -j/-p ourselves.
+            let json = arguments.contains { $0 == "-j" || $0 == "--json" || $0 == "-p" || $0 == "--pretty" }
+            let console = Console(json: json)
+            console.error(error.message)
+            if error.showUsage && !json { console.err(HelpText.usage(program: usageName)) }
+            return CommandFailure.malformedExitCode
+        }
+        let o = invocation.options
+        let console = Console(json: o.json, pretty: o.pretty, debug: o.debug)
+        do {
+            try dispatch(invocation, console: console, usageName: usageName, programName: asBpftool ? "bpftool" : programName)
+            return 0
+        } catch {
+            console.error(error.message)
+            if let log = error.log { printLog(log, console: console) }
+            return error.exitCode
+        }
+    }
+
+    static func dispatch(_ invocation: Invocation, console: Console, usageName: String, programName: String) throws(CommandFailure) {
+        switch invocation.command {
+        case .help:
+            if console.json {
+                console.emit(.null)
+            } else {
+                console.out(HelpText.usage(program: usageName))
+            }
+        case .version:
+            VersionCommand.run(program: programName, console: console)
+        case let .pin(request, path):
+            try PinCommand.run(request, path: path, options: invocation.options, console: console)
+        case let .run(request):
+            try RunCommand.run(request, console: console)
+        case .list:
+            try ListCommand.run(console: console)
+        case let .show(target):
+            try ShowCommand.run(target, console: console)
+        }
+    }
+
+    /// The verifier's log after the error line: all of it under -d, else its last lines (the
+    /// rejection is at the end), so the reason is visible without flooding the terminal.
+    static func printLog(_ log: String, console: Console) {
+        var lines = log.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        while lines.last?.isEmpty == true { lines.removeLast() }
+        let limit = 40
+        if !console.debug && lines.count > limit {
+            console.err("verifier log (last \(limit) of \(lines.count) lines; -d shows all):")
+            lines = Array(lines.suffix(limit))
+        } else {
+            console.err("verifier log:")
+        }
+        for line in lines { console.err("  " + line) }
+    }
+}

@@ -1,0 +1,57 @@
+import CLinuxBPF
+import SyscallBPF
+
+/// Where iter's output goes: stdout for results (and JSON errors), stderr for plain errors and
+/// debug lines. Writes go straight to the fds with write(2), unbuffered, so an error printed just
+/// before exit is never lost, and a closed stdout is an EPIPE we can ignore, not a crash.
+public struct Console {
+    public var json: Bool
+    public var pretty: Bool
+    public var debug: Bool
+
+    public init(json: Bool = false, pretty: Bool = false, debug: Bool = false) {
+        self.json = json || pretty
+        self.pretty = pretty
+        self.debug = debug
+    }
+
+    /// A line on stdout.
+    public func out(_ text: String) {
+        Console.write(1, text + "\n")
+    }
+
+    /// A line on stderr.
+    public func err(_ text: String) {
+        Console.write(2, text + "\n")
+    }
+
+    /// A `-d` line on stderr (nothing without -d).
+    public func trace(_ text: String) {
+        guard debug else { return }
+        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            Console.write(2, "iter: " + line + "\n")
+        }
+    }
+
+    /// A JSON document on stdout.
+    public func emit(_ value: JSONValue) {
+        out(value.render(pretty: pretty))
+    }
+
+    /// The error, as bpftool prints it: `Error: …` on stderr, or `{"error":"…"}` on stdout with -j.
+    public func error(_ message: String) {
+        if json {
+            emit(.object([("error", .string(message))]))
+        } else {
+            err("Error: " + message)
+        }
+    }
+
+    static func write(_ fd: Int32, _ text: String) {
+        var text = text
+        text.withUTF8 { utf8 in
+            // A closed or broken stream is not worth an error about an error.
+            try? Files.writeAll(fd, UnsafeRawBufferPointer(utf8))
+        }
+    }
+}

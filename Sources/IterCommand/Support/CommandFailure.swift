@@ -1,0 +1,31 @@
+import BPFLoader
+import SyscallBPF
+
+/// A command that failed: the one-line message, the exit code, and an optional kernel log to show
+/// after it (the verifier's words, which bpftool hides behind libbpf's debug output).
+public struct CommandFailure: Error, Sendable {
+    public let message: String
+    public let exitCode: Int32
+    public let log: String?
+
+    /// Malformed input or usage: exit 255, as bpftool's -1.
+    public static let malformedExitCode: Int32 = 255
+
+    public init(_ message: String, exitCode: Int32 = CommandFailure.malformedExitCode, log: String? = nil) {
+        self.message = message
+        self.exitCode = exitCode
+        self.log = log
+    }
+
+    /// A failed system call: `256 - errno`, as bpftool returns `-errno`.
+    public init(_ message: String, errno: Errno, log: String? = nil) {
+        self.init(message + ": " + errno.description, exitCode: errno.exitCode, log: log)
+    }
+
+    /// A loader error under bpftool's words for its phase (`can't open objfile X: …`).
+    public init(_ error: LoadError, object: String) {
+        let words = error.phase == .open ? "can't open objfile" : "can't load objfile"
+        self.init("\(words) \(object): \(error.description)",
+                  exitCode: error.errno?.exitCode ?? CommandFailure.malformedExitCode, log: error.kernelLog)
+    }
+}

@@ -1,0 +1,79 @@
+import BPFLoader
+import BTFParser
+import SyscallBPF
+
+/// An iterator link and what it was made from: the common part of `pin` and `run`.
+struct PreparedIterator {
+    let loaded: LoadedObject
+    let link: OwnedDescriptor
+    let linkID: UInt32
+    let option: ResolvedLinkOption
+
+    var program: PlannedProgram { loaded.plan.selectedProgram }
+}
+
+/// From command line to iterator link: resolve the option's fds (first, as bpftool does), read
+/// and plan the object against the kernel, load it, attach. Every failure carries bpftool's words.
+enum IteratorSetup {
+    static func prepare(_ request: IteratorRequest, console: Console) throws(CommandFailure) -> PreparedIterator {
+        let option = try LinkOptionResolver.resolve(request.option, console: console)
+        let object = try ObjectSource.load(request.object)
+        console.trace("object '\(object.name)': \(object.elf.sections.count) sections, programs: "
+                      + object.programs.map { "\($0.name) (\($0.sectionName))" }.joined(separator: ", "))
+
+        let vmlinux: BTF
+        do {
+            let (btf, access) = try KernelBTFFile.vmlinux()
+            vmlinux = btf
+            console.trace("kernel BTF: \(btf.typeCount) types, \(access == .mapped ? "mapped" : "read") from \(KernelBTFFile.vmlinuxPath)")
+        } catch {
+            throw CommandFailure(error, object: request.object)
+        }
+        let kernel = KernelTypes(vmlinux: vmlinux, modules: SysfsModuleBTF(vmlinux: vmlinux))
+        let facts = KernelProbe.facts()
+
+        let plan: LoadPlan
+        do {
+            plan = try Planner.plan(object, kernel: kernel, facts: facts, options: PlanOptions(programName: request.program))
+        } catch {
+            throw CommandFailure(error, object: request.object)
+        }
+        for note in plan.notes { console.trace(note) }
+
+        let loaded: LoadedObject
+        do {
+            loaded = try Executor.execute(plan, verifierLog: console.debug) { line in console.trace(line) }
+        } catch {
+            throw CommandFailure(error, object: request.object)
+        }
+        let program = plan.selectedProgram
+        guard let programFD = loaded.selectedProgram else {
+            throw CommandFailure("can't find bpf program in objfile \(request.object)")
+        }
+        let link: FileDescriptor
+        do {
+            link = try BPFLink.createIterator(program: programFD.fd, options: option.options)
+        } catch {
+            throw CommandFailure("attach_iter failed for program \(program.name)" + attachHint(request.option, error), errno: error)
+        }
+        let linkID = (try? BPFLink.info(link))?.id ?? 0
+        console.trace("link created: id \(linkID), fd \(link.rawValue), target \(program.target)")
+        return PreparedIterator(loaded: loaded, link: OwnedDescriptor(link), linkID: linkID, option: option)
+    }
+
+    /// Why the kernel may have refused a link, when the errno alone does not say.
+    static func attachHint(_ option: IteratorOption, _ error: Errno) -> String {
+        switch (option, error) {
+        case (.task, .EINVAL):
+            return " (task iterator options need Linux 6.1 or later, and a task target)"
+        case (.cgroup, .EINVAL):
+            return " (cgroup iterators need Linux 6.1 or later and a cgroup target)"
+        case (.map, .EINVAL):
+            return " (the map option needs a map-element target such as bpf_map_elem, sockmap or bpf_sk_storage_map)"
+        case (.none, .EINVAL):
+            return " (does this target need an option, such as 'map' for map elements?)"
+        default:
+            return ""
+        }
+    }
+}
