@@ -54,13 +54,19 @@ public enum Executor {
     static func createMap(_ map: PlannedMap, btf: OwnedDescriptor?, debug: (String) -> Void) throws(LoadError) -> OwnedDescriptor {
         var attributes = map.attributes
         attributes.name = map.name
-        let fd: FileDescriptor
+        let usesBTF = btf != nil && (attributes.btfValueTypeID != 0 || attributes.btfKeyTypeID != 0)
+        var created: FileDescriptor? = nil
         do {
-            let usesBTF = attributes.btfValueTypeID != 0 || attributes.btfKeyTypeID != 0
-            fd = try BPFMap.create(attributes, btf: usesBTF ? btf : nil)
+            created = try BPFMap.create(attributes, btf: usesBTF ? btf : nil)
         } catch {
-            throw .mapCreate(name: map.name, error)
+            guard usesBTF else { throw .mapCreate(name: map.name, error) }
+            // Kernels that cannot check this map's BTF still create it without: libbpf retries the same way.
+            debug("map '\(map.name)': create with BTF failed (\(error.description)); retrying without BTF")
+            attributes.btfKeyTypeID = 0
+            attributes.btfValueTypeID = 0
+            do { created = try BPFMap.create(attributes, btf: nil) } catch { throw .mapCreate(name: map.name, error) }
         }
+        guard let fd = consume created else { throw .mapCreate(name: map.name, .EINVAL) }
         if let value = map.initialValue {
             do { try BPFMap.update(fd, key: [0, 0, 0, 0], value: value) } catch { throw .mapUpdate(name: map.name, error) }
         }

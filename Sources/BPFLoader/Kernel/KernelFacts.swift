@@ -46,6 +46,19 @@ public struct BTFSupport: Sendable, Equatable {
         self.enum64 = enum64
     }
 
+    /// The features this kernel lacks, for `-d` (`no DECL_TAG, TYPE_TAG`).
+    public var missingDescription: String {
+        var missing: [String] = []
+        if !functions { missing.append("FUNC") }
+        if !globalFunctions { missing.append("global FUNC") }
+        if !dataSections { missing.append("DATASEC") }
+        if !float { missing.append("FLOAT") }
+        if !declTag { missing.append("DECL_TAG") }
+        if !typeTag { missing.append("TYPE_TAG") }
+        if !enum64 { missing.append("ENUM64") }
+        return missing.isEmpty ? "nothing missing" : "no " + missing.joined(separator: ", ")
+    }
+
     public static let all = BTFSupport(loads: true, functions: true, globalFunctions: true, dataSections: true,
                                        float: true, declTag: true, typeTag: true, enum64: true)
     public static let none = BTFSupport(loads: false, functions: false, globalFunctions: false, dataSections: false,

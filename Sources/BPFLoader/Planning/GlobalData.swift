@@ -29,10 +29,11 @@ enum GlobalData {
         return String(decoding: name, as: UTF8.self)
     }
 
-    /// The map for one global data section.
-    static func plan(object: BPFObjectFile, section: ELFSection, kind: GlobalDataKind, mmapable: Bool) -> PlannedMap {
+    /// The map for one global data section. Flags as libbpf 1.1 (the reference bpftool's) sets them:
+    /// `.rodata` and `.kconfig` read-only for programs, every section but `.kconfig` mmapable.
+    static func plan(object: BPFObjectFile, section: ELFSection, kind: GlobalDataKind) -> PlannedMap {
         var flags: UInt32 = kind == .rodata || kind == .kconfig ? readOnlyProgram : 0
-        if mmapable { flags |= GlobalData.mmapable }
+        if kind != .kconfig { flags |= mmapable }
         let contents: [UInt8]?
         switch kind {
         case .rodata, .data: contents = object.elf.data(of: section).array

@@ -68,8 +68,16 @@ struct Linker {
 
     private func relocate(at index: Int, sectionInstruction: Int, of function: ObjectFunction, program: String,
                           in linked: inout LinkedProgram) throws(LoadError) {
-        let insn = linked.instructions[index]
+        var insn = linked.instructions[index]
         let relocation = object.relocations[function.section]?[sectionInstruction]
+
+        // clang leaves a callback's address (bpf_loop, bpf_for_each_map_elem) as a plain ld_imm64
+        // relocated against code; like libbpf, mark it BPF_PSEUDO_FUNC so it links as a call does.
+        if insn.isLoadImm64, let relocation,
+           let section = object.elf.symbols[Int(relocation.symbolIndex)].sectionIndex, code[section] != nil {
+            insn.src = BPFInstruction.pseudoFunc
+            linked.instructions[index].src = BPFInstruction.pseudoFunc
+        }
 
         if insn.isSubprogramCall || insn.isSubprogramAddress {
             let (targetSection, targetInstruction) = try callTarget(insn, relocation: relocation, sectionInstruction: sectionInstruction,

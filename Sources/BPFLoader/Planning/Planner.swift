@@ -12,14 +12,37 @@ public enum Planner {
         var notes: [String] = []
         let selected = try selectProgram(object, options: options)
 
-        // Maps: global data sections in section order, as libbpf creates them.
+        var btf = try ObjectBTF.load(object)
+        if btf != nil {
+            try btf?.fixUpDataSections(object)
+            btf?.markHiddenFunctionsStatic(object)
+        }
+
+        // Maps, in libbpf's order: declared (.maps) first, then global data sections.
         var maps: [PlannedMap] = []
         var index = MapIndex()
+        if let btf {
+            for declaration in try DeclaredMaps.parse(btf, object: object) {
+                index.declared[declaration.offset] = maps.count
+                let a = declaration.attributes
+                notes.append("map '\(declaration.name)': declared in .maps, type \(a.type), key \(a.keySize) bytes, "
+                             + "value \(a.valueSize) bytes, \(a.maxEntries) entries"
+                             + (declaration.pinning != 0 ? " (pinning attribute ignored: iter pins iterators only)" : ""))
+                maps.append(PlannedMap(name: declaration.name, origin: .declared(symbol: declaration.name),
+                                       attributes: a, initialValue: nil, freeze: false))
+            }
+            index.declaredSection = object.sections(where: { $0 == .maps }).first?.index
+        } else if let section = object.sections(where: { $0 == .maps }).first {
+            throw .badSection(section: section.name, reason: "BTF-defined maps need the object's BTF (compile with -g)")
+        }
         for section in object.elf.sections {
             guard case let .globalData(kind) = object.roles[section.index], kind != .kconfig else { continue }
             index.globalData[section.index] = maps.count
-            let map = GlobalData.plan(object: object, section: section, kind: kind, mmapable: false)
-            notes.append("map '\(map.name)': \(section.name), \(map.attributes.valueSize) bytes")
+            let datasec = btf?.dataSection(named: section.name)
+            var map = GlobalData.plan(object: object, section: section, kind: kind)
+            if let datasec { map.attributes.btfValueTypeID = datasec }
+            notes.append("map '\(map.name)': \(section.name), \(map.attributes.valueSize) bytes"
+                         + (datasec.map { ", BTF DATASEC [\($0)]" } ?? ""))
             maps.append(map)
         }
 
@@ -36,12 +59,33 @@ public enum Planner {
             notes.append("program '\(program.name)' (\(program.sectionName)): \(linked.instructions.count) instructions, "
                          + "target bpf_iter_\(program.kind.target) = BTF id \(attachID)"
                          + (autoload ? "" : ", not loaded ('?' section)"))
-            programs.append(PlannedProgram(
+            var planned = PlannedProgram(
                 name: program.name, sectionName: program.sectionName, target: program.kind.target,
                 attachBTFID: attachID, sleepable: program.kind.sleepable, autoload: autoload,
-                instructions: linked.instructions, mapReferences: linked.mapReferences))
+                instructions: linked.instructions, mapReferences: linked.mapReferences)
+            if let btf, facts.btf.functions {
+                let info = FuncLineInfo.build(btf, object: object, placements: linked.placements)
+                planned.funcInfo = info.funcInfo
+                planned.lineInfo = info.lineInfo
+                planned.funcInfoRecordSize = info.funcInfo.isEmpty ? 0 : FuncLineInfo.funcInfoRecordSize
+                planned.lineInfoRecordSize = info.lineInfo.isEmpty ? 0 : FuncLineInfo.lineInfoRecordSize
+                planned.sourceLines = info.sourceLines
+            }
+            programs.append(planned)
         }
-        return LoadPlan(objectName: object.name, license: object.license, btf: nil, maps: maps,
+
+        // The BTF to load: fixed up, then rewritten into what this kernel accepts.
+        var blob: [UInt8]? = nil
+        if let btf {
+            if facts.btf.loads {
+                let sanitized = BTFSanitizer.sanitize(btf.fixed, for: facts.btf)
+                if facts.btf != .all { notes.append("BTF rewritten for this kernel: \(facts.btf.missingDescription)") }
+                blob = sanitized.encoded()
+            } else {
+                notes.append("kernel cannot load BTF: loading without it")
+            }
+        }
+        return LoadPlan(objectName: object.name, license: object.license, btf: blob, maps: maps,
                         programs: programs, selected: selected, notes: notes)
     }
 

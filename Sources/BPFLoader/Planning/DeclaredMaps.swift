@@ -1,0 +1,125 @@
+import BTFParser
+import SyscallBPF
+
+/// A map declared in `.maps` with BTF: `struct { __uint(type, …); __type(key, …); … } name SEC(".maps")`.
+struct MapDeclaration {
+    var name: String
+    /// Offset of the map's variable in `.maps` (what relocations against it point at).
+    var offset: UInt64
+    var attributes: MapAttributes
+    /// LIBBPF_PIN_BY_NAME and friends: noted under -d, not acted on (iter pins iterators, not maps).
+    var pinning: UInt32
+}
+
+/// Reads BTF-defined map declarations as libbpf's parse_btf_map_def does: each attribute is a
+/// member whose type encodes the value (`int (*type)[BPF_MAP_TYPE_HASH]` is type = 1;
+/// `typeof(struct k) *key` names the key type). Unknown attributes are errors, as in libbpf's
+/// strict mode, so a typo is not silently a different map.
+enum DeclaredMaps {
+    static func parse(_ btf: ObjectBTF, object: BPFObjectFile) throws(LoadError) -> [MapDeclaration] {
+        guard let mapsSection = object.sections(where: { $0 == .maps }).first else { return [] }
+        guard let datasecID = btf.dataSection(named: ".maps"),
+              case let .dataSection(_, vars)? = btf.fixed.type(datasecID)?.body
+        else {
+            throw .badSection(section: mapsSection.name, reason: "BTF-defined maps need the object's BTF (compile with -g)")
+        }
+        // Decode against the fixed-up copy: offsets come from the ELF symbols.
+        let types = btf.original
+        var maps: [MapDeclaration] = []
+        for info in vars {
+            guard let variable = btf.fixed.type(info.type), case let .variable(structType, _) = variable.body else {
+                throw .badSection(section: ".maps", reason: "DATASEC member [\(info.type)] is not a variable")
+            }
+            let name = btf.fixed.string(at: variable.nameOffset) ?? ""
+            maps.append(try parseDefinition(name: name, offset: UInt64(info.offset), typeID: structType, types))
+        }
+        return maps
+    }
+
+    static func parseDefinition(name: String, offset: UInt64, typeID: TypeID, _ btf: BTF) throws(LoadError) -> MapDeclaration {
+        func fail(_ reason: String) -> LoadError { .map(name: name, reason: reason) }
+        let definition: BTFType
+        do { definition = try btf.skipModsAndTypedefs(typeID).type } catch { throw .btf(section: ".BTF", error) }
+        guard case let .structure(_, members, _) = definition.body else {
+            throw fail("expected a struct definition in '.maps', got \(definition.kind)")
+        }
+        var spec = MapAttributes(type: 0, keySize: 0, valueSize: 0, maxEntries: 0, name: name)
+        var haveType = false
+        var pinning: UInt32 = 0
+        for member in members {
+            let field = btf.string(at: member.nameOffset)?.string ?? ""
+            switch field {
+            case "type":
+                spec.type = try integer(field, member, btf, map: name)
+                haveType = true
+            case "max_entries": spec.maxEntries = try integer(field, member, btf, map: name)
+            case "map_flags": spec.flags = try integer(field, member, btf, map: name)
+            case "numa_node": spec.numaNode = try integer(field, member, btf, map: name)
+            case "pinning": pinning = try integer(field, member, btf, map: name)
+            case "map_extra": spec.mapExtra = UInt64(try integer(field, member, btf, map: name))
+            case "key_size", "value_size":
+                let size = try integer(field, member, btf, map: name)
+                let existing = field == "key_size" ? spec.keySize : spec.valueSize
+                guard existing == 0 || existing == size else {
+                    throw fail("\(field) \(size) conflicts with the size of its __type (\(existing))")
+                }
+                if field == "key_size" { spec.keySize = size } else { spec.valueSize = size }
+            case "key", "value":
+                let (type, size) = try pointee(field, member, btf, map: name)
+                let existing = field == "key" ? spec.keySize : spec.valueSize
+                guard existing == 0 || existing == size else {
+                    throw fail("\(field) type is \(size) bytes but \(field)_size says \(existing)")
+                }
+                if field == "key" {
+                    spec.keySize = size
+                    spec.btfKeyTypeID = type
+                } else {
+                    spec.valueSize = size
+                    spec.btfValueTypeID = type
+                }
+            case "values":
+                throw fail("'values' (map-in-map or prog-array initialisation) is not supported by iter")
+            default:
+                throw fail("unknown attribute '\(field)' (expected type, max_entries, key, value, key_size, value_size, map_flags, numa_node, pinning or map_extra)")
+            }
+        }
+        guard haveType else { throw fail("no 'type' attribute (__uint(type, BPF_MAP_TYPE_…))") }
+        return MapDeclaration(name: name, offset: offset, attributes: spec, pinning: pinning)
+    }
+
+    /// `__uint(name, value)`: a pointer to an array whose element count is the value. `__ulong`
+    /// encodes values above 32 bits as an enum instead.
+    static func integer(_ field: String, _ member: BTFMember, _ btf: BTF, map: String) throws(LoadError) -> UInt32 {
+        let type: BTFType
+        do { type = try btf.skipModsAndTypedefs(member.type).type } catch { throw .btf(section: ".BTF", error) }
+        switch type.body {
+        case let .pointer(target):
+            let array: BTFType
+            do { array = try btf.type(target) } catch { throw .btf(section: ".BTF", error) }
+            guard case let .array(_, _, count) = array.body else {
+                throw .map(name: map, reason: "attribute '\(field)': expected a pointer to an array (__uint), got a pointer to \(array.kind)")
+            }
+            return count
+        case let .enumeration(_, _, values), let .enum64(_, _, values):
+            if let first = values.first { return UInt32(truncatingIfNeeded: first.value) }
+        default:
+            break
+        }
+        throw .map(name: map, reason: "attribute '\(field)': expected __uint(\(field), …), got \(type.kind)")
+    }
+
+    /// `__type(name, T)`: a pointer to T; returns T's id and size.
+    static func pointee(_ field: String, _ member: BTFMember, _ btf: BTF, map: String) throws(LoadError) -> (TypeID, UInt32) {
+        let type: BTFType
+        do { type = try btf.type(member.type) } catch { throw .btf(section: ".BTF", error) }
+        guard case let .pointer(target) = type.body else {
+            throw .map(name: map, reason: "attribute '\(field)': expected __type(\(field), T), got \(type.kind)")
+        }
+        let size: UInt64
+        do { size = try btf.size(of: target) } catch {
+            throw .map(name: map, reason: "attribute '\(field)': type [\(target)] has no size (\(error.description))")
+        }
+        guard size > 0, size <= UInt64(UInt32.max) else { throw .map(name: map, reason: "attribute '\(field)': size \(size) is invalid") }
+        return (target, UInt32(size))
+    }
+}

@@ -1,0 +1,103 @@
+import BTFParser
+import Bytes
+import ELFReader
+
+/// The object's `.BTF` and `.BTF.ext`: parsed and validated as untrusted input, then fixed up with
+/// what the compiler leaves for the loader to fill in (DATASEC sizes, VAR offsets and linkage).
+struct ObjectBTF {
+    /// The BTF as the compiler wrote it (CO-RE reads local types and access strings from it).
+    let original: BTF
+    /// The fixed-up copy that will be loaded (after sanitising for the kernel).
+    var fixed: EditableBTF
+    let ext: BTFExt?
+
+    /// Parses `.BTF` (and `.BTF.ext`) if the object has them.
+    static func load(_ object: BPFObjectFile) throws(LoadError) -> ObjectBTF? {
+        guard let section = object.sections(where: { $0 == .btf }).first else { return nil }
+        let btf: BTF
+        do {
+            btf = try BTF(object.elf.data(of: section))
+            try btf.validate()
+        } catch {
+            throw .btf(section: ".BTF", error)
+        }
+        var ext: BTFExt? = nil
+        if let extSection = object.sections(where: { $0 == .btfExt }).first {
+            do { ext = try BTFExt(object.elf.data(of: extSection)) } catch { throw .btf(section: ".BTF.ext", error) }
+        }
+        let fixed: EditableBTF
+        do { fixed = try EditableBTF(btf) } catch { throw .btf(section: ".BTF", error) }
+        return ObjectBTF(original: btf, fixed: fixed, ext: ext)
+    }
+
+    /// The BTF kinds present: only these need probing on the kernel.
+    var kinds: Set<BTFKind> {
+        Set(fixed.types.map { $0.kind })
+    }
+
+    /// The DATASEC describing ELF section `name`.
+    func dataSection(named name: String) -> TypeID? {
+        for (index, type) in fixed.types.enumerated() where type.kind == .dataSection {
+            if fixed.string(at: type.nameOffset) == name { return TypeID(index + 1) }
+        }
+        return nil
+    }
+
+    /// libbpf's btf_fixup_datasec: a DATASEC of size 0 gets its ELF section's size and its global
+    /// VARs their symbols' offsets; hidden globals become static; VARs are sorted by offset. The
+    /// extern sections (.kconfig, .ksyms) are laid out by the extern resolver instead.
+    mutating func fixUpDataSections(_ object: BPFObjectFile) throws(LoadError) {
+        for index in fixed.types.indices {
+            guard case let .dataSection(size, vars) = fixed.types[index].body else { continue }
+            let name = fixed.string(at: fixed.types[index].nameOffset) ?? ""
+            if name == ".kconfig" || name == ".ksyms" { continue }
+            var newSize = size
+            var fixOffsets = false
+            if size == 0 {
+                guard let section = object.elf.section(named: name), section.size > 0 else {
+                    throw .btf(section: ".BTF", .invalidType(id: TypeID(index + 1),
+                                                              reason: "DATASEC '\(name)' has no ELF section to take its size from"))
+                }
+                newSize = UInt32(clamping: section.size)
+                fixOffsets = true
+            }
+            var newVars = vars
+            for (i, info) in vars.enumerated() {
+                guard let variable = fixed.type(info.type), case let .variable(type, linkage) = variable.body else {
+                    throw .btf(section: ".BTF", .invalidType(id: TypeID(index + 1), reason: "DATASEC '\(name)' lists type [\(info.type)], which is not a VAR"))
+                }
+                if linkage == .static || linkage == .external { continue }
+                let varName = fixed.string(at: variable.nameOffset) ?? ""
+                guard let symbol = object.elf.symbols.first(where: {
+                    $0.type == .object && ($0.binding == .global || $0.binding == .weak) && $0.name == varName
+                }) else {
+                    throw .btf(section: ".BTF", .invalidType(id: TypeID(index + 1), reason: "VAR '\(varName)' in DATASEC '\(name)' has no ELF symbol"))
+                }
+                if fixOffsets { newVars[i].offset = UInt32(clamping: symbol.value) }
+                if symbol.visibility == .hidden || symbol.visibility == .internal {
+                    fixed.replace(info.type, with: BTFType(nameOffset: variable.nameOffset, body: .variable(type: type, linkage: .static)))
+                }
+            }
+            newVars.sort { $0.offset < $1.offset }
+            fixed.types[index].body = .dataSection(size: newSize, vars: newVars)
+        }
+    }
+
+    /// Global functions with hidden visibility are static to the verifier (libbpf's mark_btf_static).
+    mutating func markHiddenFunctionsStatic(_ object: BPFObjectFile) {
+        let hidden = Set(object.elf.symbols.filter {
+            $0.type == .function && $0.binding == .global && ($0.visibility == .hidden || $0.visibility == .internal)
+        }.map { $0.name })
+        guard !hidden.isEmpty else { return }
+        for index in fixed.types.indices {
+            guard case let .function(proto, .global) = fixed.types[index].body,
+                  let name = fixed.string(at: fixed.types[index].nameOffset), hidden.contains(name) else { continue }
+            fixed.types[index].body = .function(proto: proto, linkage: .static)
+        }
+    }
+
+    /// The ELF section name of a .BTF.ext subsection (an offset in the object's strings).
+    func sectionName(_ offset: UInt32) -> String {
+        original.string(at: offset)?.string ?? ""
+    }
+}
