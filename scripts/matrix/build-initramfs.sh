@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# build-initramfs.sh --iter PATH --out FILE [--fixtures DIR]
+#
+# Builds a gzip'd newc cpio holding only: /init (guest/init), static busybox with a symlink per
+# applet in /bin, /bin/iter (the static binary PATH), /fixtures/*.o (from DIR), and the guest test
+# suite in /matrix (lib.sh, suite.sh). Prints the image size.
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+iter='' fixtures='' out=''
+while [ $# -gt 0 ]; do
+  case $1 in
+    --iter) iter=$2; shift 2 ;;
+    --fixtures) fixtures=$2; shift 2 ;;
+    --out) out=$2; shift 2 ;;
+    -h|--help) sed -n '2,6p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) echo "build-initramfs: unknown argument $1" >&2; exit 2 ;;
+  esac
+done
+{ [ -n "$iter" ] && [ -n "$out" ]; } || { echo "usage: $0 --iter PATH --out FILE [--fixtures DIR]" >&2; exit 2; }
+[ -f "$iter" ] || { echo "build-initramfs: no such file: $iter" >&2; exit 1; }
+[ -z "$fixtures" ] || [ -d "$fixtures" ] || { echo "build-initramfs: no such directory: $fixtures" >&2; exit 1; }
+
+is_static() { ! LC_ALL=C ldd "$1" 2>&1 | grep -q '=>'; }
+
+busybox=/bin/busybox
+dpkg-query -W -f='${Status}' busybox-static 2>/dev/null | grep -q 'install ok installed' ||
+  { echo "build-initramfs: busybox-static is not installed" >&2; exit 1; }
+is_static "$busybox" || { echo "build-initramfs: $busybox is not static" >&2; exit 1; }
+is_static "$iter" || { echo "build-initramfs: $iter is dynamically linked; the guest has no libraries" >&2; exit 1; }
+
+stage=$(mktemp -d "${TMPDIR:-/tmp}/iter-initramfs.XXXXXX")
+trap 'rm -rf "$stage"' EXIT
+
+mkdir -p "$stage"/{bin,dev,proc,sys,tmp,fixtures,matrix}
+install -m 0755 "$busybox" "$stage/bin/busybox"
+for applet in $("$busybox" --list); do
+  [ "$applet" = busybox ] || ln -s busybox "$stage/bin/$applet"
+done
+install -m 0755 "$iter" "$stage/bin/iter"
+install -m 0755 "$here/guest/init" "$stage/init"
+install -m 0644 "$here/guest/lib.sh" "$here/guest/suite.sh" "$stage/matrix/"
+n=0
+if [ -n "$fixtures" ]; then
+  for o in "$fixtures"/*.o; do
+    [ -e "$o" ] || continue
+    install -m 0644 "$o" "$stage/fixtures/"
+    n=$((n + 1))
+  done
+fi
+# An initial console for the kernel to open before /init mounts devtmpfs (needs root; /init
+# reopens /dev/console after mounting devtmpfs anyway).
+mknod -m 0600 "$stage/dev/console" c 5 1 2>/dev/null || true
+
+mkdir -p "$(dirname "$out")"
+(cd "$stage" && find . -mindepth 1 | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) | gzip -9 >"$out.tmp"
+mv "$out.tmp" "$out"
+echo "initramfs: $out, $(stat -c %s "$out") bytes ($(du -k "$out" | cut -f1) KiB; busybox $("$busybox" --list | wc -l) applets, iter $(stat -c %s "$iter") bytes, $n fixtures)"
