@@ -1,3 +1,5 @@
+import Bytes
+
 /// Following references: modifiers, typedefs, sizes. Every walk is bounded, so a cycle in untrusted
 /// BTF becomes `BTFError.typeCycle` instead of a hang.
 extension BTF {

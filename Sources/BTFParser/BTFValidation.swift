@@ -1,3 +1,5 @@
+import Bytes
+
 /// Checks an untrusted BTF blob (an object's `.BTF`) beyond what `init` needs to walk it.
 extension BTF {
     /// Every string offset in range, every referenced type id in range, and no reference cycle that

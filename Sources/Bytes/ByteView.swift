@@ -167,3 +167,19 @@ extension ByteView: Equatable {
         return memcmp(a, b, lhs.count) == 0
     }
 }
+
+extension String {
+    /// True if `needle` occurs in the string, compared as UTF-8 bytes (memmem). Embedded Swift has
+    /// no `String.contains(String)`: that lives in _StringProcessing.
+    public func includes(_ needle: String) -> Bool {
+        var haystack = self
+        var needle = needle
+        return haystack.withUTF8 { h in
+            needle.withUTF8 { n in
+                guard n.count > 0 else { return true }
+                guard h.count >= n.count, let hb = h.baseAddress, let nb = n.baseAddress else { return false }
+                return memmem(hb, h.count, nb, n.count) != nil
+            }
+        }
+    }
+}

@@ -1,3 +1,4 @@
+import Bytes
 import BTFParser
 
 /// An iterator target of the running kernel, as its BTF describes it.

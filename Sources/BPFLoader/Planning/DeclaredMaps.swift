@@ -1,3 +1,5 @@
+import ELFReader
+import Bytes
 import BTFParser
 import SyscallBPF
 

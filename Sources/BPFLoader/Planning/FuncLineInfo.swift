@@ -1,3 +1,4 @@
+import ELFReader
 import BTFParser
 import Bytes
 

@@ -31,6 +31,10 @@
 #define BPF_FS_MAGIC 0xcafe4a11
 #endif
 
+/// memmem is a GNU extension; declaring it here avoids _GNU_SOURCE, which would make these glibc
+/// headers differ from the ones Swift's Glibc module was built with (tests import both).
+extern void *memmem(const void *haystack, size_t haystack_len, const void *needle, size_t needle_len);
+
 /// bpf(2): glibc has no wrapper, and `syscall` is variadic.
 static inline long iter_sys_bpf(int cmd, union bpf_attr *attr, unsigned int size) {
     return syscall(__NR_bpf, cmd, attr, size);
