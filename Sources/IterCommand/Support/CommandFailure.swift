@@ -24,7 +24,8 @@ public struct CommandFailure: Error, Sendable {
 
     /// A loader error under bpftool's words for its phase (`can't open objfile X: …`).
     public init(_ error: LoadError, object: String) {
-        let words = error.phase == .open ? "can't open objfile" : "can't load objfile"
+        var words = error.phase == .open ? "can't open objfile" : "can't load objfile"
+        if case .noIteratorProgram = error { words = "can't find bpf program in objfile" }
         self.init("\(words) \(object): \(error.description)",
                   exitCode: error.errno?.exitCode ?? CommandFailure.malformedExitCode, log: error.kernelLog)
     }

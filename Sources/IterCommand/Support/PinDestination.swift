@@ -25,7 +25,7 @@ struct PinDestination {
             throw CommandFailure("pin path '\(path)'", errno: error)
         }
         if existing != nil {
-            throw CommandFailure("pin path '\(path)' already exists", errno: .EEXIST)
+            throw CommandFailure("pin path \(path)", errno: .EEXIST)
         }
         guard let parent else {
             throw CommandFailure("pin directory '\(directory)' does not exist", errno: .ENOENT)

@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# The main job, start to finish: build the static iter, pin the bundled task iterator on bpffs,
+# read it like any file, and remove the pin. Needs root and a kernel with BTF.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+[ "$(id -u)" = 0 ] || { echo "quickstart: run as root (BPF needs CAP_BPF and CAP_SYS_ADMIN)" >&2; exit 1; }
+iter=$(scripts/build-static.sh)
+echo "built $iter ($(stat -c %s "$iter") bytes, $(file -b "$iter" | cut -d, -f1-2))"
+mountpoint -q /sys/fs/bpf || mount -t bpf bpf /sys/fs/bpf
+dir=$(mktemp -d /sys/fs/bpf/iter-quickstart.XXXXXX)
+trap 'rm -rf "$dir"' EXIT
+set -x
+"$iter" pin Tests/Fixtures/iter_task.bpf.o "$dir/tasks"
+head -n 15 "$dir/tasks"
+"$iter" show "$dir/tasks"
