@@ -56,6 +56,35 @@ public enum BPFBTF {
                        isKernel: info.kernel_btf != 0)
     }
 
+    /// The raw BTF of a loaded BTF object (two info calls: the size, then the bytes). For kernel
+    /// BTF this works where /sys/kernel/btf is not mounted, e.g. in a chroot or container.
+    public static func data(_ btf: borrowing FileDescriptor) throws(Errno) -> [UInt8] {
+        var info = bpf_btf_info()
+        try ObjectInfo.get(btf, into: &info)
+        let size = Int(info.btf_size)
+        guard size > 0 else { return [] }
+        var bytes = [UInt8](repeating: 0, count: size)
+        var second = bpf_btf_info()
+        let result = bytes.withUnsafeMutableBytes { raw in
+            second.btf = address(UnsafeRawPointer(raw.baseAddress))
+            second.btf_size = UInt32(raw.count)
+            return Result { () throws(Errno) in try ObjectInfo.get(btf, into: &second) }
+        }
+        try result.get()
+        return bytes
+    }
+
+    /// The kernel's own BTF object named `name` ("vmlinux" or a module), found by walking BTF ids.
+    public static func kernelBTF(named name: String) throws(Errno) -> FileDescriptor? {
+        var id: UInt32 = 0
+        while let next = try nextID(after: id) {
+            id = next
+            guard let fd = try? fd(id: id), let info = try? self.info(fd) else { continue }
+            if info.isKernel && info.name == name { return fd }
+        }
+        return nil
+    }
+
     /// BPF_BTF_GET_FD_BY_ID.
     public static func fd(id: UInt32) throws(Errno) -> FileDescriptor {
         var attr = bpf_attr()

@@ -12,6 +12,8 @@ public enum KernelBTFFile {
     public enum Access: Sendable, Equatable {
         case mapped
         case read
+        /// From the kernel's BTF object through bpf(2): no sysfs (chroot, container).
+        case kernelObject
     }
 
     /// The raw bytes of a sysfs BTF file.
@@ -25,11 +27,24 @@ public enum KernelBTFFile {
         return (ByteView(data), .read)
     }
 
-    /// vmlinux BTF, parsed (the type index is built; no type is decoded).
+    /// vmlinux BTF, parsed (the type index is built; no type is decoded). Without sysfs, the kernel's
+    /// "vmlinux" BTF object is asked for its bytes instead.
     public static func vmlinux(path: String = vmlinuxPath) throws(LoadError) -> (BTF, Access) {
         let (bytes, access): (ByteView, Access)
-        do { (bytes, access) = try KernelBTFFile.bytes(path: path) } catch { throw .kernelBTFUnavailable(path: path, error) }
+        do {
+            (bytes, access) = try KernelBTFFile.bytes(path: path)
+        } catch {
+            guard error == .ENOENT, let data = try? kernelObjectBytes(named: "vmlinux") else {
+                throw .kernelBTFUnavailable(path: path, error)
+            }
+            (bytes, access) = (ByteView(data), .kernelObject)
+        }
         do { return (try BTF(bytes), access) } catch { throw .kernelBTF(error) }
+    }
+
+    static func kernelObjectBytes(named name: String) throws(Errno) -> [UInt8] {
+        guard let fd = try BPFBTF.kernelBTF(named: name) else { throw Errno.ENOENT }
+        return try BPFBTF.data(fd)
     }
 }
 

@@ -47,6 +47,21 @@ public struct PlannedProgram: Sendable {
     public var lineInfoRecordSize: UInt32 = 0
     /// Line info records for messages: instruction index → "file:line: source".
     public var sourceLines: [SourceLine] = []
+    /// Instructions a CO-RE relocation could not fix, poisoned, with why: if the verifier reaches
+    /// one, the error names the relocation instead of an unknown helper call.
+    public var poisoned: [PoisonedInstruction] = []
+}
+
+/// An instruction poisoned by a CO-RE relocation that found nothing in the kernel.
+public struct PoisonedInstruction: Sendable, Equatable {
+    public var instruction: Int
+    /// `relo #3: field 'task_struct.foo' not found in kernel`.
+    public var reason: String
+
+    public init(instruction: Int, reason: String) {
+        self.instruction = instruction
+        self.reason = reason
+    }
 }
 
 /// A line of source the compiler recorded for an instruction (from `.BTF.ext` line_info).
@@ -81,8 +96,11 @@ public struct LoadPlan: Sendable {
 public struct PlanOptions: Sendable {
     /// Pin this program instead of the first iterator program.
     public var programName: String?
+    /// `task main_thread_only`: filter out threads that are not their group's leader.
+    public var mainThreadOnly: Bool
 
-    public init(programName: String? = nil) {
+    public init(programName: String? = nil, mainThreadOnly: Bool = false) {
         self.programName = programName
+        self.mainThreadOnly = mainThreadOnly
     }
 }

@@ -71,6 +71,10 @@ public enum Planner {
                 planned.lineInfoRecordSize = info.lineInfo.isEmpty ? 0 : FuncLineInfo.lineInfoRecordSize
                 planned.sourceLines = info.sourceLines
             }
+            if i == selected && options.mainThreadOnly {
+                try MainThreadFilter.apply(to: &planned, kernel: kernel.vmlinux)
+                notes.append("program '\(program.name)': main_thread_only filter prepended (\(MainThreadFilter.length) instructions)")
+            }
             programs.append(planned)
         }
 

@@ -3,7 +3,12 @@ import SyscallBPF
 
 /// `iter pin OBJ PATH [ITER_OPT] [prog NAME]`: create the iterator and pin its link on bpffs.
 enum PinCommand {
-    static func run(_ request: IteratorRequest, path: String, options: GlobalOptions, console: Console) throws(CommandFailure) {
+    /// How a link is pinned: BPF_OBJ_PIN, or a stand-in that fails, for tests of what a failed pin
+    /// must undo (no valid input reaches a pin failure after the checks that precede it).
+    typealias Pin = (borrowing FileDescriptor, String) throws(Errno) -> Void
+
+    static func run(_ request: IteratorRequest, path: String, options: GlobalOptions, console: Console,
+                    pin: Pin = { (fd: borrowing FileDescriptor, path: String) throws(Errno) in try BPFObject.pin(fd, at: path) }) throws(CommandFailure) {
         // PATH first: a bad path should not cost loading the object.
         let destination = try PinDestination.check(path)
         if destination.needsMount && options.noMount {
@@ -23,7 +28,7 @@ enum PinCommand {
             console.trace("mounted bpffs on \(destination.directory) (private, mode 0700)")
         }
         do {
-            try BPFObject.pin(iterator.link.fd, at: path)
+            try pin(iterator.link.fd, path)
         } catch {
             if let mounted {
                 Mounts.unmount(mounted)

@@ -25,7 +25,13 @@ enum IteratorSetup {
         do {
             let (btf, access) = try KernelBTFFile.vmlinux()
             vmlinux = btf
-            console.trace("kernel BTF: \(btf.typeCount) types, \(access == .mapped ? "mapped" : "read") from \(KernelBTFFile.vmlinuxPath)")
+            let how: String
+            switch access {
+            case .mapped: how = "mapped from " + KernelBTFFile.vmlinuxPath
+            case .read: how = "read from " + KernelBTFFile.vmlinuxPath
+            case .kernelObject: how = "from the kernel's vmlinux BTF object (no sysfs)"
+            }
+            console.trace("kernel BTF: \(btf.typeCount) types, \(how)")
         } catch {
             throw CommandFailure(error, object: request.object)
         }
@@ -34,7 +40,8 @@ enum IteratorSetup {
 
         let plan: LoadPlan
         do {
-            plan = try Planner.plan(object, kernel: kernel, facts: facts, options: PlanOptions(programName: request.program))
+            let options = PlanOptions(programName: request.program, mainThreadOnly: request.option == .task(.mainThreadOnly))
+            plan = try Planner.plan(object, kernel: kernel, facts: facts, options: options)
         } catch {
             throw CommandFailure(error, object: request.object)
         }

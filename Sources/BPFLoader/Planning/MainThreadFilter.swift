@@ -1,0 +1,103 @@
+import BTFParser
+import Bytes
+
+/// `task main_thread_only`: proposed for the kernel and never merged, so iter does it in the
+/// program. Before the program's first instruction it puts
+///
+///     0: r2 = *(u64 *)(r1 + offsetof(ctx, task))
+///     1: if r2 == 0 goto main          ; the end-of-walk call (no task) runs the program as is
+///     2: r3 = *(u32 *)(r2 + offsetof(task_struct, pid))
+///     3: r4 = *(u32 *)(r2 + offsetof(task_struct, tgid))
+///     4: if r3 == r4 goto main         ; a group leader
+///     5: r0 = 0                        ; a thread: skip it
+///     6: exit
+///     main: …
+///
+/// with offsets from the running kernel's BTF, so it works on every kernel. Only r2-r4 are
+/// touched (caller-saved scratch); r1 still holds the context when the program starts.
+enum MainThreadFilter {
+    static let targets: Set<String> = ["task", "task_file", "task_vma"]
+    static let length = 7
+
+    static func instructions(taskOffset: Int16, pidOffset: Int16, tgidOffset: Int16) -> [BPFInstruction] {
+        [
+            BPFInstruction(opcode: 0x79, dst: 2, src: 1, offset: taskOffset),   // ldxdw
+            BPFInstruction(opcode: 0x15, dst: 2, offset: 5, immediate: 0),       // jeq r2, 0
+            BPFInstruction(opcode: 0x61, dst: 3, src: 2, offset: pidOffset),     // ldxw
+            BPFInstruction(opcode: 0x61, dst: 4, src: 2, offset: tgidOffset),    // ldxw
+            BPFInstruction(opcode: 0x1d, dst: 3, src: 4, offset: 2),             // jeq r3, r4
+            BPFInstruction(opcode: 0xb7, dst: 0, immediate: 0),                  // mov r0, 0
+            BPFInstruction(opcode: BPFInstruction.exit),
+        ]
+    }
+
+    /// Prepends the filter to `program` and moves everything that counts instructions.
+    static func apply(to program: inout PlannedProgram, kernel: BTF) throws(LoadError) {
+        guard targets.contains(program.target) else {
+            throw .core(program: program.name,
+                        reason: "main_thread_only applies to task, task_file and task_vma iterators, not '\(program.target)'")
+        }
+        let taskOffset = try memberOffset(kernel, structure: "bpf_iter__" + program.target, member: "task", size: 8, program: program.name)
+        let pidOffset = try memberOffset(kernel, structure: "task_struct", member: "pid", size: 4, program: program.name)
+        let tgidOffset = try memberOffset(kernel, structure: "task_struct", member: "tgid", size: 4, program: program.name)
+        let filter = instructions(taskOffset: taskOffset, pidOffset: pidOffset, tgidOffset: tgidOffset)
+        let shift = filter.count
+
+        program.instructions = filter + program.instructions
+        program.mapReferences = program.mapReferences.map { MapReference(instruction: $0.instruction + shift, map: $0.map) }
+        program.sourceLines = program.sourceLines.map {
+            var line = $0
+            line.instruction += shift
+            return line
+        }
+        program.poisoned = program.poisoned.map { PoisonedInstruction(instruction: $0.instruction + shift, reason: $0.reason) }
+        // The main function's func_info stays at 0 (it now starts with the filter); the others move.
+        program.funcInfo = shiftRecords(program.funcInfo, size: Int(program.funcInfoRecordSize), by: shift, keepFirst: true)
+        // Every function start needs a line_info: keep a copy of the first record at 0.
+        program.lineInfo = shiftRecords(program.lineInfo, size: Int(program.lineInfoRecordSize), by: shift, duplicateFirst: true)
+    }
+
+    /// Adds `shift` to the leading u32 (insn_off) of each record.
+    static func shiftRecords(_ bytes: [UInt8], size: Int, by shift: Int, keepFirst: Bool = false,
+                             duplicateFirst: Bool = false) -> [UInt8] {
+        guard size >= 4, !bytes.isEmpty else { return bytes }
+        let view = ByteView(bytes)
+        var out = ByteWriter(order: .host, capacity: bytes.count + size)
+        if duplicateFirst, let first = view.bytes(offset: 0, length: size) { out.append(first) }
+        var at = 0
+        while let record = view.bytes(offset: at, length: size), let offset = view.u32(at: at, .host) {
+            let moved = keepFirst && at == 0 ? offset : offset + UInt32(shift)
+            out.u32(moved)
+            out.append(Array(record.dropFirst(4)))
+            at += size
+        }
+        return out.bytes
+    }
+
+    /// Byte offset of `member` in kernel struct `structure`, looking into anonymous members (the
+    /// context structs wrap each pointer in an anonymous union); its size must be `size`.
+    static func memberOffset(_ btf: BTF, structure: String, member: String, size: UInt64, program: String) throws(LoadError) -> Int16 {
+        guard let id = btf.typeIDs(named: structure, kind: .structure).first else {
+            throw .core(program: program, reason: "main_thread_only: kernel BTF has no struct \(structure)")
+        }
+        guard let (bits, type) = find(member, in: id, btf, depth: 0) else {
+            throw .core(program: program, reason: "main_thread_only: kernel struct \(structure) has no member '\(member)'")
+        }
+        guard bits % 8 == 0, bits / 8 <= UInt32(Int16.max), (try? btf.size(of: type)) == size else {
+            throw .core(program: program, reason: "main_thread_only: \(structure).\(member) is not a \(size)-byte field at a byte offset")
+        }
+        return Int16(bits / 8)
+    }
+
+    private static func find(_ name: String, in id: TypeID, _ btf: BTF, depth: Int) -> (UInt32, TypeID)? {
+        guard depth < 8, let type = try? btf.skipModsAndTypedefs(id).type else { return nil }
+        for member in type.members {
+            let memberName = btf.string(at: member.nameOffset)?.string ?? ""
+            if memberName == name { return (member.bitOffset, member.type) }
+            if memberName.isEmpty, let (inner, innerType) = find(name, in: member.type, btf, depth: depth + 1) {
+                return (member.bitOffset + inner, innerType)
+            }
+        }
+        return nil
+    }
+}

@@ -1,0 +1,58 @@
+import Foundation
+@testable import IterCommand
+import SyscallBPF
+import Testing
+
+/// What a pin that fails must undo, in-process: the mount is real (in a scratch tmpfs this test
+/// mounted itself); only BPF_OBJ_PIN is replaced by one that fails.
+@Suite("a failed pin leaves nothing behind", .enabled(if: getuid() == 0))
+struct FailedPinTests {
+    static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("Fixtures")
+
+    static func mounts(at path: String) -> [String] {
+        guard let text = try? String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8) else { return [] }
+        return text.split(separator: "\n").compactMap { line in
+            let halves = line.components(separatedBy: " - ")
+            let fields = halves[0].split(separator: " ")
+            guard halves.count == 2, fields.count > 4, fields[4] == path else { return nil }
+            return halves[1].split(separator: " ").first.map(String.init)
+        }
+    }
+
+    /// fds that iter could have opened: BPF objects, BTF, kernel BTF and object files, mount
+    /// points. Other tests run concurrently in this process, but none of them opens these kinds.
+    static func openDescriptors() -> Set<String> {
+        let fds = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []
+        return Set(fds.compactMap { fd -> String? in
+            guard let target = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/fd/" + fd) else { return nil }
+            let ours = target.hasPrefix("anon_inode:bpf") || target.hasPrefix("anon_inode:btf") || target.contains("/sys/")
+                || target.hasSuffix(".o") || target.contains("iter-failpin")
+            return ours ? fd + " " + target : nil
+        })
+    }
+
+    @Test("the bpffs it mounted is unmounted, and every fd it opened is closed")
+    func unmountsAndCloses() throws {
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("iter-failpin-\(getpid())").path
+        try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
+        defer {
+            while !Self.mounts(at: scratch).isEmpty { _ = umount2(scratch, 0) }
+            rmdir(scratch)
+        }
+        try #require(mount("tmpfs", scratch, "tmpfs", 0, nil) == 0)
+        let before = Self.openDescriptors()
+        var pinnedAfterMount = false
+        let request = IteratorRequest(object: Self.fixtures.appendingPathComponent("iter_counter.bpf.o").path)
+        #expect(throws: CommandFailure.self) {
+            try PinCommand.run(request, path: scratch + "/counter", options: GlobalOptions(), console: Console()) {
+                (_: borrowing FileDescriptor, _: String) throws(Errno) in
+                pinnedAfterMount = FailedPinTests.mounts(at: scratch) == ["tmpfs", "bpf"]
+                throw Errno.EPERM
+            }
+        }
+        #expect(pinnedAfterMount, "the pin step ran with bpffs mounted")
+        #expect(Self.mounts(at: scratch) == ["tmpfs"], "bpffs was unmounted")
+        #expect(Self.openDescriptors() == before, "no fd left open")
+    }
+}
