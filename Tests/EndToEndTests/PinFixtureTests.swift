@@ -35,19 +35,35 @@ struct PinFixtureTests {
             #expect(line.count >= 16 && line.hasPrefix(String(repeating: " ", count: 7 - String(pid).count)))
             seen[pid] = (tgid, fields.count == 3 ? String(fields[2]) : "")
         }
-        // Every task alive before and after the read was walked, with its tgid and comm.
+        // Every task alive before and after the read was walked, with its tgid and comm (the
+        // kernel keeps 15 bytes of it; /proc appends the current workqueue to a kworker's).
         let stable = Set(before.tgidOf.keys).intersection(after.tgidOf.keys)
         #expect(stable.count > 10)
+        let missing = stable.subtracting(seen.keys)
+        if !missing.isEmpty {
+            // Some systems hide tasks from the kernel's walk (here: a sandbox's pid 1). That is not
+            // ours to fix, but bpftool must then miss the same ones.
+            #expect(missing.isSubset(of: try tasksMissedByBpftool(stable)), "tasks \(missing.sorted()) missing")
+        }
         for pid in stable {
-            guard let entry = seen[pid] else {
-                Issue.record("task \(pid) (\(before.comm[pid] ?? "?")) missing from the iterator's output")
-                continue
-            }
+            guard let entry = seen[pid] else { continue }
             #expect(entry.tgid == before.tgidOf[pid], "tgid of \(pid)")
             if before.comm[pid] == after.comm[pid], let comm = before.comm[pid] {
-                #expect(entry.comm == comm, "comm of \(pid)")
+                #expect(!entry.comm.isEmpty && comm.hasPrefix(entry.comm) && entry.comm.utf8.count <= 15,
+                        "comm of \(pid): '\(entry.comm)' vs /proc's '\(comm)'")
             }
         }
+    }
+
+    /// Tasks of `tasks` that the same object pinned by bpftool does not print.
+    func tasksMissedByBpftool(_ tasks: Set<Int>) throws -> Set<Int> {
+        guard Repo.hasBpftool else { return [] }
+        let dir = try BPFFSDirectory("bpftool")
+        try #require(try run("/usr/sbin/bpftool", ["iter", "pin", Repo.fixture("iter_task.bpf.o"), dir.file("b")]).status == 0)
+        let printed = Set(try readPinned(dir.file("b")).split(separator: "\n").compactMap { line in
+            line.split(separator: " ").first.flatMap { Int($0) }
+        })
+        return tasks.subtracting(printed)
     }
 
     @Test("global data: .bss counter, .data step, .rodata label; the counter survives reads", arguments: Repo.binaries)

@@ -1,4 +1,5 @@
 import BTFParser
+import Bytes
 
 /// A CO-RE relocation that cannot be applied at all. This is different from a relocation that finds
 /// nothing in the kernel: that one poisons its instruction (the verifier objects only if the code is

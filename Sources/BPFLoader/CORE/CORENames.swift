@@ -26,10 +26,6 @@ enum CORENames {
         essentialLength(count: name.count) { name[$0] }
     }
 
-    static func essentialLength(_ view: ByteView) -> Int {
-        essentialLength(count: view.count) { view.u8(at: $0) ?? 0 }
-    }
-
     /// `task_struct___old` → `task_struct`.
     static func essential(_ name: String) -> String {
         let bytes = Array(name.utf8)
@@ -63,10 +59,13 @@ extension BTF {
         let lengths = byLength.keys.sorted()
         let groups = lengths.map { byLength[$0] ?? [] }
         let strings = stringSection
+        guard let base = strings.base, let shortest = lengths.first else { return result }
         let u = CORENames.underscore
-
+        // Every index below lies before the NUL that memchr found inside the view, so unchecked
+        // loads are in bounds; this loop runs over every string of vmlinux.
+        @inline(__always) func byte(_ at: Int) -> UInt8 { base.load(fromByteOffset: at, as: UInt8.self) }
         func prefixEquals(_ at: Int, _ name: [UInt8]) -> Bool {
-            for (k, byte) in name.enumerated() where strings.u8(at: at + k) != byte { return false }
+            for (k, expected) in name.enumerated() where byte(at + k) != expected { return false }
             return true
         }
 
@@ -74,19 +73,19 @@ extension BTF {
         while at < strings.count {
             guard let end = strings.firstIndex(of: 0, from: at) else { break }
             let length = end - at
-            for (li, l) in lengths.enumerated() {
-                if l > length { break }
-                let group = groups[li]
-                if l == length {
-                    // The whole string: equal to an essential name means it is that name.
-                    for i in group where prefixEquals(at, wanted[i]) { result[i].append(UInt32(at) + firstStringOffset) }
-                } else if l + 4 <= length,
-                          strings.u8(at: at + l - 1) != u, strings.u8(at: at + l) == u, strings.u8(at: at + l + 1) == u,
-                          strings.u8(at: at + l + 2) == u, strings.u8(at: at + l + 3) != u {
-                    // A flavor separator right after the prefix; it counts only if it is the last one.
-                    let essential = CORENames.essentialLength(count: length) { strings.u8(at: at + $0) ?? 0 }
-                    guard essential == l else { continue }
-                    for i in group where prefixEquals(at, wanted[i]) { result[i].append(UInt32(at) + firstStringOffset) }
+            if length >= shortest {
+                for (li, l) in lengths.enumerated() {
+                    if l > length { break }
+                    if l == length {
+                        // The whole string: equal to an essential name means it is that name.
+                        for i in groups[li] where prefixEquals(at, wanted[i]) { result[i].append(UInt32(at) + firstStringOffset) }
+                    } else if l + 4 <= length, byte(at + l) == u, byte(at + l + 1) == u, byte(at + l + 2) == u,
+                              byte(at + l - 1) != u, byte(at + l + 3) != u {
+                        // A flavor separator right after the prefix; it counts only if it is the last one.
+                        let essential = CORENames.essentialLength(count: length) { byte(at + $0) }
+                        guard essential == l else { continue }
+                        for i in groups[li] where prefixEquals(at, wanted[i]) { result[i].append(UInt32(at) + firstStringOffset) }
+                    }
                 }
             }
             at = end + 1

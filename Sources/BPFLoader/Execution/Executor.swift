@@ -100,6 +100,12 @@ public enum Executor {
             if !loaded.log.isEmpty { debug(loaded.log) }
             return OwnedDescriptor(loaded.fd)
         } catch {
+            // A reachable instruction that CO-RE poisoned: name the relocation, not the dummy call.
+            var notes: [Int: COREPoisonNote] = [:]
+            for p in program.poisoned { notes[p.instruction] = p.note }
+            if let relocation = COREVerifierLog.explain(error.log, poisoned: notes) {
+                throw .core(program: program.name, reason: relocation)
+            }
             throw .programLoad(program: program.name, errno: error.errno, log: error.log,
                                hint: VerifierHints.hint(for: error.log, license: plan.license))
         }

@@ -28,9 +28,10 @@ public struct IteratorTarget: Sendable, Equatable {
     public var functionID: TypeID
 }
 
-/// Reads the iterator targets out of kernel BTF: a target is a FUNC `bpf_iter_<name>` whose first
-/// parameter is `struct bpf_iter_meta *` (which tells it from the `bpf_iter_*_new` kfuncs of
-/// open-coded iterators), described by `struct bpf_iter__<name>`.
+/// Reads the iterator targets out of kernel BTF. DEFINE_BPF_ITER_FUNC declares, for each target,
+/// a FUNC `bpf_iter_<name>` whose first parameter is `struct bpf_iter_meta *` and the context
+/// `struct bpf_iter__<name>`: a target has both (which tells it from the `bpf_iter_*_new` kfuncs of
+/// open-coded iterators and from helpers such as `bpf_iter_get_info`).
 public enum IteratorTargets {
     /// Targets that take a link option. The kernel keeps this in its registration tables, not in BTF.
     static let options: [String: IteratorTarget.Option] = [
@@ -65,8 +66,10 @@ public enum IteratorTargets {
         var targets: [IteratorTarget] = []
         for (functionName, id) in functions {
             let target = String(functionName.dropFirst(prefix.count))
-            guard !target.hasPrefix("_"), takesMeta(btf, function: id) else { continue }
-            let fields = contexts[prefix + "_" + target].map { contextFields(btf, $0) } ?? []
+            guard !target.hasPrefix("_"), let context = contexts[prefix + "_" + target], takesMeta(btf, function: id) else {
+                continue
+            }
+            let fields = contextFields(btf, context)
             let canSleep = sleepableProbe?(id) ?? sleepable.contains(target)
             targets.append(IteratorTarget(name: target, fields: fields, option: options[target],
                                           sleepable: canSleep, module: module, functionID: id))

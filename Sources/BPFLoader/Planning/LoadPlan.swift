@@ -54,13 +54,14 @@ public struct PlannedProgram: Sendable {
 
 /// An instruction poisoned by a CO-RE relocation that found nothing in the kernel.
 public struct PoisonedInstruction: Sendable, Equatable {
+    /// Index in the linked program.
     public var instruction: Int
-    /// `relo #3: field 'task_struct.foo' not found in kernel`.
-    public var reason: String
+    /// Which relocation and why: `relo #3: field 'task_struct.foo' not found in kernel`.
+    public var note: COREPoisonNote
 
-    public init(instruction: Int, reason: String) {
+    public init(instruction: Int, note: COREPoisonNote) {
         self.instruction = instruction
-        self.reason = reason
+        self.note = note
     }
 }
 

@@ -50,7 +50,7 @@ enum MainThreadFilter {
             line.instruction += shift
             return line
         }
-        program.poisoned = program.poisoned.map { PoisonedInstruction(instruction: $0.instruction + shift, reason: $0.reason) }
+        program.poisoned = program.poisoned.map { PoisonedInstruction(instruction: $0.instruction + shift, note: $0.note) }
         // The main function's func_info stays at 0 (it now starts with the filter); the others move.
         program.funcInfo = shiftRecords(program.funcInfo, size: Int(program.funcInfoRecordSize), by: shift, keepFirst: true)
         // Every function start needs a line_info: keep a copy of the first record at 0.

@@ -46,8 +46,32 @@ public enum Planner {
             maps.append(map)
         }
 
+        // CO-RE: fix each code section for the running kernel before linking copies code around.
+        var code = object.code
+        var poisoned: [Int: [Int: COREPoisonNote]] = [:]
+        if let btf, let ext = btf.ext {
+            for group in ext.coreRelocations {
+                let name = btf.sectionName(group.sectionNameOffset)
+                guard let section = object.elf.section(named: name), var instructions = code[section.index] else {
+                    throw .core(program: name, reason: "CO-RE relocations for section '\(name)', which holds no code")
+                }
+                // Messages name the section's program (a program section holds one, as clang emits it).
+                let owner = object.programs.first { $0.function.section == section.index }?.name ?? name
+                do {
+                    let fixups = try CORERelocator.relocate(local: btf.original, kernel: kernel, records: group.records,
+                                                            instructions: instructions, section: name, program: owner)
+                    try CORERelocator.apply(fixups, to: &instructions)
+                    notes += fixups.map { $0.description }
+                    poisoned[section.index] = CORERelocator.poisonNotes(fixups)
+                } catch {
+                    throw .core(program: error.program, reason: error.reason)
+                }
+                code[section.index] = instructions
+            }
+        }
+
         // Programs: link each one; `?` programs not chosen are planned but not loaded.
-        let linker = Linker(object: object, code: object.code, maps: index)
+        let linker = Linker(object: object, code: code, maps: index)
         var programs: [PlannedProgram] = []
         for (i, program) in object.programs.enumerated() {
             let linked = try linker.link(program)
@@ -63,6 +87,13 @@ public enum Planner {
                 name: program.name, sectionName: program.sectionName, target: program.kind.target,
                 attachBTFID: attachID, sleepable: program.kind.sleepable, autoload: autoload,
                 instructions: linked.instructions, mapReferences: linked.mapReferences)
+            for placement in linked.placements {
+                for (instruction, note) in poisoned[placement.function.section] ?? [:]
+                where placement.function.range.contains(instruction) {
+                    planned.poisoned.append(PoisonedInstruction(
+                        instruction: placement.start + instruction - placement.function.start, note: note))
+                }
+            }
             if let btf, facts.btf.functions {
                 let info = FuncLineInfo.build(btf, object: object, placements: linked.placements)
                 planned.funcInfo = info.funcInfo
@@ -91,6 +122,11 @@ public enum Planner {
         }
         return LoadPlan(objectName: object.name, license: object.license, btf: blob, maps: maps,
                         programs: programs, selected: selected, notes: notes)
+    }
+
+    /// The BTF kinds an object uses (probe only those on the kernel); empty without BTF.
+    public static func btfKinds(of object: BPFObjectFile) -> Set<BTFKind> {
+        ((try? ObjectBTF.load(object)) ?? nil)?.kinds ?? []
     }
 
     /// The program to attach: the one named, or the first iterator program in section order.

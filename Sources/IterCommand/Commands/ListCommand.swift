@@ -1,3 +1,4 @@
+import SyscallBPF
 import BPFLoader
 import BTFParser
 

@@ -1,3 +1,4 @@
+import BPFLoader
 import CLinuxBPF
 import SyscallBPF
 

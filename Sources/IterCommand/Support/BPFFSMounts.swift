@@ -7,11 +7,11 @@ enum BPFFSMounts {
         guard let bytes = try? Files.read("/proc/self/mountinfo") else { return [] }
         var points: [String] = []
         for line in String(decoding: bytes, as: UTF8.self).split(separator: "\n") {
-            // "36 35 0:30 / /sys/fs/bpf rw,nosuid shared:12 - bpf bpf rw,mode=700"
-            let halves = line.split(separator: " - ", maxSplits: 1, omittingEmptySubsequences: false)
-            guard halves.count == 2, halves[1].split(separator: " ").first == "bpf" else { continue }
-            let fields = halves[0].split(separator: " ")
-            guard fields.count >= 5 else { continue }
+            // "36 35 0:30 / /sys/fs/bpf rw,nosuid shared:12 - bpf bpf rw,mode=700": optional fields
+            // end at a lone "-", the file system type follows it.
+            let fields = line.split(separator: " ")
+            guard fields.count >= 5, let dash = fields.firstIndex(of: "-"), dash + 1 < fields.count,
+                  fields[dash + 1] == "bpf" else { continue }
             points.append(unescape(fields[4]))
         }
         return points

@@ -1,3 +1,4 @@
+import ELFReader
 import BPFLoader
 import BTFParser
 import SyscallBPF
@@ -36,7 +37,7 @@ enum IteratorSetup {
             throw CommandFailure(error, object: request.object)
         }
         let kernel = KernelTypes(vmlinux: vmlinux, modules: SysfsModuleBTF(vmlinux: vmlinux))
-        let facts = KernelProbe.facts()
+        let facts = KernelProbe.facts(probing: Planner.btfKinds(of: object))
 
         let plan: LoadPlan
         do {

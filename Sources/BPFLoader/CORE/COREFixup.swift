@@ -1,0 +1,74 @@
+import BTFParser
+import Bytes
+
+/// The outcome of one CO-RE relocation record: what to write into which instruction, and the
+/// texts `-d` shows. Computed by `CORERelocator.relocate` (pure), written by `CORERelocator.apply`.
+public struct COREFixup: Sendable, Equatable, CustomStringConvertible {
+    public let program: String
+    public let section: String
+    /// Index of the record among the section's CO-RE records (libbpf's `relo #N`).
+    public let relocation: Int
+    /// Index of the relocated instruction in the section.
+    public let instruction: Int
+    public let kind: CORERelocationKind
+    /// The access in the object's BTF: `[7] struct task_struct.pid (0:1 @ offset 4)`.
+    public let localSpec: String
+    /// The access in the kernel's BTF; nil when nothing in the kernel matched (or for local_type_id).
+    public let targetSpec: String?
+    /// The value the object's BTF predicts the instruction holds.
+    public let oldValue: UInt64
+    /// The value for this kernel (meaningless when poisoned).
+    public let newValue: UInt64
+    /// Why the instruction is poisoned; nil when it is patched.
+    public let failure: String?
+
+    /// Everything `apply` needs to patch (and re-check) the instruction.
+    let computed: COREResult
+    /// The patch planned against the section's instructions when the fixup was computed.
+    let patch: COREPatch
+
+    /// True when the instruction becomes `call 0xbad2310`: harmless if unreachable, and named by
+    /// `COREVerifierLog.explain` if the verifier reaches it.
+    public var poisoned: Bool { failure != nil }
+
+    /// What the verifier-log mapping needs to remember about a poisoned instruction.
+    public var poisonNote: COREPoisonNote? {
+        failure.map { COREPoisonNote(relocation: relocation, reason: $0) }
+    }
+
+    /// One `-d` line: `relo #3: byte_off [7] struct task_struct.pid (0:1 @ offset 4) ->
+    /// [123] struct task_struct.pid (0:10 @ offset 2468): 4 -> 2468`.
+    public var description: String {
+        var s = "relo #\(relocation): \(kind.description) \(localSpec) -> "
+        if kind == .typeIDLocal {
+            s += "local"
+        } else {
+            s += targetSpec ?? "not found in kernel"
+        }
+        if let failure { return s + ": poisoned insn #\(instruction): \(failure)" }
+        s += ": " + COREFixup.text(oldValue, kind) + " -> " + COREFixup.text(newValue, kind)
+        if case .memory = patch, computed.newSize != computed.oldSize {
+            s += " (memory access \(computed.oldSize) -> \(computed.newSize) bytes)"
+        }
+        return s
+    }
+
+    /// Enum values print signed (they are sign-extended like libbpf does); everything else unsigned.
+    static func text(_ value: UInt64, _ kind: CORERelocationKind) -> String {
+        kind == .enumValue ? "\(Int64(bitPattern: value))" : "\(value)"
+    }
+}
+
+/// A poisoned instruction's relocation, for turning a verifier log back into words.
+public struct COREPoisonNote: Sendable, Equatable, CustomStringConvertible {
+    public let relocation: Int
+    public let reason: String
+
+    public init(relocation: Int, reason: String) {
+        self.relocation = relocation
+        self.reason = reason
+    }
+
+    /// `relo #3: field 'task_struct.foo' not found in kernel`
+    public var description: String { "relo #\(relocation): \(reason)" }
+}

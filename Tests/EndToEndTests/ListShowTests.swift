@@ -1,0 +1,68 @@
+import Foundation
+import Testing
+
+/// `iter list` and `iter show`, checked against the kernel's BTF and link info.
+@Suite("iter list and show", .enabled(if: Repo.isRoot))
+struct ListShowTests {
+    @Test("list names every bpf_iter_* target of vmlinux BTF, with the context fields", arguments: Repo.binaries)
+    func list(binary: String) throws {
+        let outcome = try run(binary, ["list"])
+        #expect(outcome.status == 0, "\(outcome)")
+        let byTarget = Dictionary(outcome.lines.map { line in
+            (String(line.prefix { $0 != ":" }), line)
+        }, uniquingKeysWith: { a, _ in a })
+        // Independent check, from bpftool's dump: names with both a FUNC bpf_iter_<target> and a
+        // STRUCT bpf_iter__<target> (what DEFINE_BPF_ITER_FUNC declares).
+        let functions = try sh("bpftool btf dump file /sys/kernel/btf/vmlinux | grep -oE \"FUNC 'bpf_iter_[a-z0-9_]+'\" | sed -E \"s/FUNC 'bpf_iter_//; s/'//\" | sort -u")
+        let contexts = try sh("bpftool btf dump file /sys/kernel/btf/vmlinux | grep -oE \"STRUCT 'bpf_iter__[a-z0-9_]+'\" | sed -E \"s/STRUCT 'bpf_iter__//; s/'//\" | sort -u")
+        let expected = Set(functions.lines).intersection(contexts.lines)
+        #expect(expected.count > 5)
+        #expect(Set(byTarget.keys) == expected)
+        #expect(byTarget["task"] == "task: struct task_struct *task [option: task] [sleepable]")
+        #expect(byTarget["task_file"]?.hasPrefix("task_file: struct task_struct *task, u32 fd, struct file *file [option: task]") == true)
+        #expect(byTarget["bpf_map_elem"]?.hasPrefix("bpf_map_elem: struct bpf_map *map, void *key, void *value [option: map]") == true)
+        #expect(byTarget["cgroup"] == "cgroup: struct cgroup *cgroup [option: cgroup] [sleepable]")
+    }
+
+    @Test("list -j has the same targets", arguments: Repo.binaries)
+    func listJSON(binary: String) throws {
+        let plain = try run(binary, ["list"]).lines.count
+        let outcome = try run(binary, ["-j", "list"])
+        let array = try #require(try JSONSerialization.jsonObject(with: Data(outcome.stdout.utf8)) as? [[String: Any]])
+        #expect(array.count == plain)
+        let task = try #require(array.first { $0["target"] as? String == "task" })
+        #expect(task["sleepable"] as? Bool == true)
+        #expect(task["option"] as? String == "task")
+        #expect((task["fields"] as? [[String: String]])?.first?["type"] == "struct task_struct *")
+    }
+
+    @Test("show lists the iterators pinned, with their options and paths; a removed pin disappears",
+          arguments: Repo.binaries)
+    func show(binary: String) throws {
+        let dir = try BPFFSDirectory("show")
+        let task = dir.file("tasks")
+        let cgroup = dir.file("cgroups")
+        try #require(try run(binary, ["-j", "pin", Repo.fixture("iter_task.bpf.o"), task]).status == 0)
+        let pinned = try run(binary, ["-j", "pin", Repo.fixture("iter_cgroup.bpf.o"), cgroup,
+                                      "cgroup", "path", "/sys/fs/cgroup/unified", "order", "descendants_post"])
+        try #require(pinned.status == 0, "\(pinned)")
+        let all = try run(binary, ["show"])
+        #expect(all.status == 0)
+        let taskLines = all.stdout.components(separatedBy: "\n")
+        let taskHead = try #require(taskLines.firstIndex { $0.hasSuffix("target task") && $0.contains("name dump_task") })
+        #expect(taskLines[taskHead + 1] == "\tpinned \(task)")
+        let cgroupHead = try #require(taskLines.firstIndex { $0.contains("target cgroup") && $0.contains("order descendants_post") })
+        #expect(taskLines[cgroupHead + 1] == "\tpinned \(cgroup)")
+
+        let one = try run(binary, ["-j", "show", cgroup])
+        let array = try #require(try JSONSerialization.jsonObject(with: Data(one.stdout.utf8)) as? [[String: Any]])
+        #expect(array.count == 1)
+        #expect(array.first?["order"] as? String == "descendants_post")
+        #expect((array.first?["cgroup_id"] as? Int ?? 0) > 0)
+
+        #expect(unlink(task) == 0)
+        let after = try run(binary, ["show"])
+        #expect(!after.stdout.contains("\tpinned \(task)"))
+        #expect(after.stdout.contains("\tpinned \(cgroup)"))
+    }
+}
