@@ -43,6 +43,8 @@ public enum BPFBTF {
     }
 
     /// BPF_OBJ_GET_INFO_BY_FD for BTF: id, name (module name for kernel BTF) and kernel flag.
+    /// Kernels before 5.11 know only btf, btf_size and id: asked for a name they answer E2BIG,
+    /// so ask again without one.
     public static func info(_ btf: borrowing FileDescriptor) throws(Errno) -> BTFInfo {
         var name = [UInt8](repeating: 0, count: 64)
         var info = bpf_btf_info()
@@ -51,7 +53,12 @@ public enum BPFBTF {
             info.name_len = UInt32(n.count)
             return Result { () throws(Errno) in try ObjectInfo.get(btf, into: &info) }
         }
-        try result.get()
+        if case let .failure(error) = result {
+            guard error == .E2BIG else { throw error }
+            info = bpf_btf_info()
+            try ObjectInfo.get(btf, into: &info, size: 16)
+            return BTFInfo(id: info.id, name: "", isKernel: false)
+        }
         return BTFInfo(id: info.id, name: String(decoding: name.prefix { $0 != 0 }, as: UTF8.self),
                        isKernel: info.kernel_btf != 0)
     }

@@ -4,10 +4,11 @@ import CLinuxBPF
 enum ObjectInfo {
     /// Fills `info` (a `bpf_*_info` struct) for the object behind `fd`. The kernel writes at most
     /// `info_len` bytes and zero-fills what it does not know, so older kernels leave newer fields 0.
-    static func get<Info>(_ fd: borrowing FileDescriptor, into info: inout Info) throws(Errno) {
+    /// `size` limits the struct to the fields an older kernel knows (default: all of it).
+    static func get<Info>(_ fd: borrowing FileDescriptor, into info: inout Info, size: Int? = nil) throws(Errno) {
         var attr = bpf_attr()
         attr.info.bpf_fd = UInt32(bitPattern: fd.rawValue)
-        attr.info.info_len = UInt32(MemoryLayout<Info>.size)
+        attr.info.info_len = UInt32(min(size ?? MemoryLayout<Info>.size, MemoryLayout<Info>.size))
         let result = withUnsafeMutableBytes(of: &info) { raw in
             attr.info.info = address(UnsafeRawPointer(raw.baseAddress))
             return BPFSyscall.invoke(BPF_OBJ_GET_INFO_BY_FD, &attr)

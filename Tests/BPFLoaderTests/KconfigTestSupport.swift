@@ -22,7 +22,7 @@ enum KconfigTestTools {
         let inURL = directory.appendingPathComponent("in")
         let outURL = directory.appendingPathComponent("out")
         try Data(input).write(to: inURL)
-        FileManager.default.createFile(atPath: outURL.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: outURL.path, contents: nil)
         let stdin = try FileHandle(forReadingFrom: inURL)
         let stdout = try FileHandle(forWritingTo: outURL)
         defer {

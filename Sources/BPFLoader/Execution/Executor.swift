@@ -17,18 +17,25 @@ public enum Executor {
 
         let btf = try loadBTF(plan, debug: debug)
         var maps: [OwnedDescriptor] = []
-        for map in plan.maps {
-            maps.append(try createMap(map, btf: btf, debug: debug))
-        }
-        var programs: [OwnedDescriptor?] = []
-        for program in plan.programs {
-            guard program.autoload else {
-                programs.append(nil)
-                continue
+        var pinned: [String] = []
+        do {
+            for map in plan.maps {
+                maps.append(try createMap(map, btf: btf, pinned: &pinned, debug: debug))
             }
-            programs.append(try loadProgram(program, plan: plan, maps: maps, btf: btf, verifierLog: verifierLog, debug: debug))
+            var programs: [OwnedDescriptor?] = []
+            for program in plan.programs {
+                guard program.autoload else {
+                    programs.append(nil)
+                    continue
+                }
+                programs.append(try loadProgram(program, plan: plan, maps: maps, btf: btf, verifierLog: verifierLog, debug: debug))
+            }
+            return LoadedObject(plan: plan, btf: btf, maps: maps, programs: programs, pinnedMaps: pinned)
+        } catch {
+            // Maps this load pinned by name go with the failure; maps it reused stay as they were.
+            for path in pinned { try? Files.remove(path) }
+            throw error
         }
-        return LoadedObject(plan: plan, btf: btf, maps: maps, programs: programs)
     }
 
     static func loadBTF(_ plan: LoadPlan, debug: (String) -> Void) throws(LoadError) -> OwnedDescriptor? {
@@ -51,9 +58,14 @@ public enum Executor {
         }
     }
 
-    static func createMap(_ map: PlannedMap, btf: OwnedDescriptor?, debug: (String) -> Void) throws(LoadError) -> OwnedDescriptor {
+    static func createMap(_ map: PlannedMap, btf: OwnedDescriptor?, pinned: inout [String],
+                          debug: (String) -> Void) throws(LoadError) -> OwnedDescriptor {
         var attributes = map.attributes
         attributes.name = map.name
+        if let path = map.pinPath, let reused = try reusePinned(map, at: path) {
+            debug("map '\(map.name)': reusing the map pinned at \(path): fd \(reused.fd.rawValue)")
+            return reused
+        }
         let usesBTF = btf != nil && (attributes.btfValueTypeID != 0 || attributes.btfKeyTypeID != 0)
         var created: FileDescriptor? = nil
         do {
@@ -73,8 +85,37 @@ public enum Executor {
         if map.freeze {
             do { try BPFMap.freeze(fd) } catch { throw .mapUpdate(name: map.name, error) }
         }
+        if let path = map.pinPath {
+            do { try BPFObject.pin(fd, at: path) } catch { throw .mapPin(name: map.name, path: path, error) }
+            pinned.append(path)
+        }
         debug("map '\(map.name)' created: fd \(fd.rawValue), type \(attributes.type), value size \(attributes.valueSize)"
-              + (map.freeze ? ", frozen" : ""))
+              + (map.freeze ? ", frozen" : "") + (map.pinPath.map { ", pinned at \($0)" } ?? ""))
+        return OwnedDescriptor(fd)
+    }
+
+    /// The map pinned at `path`, if there is one and it matches the declaration (libbpf's
+    /// map_is_reuse_compat: type, key and value size, entries, flags); nil if nothing is pinned.
+    static func reusePinned(_ map: PlannedMap, at path: String) throws(LoadError) -> OwnedDescriptor? {
+        let fd: FileDescriptor
+        do {
+            fd = try BPFObject.get(path)
+        } catch {
+            if error == .ENOENT { return nil }
+            throw .mapPin(name: map.name, path: path, error)
+        }
+        let info: MapInfo
+        do { info = try BPFMap.info(fd) } catch {
+            throw .mapReuse(name: map.name, path: path, reason: "it is not a map (\(error.description))")
+        }
+        let a = map.attributes
+        let mismatches = [
+            ("type", info.type, a.type), ("key size", info.keySize, a.keySize), ("value size", info.valueSize, a.valueSize),
+            ("max entries", info.maxEntries, a.maxEntries), ("flags", info.flags, a.flags),
+        ].filter { $0.1 != $0.2 }
+        if let (what, pinnedValue, declared) = mismatches.first {
+            throw .mapReuse(name: map.name, path: path, reason: "its \(what) is \(pinnedValue), the object declares \(declared)")
+        }
         return OwnedDescriptor(fd)
     }
 

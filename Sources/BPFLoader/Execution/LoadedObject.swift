@@ -10,6 +10,13 @@ public struct LoadedObject {
     public let maps: [OwnedDescriptor]
     /// One per planned program; nil for programs not loaded (`?` sections).
     public let programs: [OwnedDescriptor?]
+    /// bpffs paths where this load pinned maps (LIBBPF_PIN_BY_NAME), not counting reused pins.
+    public let pinnedMaps: [String]
+
+    /// Removes the map pins this load made: a command that fails after loading leaves nothing.
+    public func unpinMaps() {
+        for path in pinnedMaps { try? Files.remove(path) }
+    }
 
     /// The program chosen for attaching.
     public var selectedProgram: OwnedDescriptor? { programs[plan.selected] }

@@ -18,6 +18,9 @@ struct MapDeclaration {
 /// `typeof(struct k) *key` names the key type). Unknown attributes are errors, as in libbpf's
 /// strict mode, so a typo is not silently a different map.
 enum DeclaredMaps {
+    /// Where maps with `LIBBPF_PIN_BY_NAME` are pinned (libbpf's default pin root).
+    static let pinRoot = "/sys/fs/bpf"
+
     static func parse(_ btf: ObjectBTF, object: BPFObjectFile) throws(LoadError) -> [MapDeclaration] {
         guard let mapsSection = object.sections(where: { $0 == .maps }).first else { return [] }
         guard let datasecID = btf.dataSection(named: ".maps"),

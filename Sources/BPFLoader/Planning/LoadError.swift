@@ -40,6 +40,8 @@ public enum LoadError: Error, CustomStringConvertible {
     case btfLoad(errno: Errno, log: String)
     case mapCreate(name: String, Errno)
     case mapUpdate(name: String, Errno)
+    case mapPin(name: String, path: String, Errno)
+    case mapReuse(name: String, path: String, reason: String)
     case programLoad(program: String, errno: Errno, log: String, hint: String?)
 
     public var phase: LoadPhase {
@@ -48,7 +50,7 @@ public enum LoadError: Error, CustomStringConvertible {
              .unsupportedProgramSection, .legacyMapsSection, .relocation, .btf, .map, .extern:
             return .open
         case .noIteratorProgram, .noSuchProgram, .notAnIterator, .unknownTarget, .kernelBTF,
-             .kernelBTFUnavailable, .core, .btfLoad, .mapCreate, .mapUpdate, .programLoad:
+             .kernelBTFUnavailable, .core, .btfLoad, .mapCreate, .mapUpdate, .mapPin, .mapReuse, .programLoad:
             return .load
         }
     }
@@ -56,7 +58,7 @@ public enum LoadError: Error, CustomStringConvertible {
     /// The errno of a failed system call, if that is what this is (it decides the exit code).
     public var errno: Errno? {
         switch self {
-        case let .kernelBTFUnavailable(_, e), let .mapCreate(_, e), let .mapUpdate(_, e): return e
+        case let .kernelBTFUnavailable(_, e), let .mapCreate(_, e), let .mapUpdate(_, e), let .mapPin(_, _, e): return e
         case let .btfLoad(e, _): return e
         case let .programLoad(_, e, _, _): return e
         default: return nil
@@ -120,6 +122,10 @@ public enum LoadError: Error, CustomStringConvertible {
             return "map '\(name)': create failed: \(errno.description)"
         case let .mapUpdate(name, errno):
             return "map '\(name)': setting initial contents failed: \(errno.description)"
+        case let .mapPin(name, path, errno):
+            return "map '\(name)': pinning at \(path) failed: \(errno.description)"
+        case let .mapReuse(name, path, reason):
+            return "map '\(name)': can't reuse the map pinned at \(path): \(reason)"
         case let .programLoad(program, errno, _, hint):
             let base = "program '\(program)': verifier rejected it: \(errno.description)"
             return hint.map { base + ": " + $0 } ?? base

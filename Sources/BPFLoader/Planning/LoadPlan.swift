@@ -19,6 +19,9 @@ public struct PlannedMap: Sendable {
     public var initialValue: [UInt8]?
     /// BPF_MAP_FREEZE after writing (`.rodata`, `.kconfig`): the verifier then treats reads as constants.
     public var freeze: Bool
+    /// `__uint(pinning, LIBBPF_PIN_BY_NAME)`: reuse the map pinned here if compatible, else create
+    /// and pin it here (libbpf's default root, /sys/fs/bpf).
+    public var pinPath: String? = nil
 }
 
 /// An instruction whose immediate becomes a map's fd when the plan runs (ld_imm64 with

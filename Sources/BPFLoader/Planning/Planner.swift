@@ -25,11 +25,18 @@ public enum Planner {
             for declaration in try DeclaredMaps.parse(btf, object: object) {
                 index.declared[declaration.offset] = maps.count
                 let a = declaration.attributes
+                var map = PlannedMap(name: declaration.name, origin: .declared(symbol: declaration.name),
+                                     attributes: a, initialValue: nil, freeze: false)
+                switch declaration.pinning {
+                case 0: break
+                case 1: map.pinPath = DeclaredMaps.pinRoot + "/" + declaration.name
+                default:
+                    throw .map(name: declaration.name, reason: "pinning \(declaration.pinning) is not supported (LIBBPF_PIN_NONE = 0 or LIBBPF_PIN_BY_NAME = 1)")
+                }
                 notes.append("map '\(declaration.name)': declared in .maps, type \(a.type), key \(a.keySize) bytes, "
                              + "value \(a.valueSize) bytes, \(a.maxEntries) entries"
-                             + (declaration.pinning != 0 ? " (pinning attribute ignored: iter pins iterators only)" : ""))
-                maps.append(PlannedMap(name: declaration.name, origin: .declared(symbol: declaration.name),
-                                       attributes: a, initialValue: nil, freeze: false))
+                             + (map.pinPath.map { ", pinned by name at \($0)" } ?? ""))
+                maps.append(map)
             }
             index.declaredSection = object.sections(where: { $0 == .maps }).first?.index
         } else if let section = object.sections(where: { $0 == .maps }).first {

@@ -22,6 +22,7 @@ enum PinCommand {
             do {
                 mounted = try Mounts.mountBPFFS(at: destination.directory)
             } catch {
+                iterator.loaded.unpinMaps()
                 throw CommandFailure("can't mount BPF file system to pin the object (\(path)): \(error.description)",
                                      exitCode: error.errno.exitCode)
             }
@@ -30,6 +31,7 @@ enum PinCommand {
         do {
             try pin(iterator.link.fd, path)
         } catch {
+            iterator.loaded.unpinMaps()
             if let mounted {
                 Mounts.unmount(mounted)
                 console.trace("unmounted bpffs from \(destination.directory)")

@@ -56,25 +56,47 @@ enum IteratorSetup {
         }
         let program = plan.selectedProgram
         guard let programFD = loaded.selectedProgram else {
+            loaded.unpinMaps()
             throw CommandFailure("can't find bpf program in objfile \(request.object)")
         }
         let link: FileDescriptor
         do {
             link = try BPFLink.createIterator(program: programFD.fd, options: option.options)
         } catch {
+            loaded.unpinMaps()
             throw CommandFailure("attach_iter failed for program \(program.name)" + attachHint(request.option, error), errno: error)
         }
-        let linkID = (try? BPFLink.info(link))?.id ?? 0
+        let info = try? BPFLink.info(link)
+        let linkID = info?.id ?? 0
         console.trace("link created: id \(linkID), fd \(link.rawValue), target \(program.target)")
+        if let ignored = ignoredTaskOption(request.option, info) {
+            // Before 6.1, union bpf_iter_link_info is the 4-byte map fd: a tid lands in it, the zero
+            // tail passes the kernel's check, and a task iterator ignores it and walks every task.
+            loaded.unpinMaps()
+            throw CommandFailure("attach_iter failed for program \(program.name): this kernel ignored '\(ignored)' "
+                                 + "(task iterator options need Linux 6.1 or later)", errno: .EOPNOTSUPP)
+        }
         return PreparedIterator(loaded: loaded, link: OwnedDescriptor(link), linkID: linkID, option: option)
+    }
+
+    /// The task option the kernel did not apply, as its link info shows (6.1+ reports tid and pid).
+    static func ignoredTaskOption(_ option: IteratorOption, _ info: LinkInfo?) -> String? {
+        guard case let .task(spec) = option else { return nil }
+        switch spec {
+        case let .tid(tid) where info?.taskTID != tid: return "task tid \(tid)"
+        case let .pid(pid) where info?.taskPID != pid: return "task pid \(pid)"
+        case let .pidFD(fd) where info?.taskPID == 0: return "task pid_fd \(fd)"
+        default: return nil
+        }
     }
 
     /// Why the kernel may have refused a link, when the errno alone does not say.
     static func attachHint(_ option: IteratorOption, _ error: Errno) -> String {
         switch (option, error) {
-        case (.task, .EINVAL):
+        case (.task, .EINVAL), (.task, .E2BIG):
+            // E2BIG: before 6.1 the kernel's bpf_iter_link_info is 4 bytes and ours has more in it.
             return " (task iterator options need Linux 6.1 or later, and a task target)"
-        case (.cgroup, .EINVAL):
+        case (.cgroup, .EINVAL), (.cgroup, .E2BIG):
             return " (cgroup iterators need Linux 6.1 or later and a cgroup target)"
         case (.map, .EINVAL):
             return " (the map option needs a map-element target such as bpf_map_elem, sockmap or bpf_sk_storage_map)"

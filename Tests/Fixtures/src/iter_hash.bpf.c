@@ -35,7 +35,8 @@ int dump_processes(struct bpf_iter__task *ctx)
 	key.tgid = task->tgid;
 	threads = bpf_map_lookup_elem(&seen, &key);
 	if (threads) {
-		__sync_fetch_and_add(threads, 1);
+		/* Not __sync_fetch_and_add: clang emits BPF_FETCH for it, which needs Linux 5.12. */
+		*threads += 1;
 		return 0;
 	}
 	bpf_map_update_elem(&seen, &key, &one, BPF_NOEXIST);
