@@ -42,17 +42,23 @@ struct ListShowTests {
         let dir = try BPFFSDirectory("show")
         let task = dir.file("tasks")
         let cgroup = dir.file("cgroups")
-        try #require(try run(binary, ["-j", "pin", Repo.fixture("iter_task.bpf.o"), task]).status == 0)
-        let pinned = try run(binary, ["-j", "pin", Repo.fixture("iter_cgroup.bpf.o"), cgroup,
-                                      "cgroup", "path", "/sys/fs/cgroup/unified", "order", "descendants_post"])
-        try #require(pinned.status == 0, "\(pinned)")
+        // Other tests pin iterators at the same time: find ours by the link ids pin reports.
+        func linkID(_ outcome: Outcome) throws -> Int {
+            let object = try JSONSerialization.jsonObject(with: Data(outcome.stdout.utf8)) as? [String: Any]
+            return try #require(object?["link_id"] as? Int, "\(outcome)")
+        }
+        let taskLink = try linkID(try run(binary, ["-j", "pin", Repo.fixture("iter_task.bpf.o"), task]))
+        let cgroupLink = try linkID(try run(binary, ["-j", "pin", Repo.fixture("iter_cgroup.bpf.o"), cgroup,
+                                                     "cgroup", "path", "/sys/fs/cgroup/unified", "order", "descendants_post"]))
         let all = try run(binary, ["show"])
         #expect(all.status == 0)
-        let taskLines = all.stdout.components(separatedBy: "\n")
-        let taskHead = try #require(taskLines.firstIndex { $0.hasSuffix("target task") && $0.contains("name dump_task") })
-        #expect(taskLines[taskHead + 1] == "\tpinned \(task)")
-        let cgroupHead = try #require(taskLines.firstIndex { $0.contains("target cgroup") && $0.contains("order descendants_post") })
-        #expect(taskLines[cgroupHead + 1] == "\tpinned \(cgroup)")
+        let lines = all.stdout.components(separatedBy: "\n")
+        let taskHead = try #require(lines.firstIndex { $0.hasPrefix("\(taskLink): iter  prog ") })
+        #expect(lines[taskHead].hasSuffix("name dump_task  target task"))
+        #expect(lines[taskHead + 1] == "\tpinned \(task)")
+        let cgroupHead = try #require(lines.firstIndex { $0.hasPrefix("\(cgroupLink): iter  prog ") })
+        #expect(lines[cgroupHead].contains("target cgroup  cgroup_id ") && lines[cgroupHead].hasSuffix("order descendants_post"))
+        #expect(lines[cgroupHead + 1] == "\tpinned \(cgroup)")
 
         let one = try run(binary, ["-j", "show", cgroup])
         let array = try #require(try JSONSerialization.jsonObject(with: Data(one.stdout.utf8)) as? [[String: Any]])

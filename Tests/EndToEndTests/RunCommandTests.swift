@@ -13,11 +13,12 @@ struct RunCommandTests {
         let direct = try run(binary, ["run", Repo.fixture("iter_counter.bpf.o")])
         #expect(direct.status == 0, "\(direct)")
         #expect(direct.stderr.isEmpty)
-        // Both are a fresh .bss and one full walk: equal but for tasks that came or went between.
+        // Both are a fresh .bss and one full walk: equal but for tasks that came or went between
+        // (other tests start processes meanwhile).
         let a = pinned.split(separator: "\n")
         let b = direct.lines
         #expect(a.first == "count 3" && b.first == "count 3")
-        #expect(abs(a.count - b.count) <= 3, "\(a.count) vs \(b.count) lines")
+        #expect(abs(a.count - b.count) <= 12, "\(a.count) vs \(b.count) lines")
         #expect(b.last?.hasPrefix("total ") == true)
     }
 

@@ -43,6 +43,11 @@ public enum IteratorTargets {
     /// kernel cannot be asked (`KernelProbe.acceptsSleepable` needs privileges).
     static let sleepable: Set<String> = ["task", "task_file", "task_vma", "cgroup", "dmabuf"]
 
+    /// The link option a target takes (map, task or cgroup), nil for none.
+    public static func option(of target: String) -> IteratorTarget.Option? {
+        options[target]
+    }
+
     /// The targets of `btf`. `sleepableProbe`, if given, answers for each target whether a sleepable
     /// program may attach (by asking the kernel); otherwise the known table answers.
     public static func list(in btf: BTF, module: String? = nil,

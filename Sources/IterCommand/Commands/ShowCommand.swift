@@ -1,3 +1,4 @@
+import BPFLoader
 import SyscallBPF
 
 /// `iter show [PATH | id LINK_ID]`: the iterator links of the system, what they run and where
@@ -70,16 +71,23 @@ enum ShowCommand {
         return result
     }
 
-    /// The options as the kernel reports them; fields an older kernel leaves zero are left out.
+    /// The options as the kernel reports them. The link info keeps them in unions (a cgroup id
+    /// and a task tid share bytes), so they are read by the kind of option the target takes;
+    /// fields an older kernel leaves zero are left out.
     static func options(_ link: LinkInfo) -> [(String, String)] {
         var options: [(String, String)] = []
-        if link.mapID != 0 { options.append(("map_id", String(link.mapID))) }
-        if link.cgroupID != 0 { options.append(("cgroup_id", String(link.cgroupID))) }
-        if let order = CgroupOrder(rawValue: link.cgroupOrder), link.iteratorTarget == "cgroup" {
-            options.append(("order", order.keyword))
+        switch IteratorTargets.option(of: link.iteratorTarget) {
+        case .map?:
+            if link.mapID != 0 { options.append(("map_id", String(link.mapID))) }
+        case .cgroup?:
+            if link.cgroupID != 0 { options.append(("cgroup_id", String(link.cgroupID))) }
+            if let order = CgroupOrder(rawValue: link.cgroupOrder) { options.append(("order", order.keyword)) }
+        case .task?:
+            if link.taskTID != 0 { options.append(("tid", String(link.taskTID))) }
+            if link.taskPID != 0 { options.append(("pid", String(link.taskPID))) }
+        case nil:
+            break
         }
-        if link.taskTID != 0 { options.append(("tid", String(link.taskTID))) }
-        if link.taskPID != 0 { options.append(("pid", String(link.taskPID))) }
         return options
     }
 
