@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# build-initramfs.sh --iter PATH --out FILE [--fixtures DIR]
+# build-initramfs.sh --iter PATH --out FILE [--fixtures DIR] [--kconfig DIR]
 #
 # Builds a gzip'd newc cpio holding only: /init (guest/init), static busybox with a symlink per
 # applet in /bin, /bin/iter (the static binary PATH), /fixtures/*.o (from DIR), and the guest test
@@ -7,17 +7,18 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-iter='' fixtures='' out=''
+iter='' fixtures='' out='' kconfig=''
 while [ $# -gt 0 ]; do
   case $1 in
     --iter) iter=$2; shift 2 ;;
     --fixtures) fixtures=$2; shift 2 ;;
+    --kconfig) kconfig=$2; shift 2 ;;
     --out) out=$2; shift 2 ;;
     -h|--help) sed -n '2,6p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "build-initramfs: unknown argument $1" >&2; exit 2 ;;
   esac
 done
-{ [ -n "$iter" ] && [ -n "$out" ]; } || { echo "usage: $0 --iter PATH --out FILE [--fixtures DIR]" >&2; exit 2; }
+{ [ -n "$iter" ] && [ -n "$out" ]; } || { echo "usage: $0 --iter PATH --out FILE [--fixtures DIR] [--kconfig DIR]" >&2; exit 2; }
 [ -f "$iter" ] || { echo "build-initramfs: no such file: $iter" >&2; exit 1; }
 [ -z "$fixtures" ] || [ -d "$fixtures" ] || { echo "build-initramfs: no such directory: $fixtures" >&2; exit 1; }
 
@@ -46,6 +47,13 @@ if [ -n "$fixtures" ]; then
     [ -e "$o" ] || continue
     install -m 0644 "$o" "$stage/fixtures/"
     n=$((n + 1))
+  done
+fi
+# The kernels' configs (test data for __kconfig externs: Debian kernels have no /proc/config.gz).
+if [ -n "$kconfig" ]; then
+  mkdir -p "$stage/fixtures/kconfig"
+  for c in "$kconfig"/config-*; do
+    [ -e "$c" ] && install -m 0644 "$c" "$stage/fixtures/kconfig/"
   done
 fi
 # An initial console for the kernel to open before /init mounts devtmpfs (needs root; /init

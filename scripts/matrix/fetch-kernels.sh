@@ -7,7 +7,7 @@
 # the apt entry whose Suites contain the host's own codename, with its suites renamed to CODENAME
 # (bookworm, bookworm-updates -> bullseye, bullseye-updates). No host name is written here.
 #
-# Cache: ${ITER_MATRIX_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/iter-matrix}/kernels/CODENAME/{vmlinuz,info}.
+# Cache: ${ITER_MATRIX_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/iter-matrix}/kernels/CODENAME/{vmlinuz,config,info}.
 # A kernel already in the cache is not fetched again (no network at all) unless --refresh is given.
 #
 # Prints one line per CODENAME on stdout:  CODENAME <TAB> UNAME <TAB> PACKAGE=VERSION <TAB> VMLINUZ
@@ -43,7 +43,7 @@ emit() { # codename -> result line from the cache
   printf '%s\t%s\t%s=%s\t%s\n' "$1" "$uname" "$package" "$version" "$d/vmlinuz"
 }
 
-cached() { [ -s "$CACHE/kernels/$1/vmlinuz" ] && [ -s "$CACHE/kernels/$1/info" ]; }
+cached() { [ -s "$CACHE/kernels/$1/vmlinuz" ] && [ -s "$CACHE/kernels/$1/config" ] && [ -s "$CACHE/kernels/$1/info" ]; }
 
 # Serialise concurrent runs on the same cache.
 exec 9>"$CACHE/.lock"
@@ -198,6 +198,9 @@ if [ ${#missing[@]} -gt 0 ]; then
     [ -s "$x/boot/vmlinuz-$uname" ] || { rm -rf "$x"; die "$deb has no boot/vmlinuz-$uname"; }
     mkdir -p "$d"
     mv "$x/boot/vmlinuz-$uname" "$d/vmlinuz.new"
+    # The kernel's config: Debian kernels have no /proc/config.gz, and __kconfig externs need it.
+    [ -s "$x/boot/config-$uname" ] || { rm -rf "$x"; die "$deb has no boot/config-$uname"; }
+    mv "$x/boot/config-$uname" "$d/config"
     rm -rf "$x" "$deb"
     printf 'package=%s\nversion=%s\nuname=%s\nmeta=%s=%s\n' "$pkg" "$ver" "$uname" "$META" "$metav" >"$d/info.new"
     mv "$d/vmlinuz.new" "$d/vmlinuz"; mv "$d/info.new" "$d/info"

@@ -102,7 +102,11 @@ t1=$(date +%s)
 
 # ---- initramfs ----
 initrd=$work/initramfs.cpio.gz
-"$here/build-initramfs.sh" --iter "$iter" --fixtures "$fixtures" --out "$initrd"
+mkdir -p "$work/kconfig"
+for c in "${codes[@]}"; do
+  cp "$(dirname "${vmlinuz[$c]}")/config" "$work/kconfig/config-${uname[$c]}"
+done
+"$here/build-initramfs.sh" --iter "$iter" --fixtures "$fixtures" --kconfig "$work/kconfig" --out "$initrd"
 
 if [ -n "$logdir" ]; then mkdir -p "$logdir"; logdir=$(cd "$logdir" && pwd); else logdir=$work; fi
 

@@ -125,10 +125,22 @@ public enum Executor {
         for reference in program.mapReferences {
             instructions[reference.instruction].immediate = maps[reference.map].fd.rawValue
         }
+        // Module BTF fds: for module variables (second half of ld_imm64) and kfuncs (fd_array).
+        var modules: [String: OwnedDescriptor] = [:]
+        for name in Set(program.fdArrayModules + program.moduleReferences.map { $0.module }) {
+            let found: FileDescriptor?
+            do { found = try BPFBTF.kernelBTF(named: name) } catch { throw .kernelBTFUnavailable(path: "module " + name, error) }
+            guard let fd = consume found else { throw .kernelBTFUnavailable(path: "module " + name, .ENOENT) }
+            modules[name] = OwnedDescriptor(fd)
+        }
+        for reference in program.moduleReferences {
+            instructions[reference.instruction + 1].immediate = modules[reference.module]?.fd.rawValue ?? 0
+        }
+        let fdArray = program.fdArrayModules.isEmpty ? [] : [0] + program.fdArrayModules.map { modules[$0]?.fd.rawValue ?? 0 }
         var attributes = ProgramLoadAttributes(
             type: tracingProgramType, expectedAttachType: traceIterAttachType, name: program.name,
             license: plan.license, instructions: instructions.encoded(),
-            flags: program.sleepable ? sleepableFlag : 0, attachBTFID: program.attachBTFID)
+            flags: program.sleepable ? sleepableFlag : 0, attachBTFID: program.attachBTFID, fdArray: fdArray)
         if btf != nil {
             attributes.funcInfo = program.funcInfo
             attributes.funcInfoRecordSize = program.funcInfoRecordSize

@@ -13,6 +13,10 @@ enum VerifierHints {
             // Kernels before 5.13 do not count callbacks (BPF_PSEUDO_FUNC) as subprograms.
             return "this kernel does not support callback functions (bpf_loop, bpf_for_each_map_elem: Linux 5.13 or later)"
         }
+        if log.includes("failed to find the address for kernel symbol") {
+            return "this kernel lists no data symbols in /proc/kallsyms (CONFIG_KALLSYMS_ALL is off), "
+                + "so it cannot place __ksym variables"
+        }
         if log.isEmpty {
             // Refused before the verifier said anything: an instruction encoding it does not know.
             return "the kernel refused the program before verifying it; was it built for a newer kernel "

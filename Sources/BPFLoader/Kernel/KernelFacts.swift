@@ -1,17 +1,34 @@
 /// What the running kernel accepts, probed once per run (see `KernelProbe`) and passed to planning
 /// as a value, so planning stays a pure function that tests can feed any kernel they like.
-public struct KernelFacts: Sendable, Equatable {
+public struct KernelFacts: Sendable {
     /// BTF kinds and encodings the kernel's BTF loader accepts.
     public var btf: BTFSupport
     /// `LINUX_KERNEL_VERSION` as the kernel encodes it: (major << 16) | (minor << 8) | patch.
     public var version: UInt32
     /// `uname -r`, for messages.
     public var release: String
+    /// The kernel's config, read only when an object has `CONFIG_*` externs.
+    public var kconfig: KernelConfig?
+    /// Why `kconfig` is nil when it was wanted (which files were tried and what went wrong).
+    public var kconfigProblem: String?
+    /// Where `kconfig` came from, for messages.
+    public var kconfigSource: String
+    /// Addresses from /proc/kallsyms of the untyped `__ksym` externs an object names.
+    public var kallsyms: [String: UInt64]
+    /// bpf_get_attach_cookie exists (LINUX_HAS_BPF_COOKIE), probed only when an object asks.
+    public var hasBPFCookie: Bool
 
-    public init(btf: BTFSupport = .all, version: UInt32 = 0, release: String = "") {
+    public init(btf: BTFSupport = .all, version: UInt32 = 0, release: String = "", kconfig: KernelConfig? = nil,
+                kconfigProblem: String? = nil, kconfigSource: String = "", kallsyms: [String: UInt64] = [:],
+                hasBPFCookie: Bool = false) {
         self.btf = btf
         self.version = version
         self.release = release
+        self.kconfig = kconfig
+        self.kconfigProblem = kconfigProblem
+        self.kconfigSource = kconfigSource
+        self.kallsyms = kallsyms
+        self.hasBPFCookie = hasBPFCookie
     }
 }
 

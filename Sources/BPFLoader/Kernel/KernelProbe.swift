@@ -11,6 +11,30 @@ public enum KernelProbe {
         return KernelFacts(btf: btfSupport(probing: kinds), version: versionCode(release), release: release)
     }
 
+    /// The facts an object needs: BTF features for the kinds it uses, and only if asked, the
+    /// kernel config, kallsyms addresses and the bpf_get_attach_cookie probe.
+    public static func facts(for needs: ObjectNeeds) -> KernelFacts {
+        var facts = facts(probing: needs.btfKinds)
+        if needs.kernelConfig {
+            let loaded = KernelConfigFile.load(release: facts.release)
+            facts.kconfig = loaded.config
+            facts.kconfigSource = loaded.source
+            facts.kconfigProblem = loaded.problem
+        }
+        facts.kallsyms = Kallsyms.addresses(of: needs.kallsyms)
+        if needs.bpfCookie { facts.hasBPFCookie = hasBPFCookie() }
+        return facts
+    }
+
+    /// bpf_get_attach_cookie (helper 174, 5.15) loads in a tracepoint program: libbpf's probe.
+    public static func hasBPFCookie() -> Bool {
+        let program = [BPFInstruction(opcode: BPFInstruction.call, immediate: 174),
+                       BPFInstruction(opcode: 0xb7), BPFInstruction(opcode: BPFInstruction.exit)]
+        let attributes = ProgramLoadAttributes(type: 5, expectedAttachType: 0, name: "iter_probe", license: "GPL",
+                                               instructions: program.encoded())
+        return (try? BPFProgram.load(attributes, btf: nil, attachBTFObject: nil, log: .never)) != nil
+    }
+
     /// `uname -r`.
     public static func uname() -> String {
         var buffer = [CChar](repeating: 0, count: 256)

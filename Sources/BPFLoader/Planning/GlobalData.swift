@@ -30,6 +30,16 @@ enum GlobalData {
         return String(decoding: name, as: UTF8.self)
     }
 
+    /// The `.kconfig` map: one element holding every kconfig extern, read-only for programs and
+    /// frozen, so the verifier treats its values as constants (dead-code-eliminating what the
+    /// config turns off).
+    static func planKconfig(object: BPFObjectFile, size: Int) -> PlannedMap {
+        PlannedMap(
+            name: mapName(object: object.name, section: ".kconfig"), origin: .globalData(.kconfig, section: ".kconfig"),
+            attributes: MapAttributes(type: arrayMapType, keySize: 4, valueSize: UInt32(size), maxEntries: 1, flags: readOnlyProgram),
+            initialValue: nil, freeze: true)
+    }
+
     /// The map for one global data section. Flags as libbpf 1.1 (the reference bpftool's) sets them:
     /// `.rodata` and `.kconfig` read-only for programs, every section but `.kconfig` mmapable.
     static func plan(object: BPFObjectFile, section: ELFSection, kind: GlobalDataKind) -> PlannedMap {

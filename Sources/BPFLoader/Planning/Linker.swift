@@ -79,6 +79,13 @@ struct Linker {
             linked.instructions[index].src = BPFInstruction.pseudoFunc
         }
 
+        // Externs first (libbpf does the same): clang marks a kfunc call BPF_PSEUDO_CALL, relocated
+        // against the undefined symbol.
+        if let relocation, object.elf.symbols[Int(relocation.symbolIndex)].section == .undefined {
+            linked.externReferences.append(ExternReference(instruction: index, symbol: object.elf.symbols[Int(relocation.symbolIndex)]))
+            return
+        }
+
         if insn.isSubprogramCall || insn.isSubprogramAddress {
             let (targetSection, targetInstruction) = try callTarget(insn, relocation: relocation, sectionInstruction: sectionInstruction,
                                                                     section: function.section, program: program, index: index)
@@ -98,10 +105,6 @@ struct Linker {
         }
         guard let relocation else { return }
         let symbol = object.elf.symbols[Int(relocation.symbolIndex)]
-        if insn.isKfuncCall || (insn.isCall && symbol.section == .undefined) {
-            linked.externReferences.append(ExternReference(instruction: index, symbol: symbol))
-            return
-        }
         guard insn.isLoadImm64 else {
             throw .relocation(program: program, instruction: index,
                               reason: "relocation against '\(symbol.name)' on an instruction that is neither ld_imm64 nor a call (opcode \(insn.opcode))")
@@ -111,7 +114,7 @@ struct Linker {
         }
         switch symbol.section {
         case .undefined:
-            linked.externReferences.append(ExternReference(instruction: index, symbol: symbol))
+            break  // handled above
         case let .index(section):
             if let map = maps.globalData[section] {
                 // BPF_PSEUDO_MAP_VALUE: imm = map fd (filled at execute), second imm = offset in the value.

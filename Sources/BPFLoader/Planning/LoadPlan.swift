@@ -53,6 +53,16 @@ public struct PlannedProgram: Sendable {
     /// Instructions a CO-RE relocation could not fix, poisoned, with why: if the verifier reaches
     /// one, the error names the relocation instead of an unknown helper call.
     public var poisoned: [PoisonedInstruction] = []
+    /// Kernel modules whose BTF fds fill fd_array from index 1 (kfuncs in modules).
+    public var fdArrayModules: [String] = []
+    /// ld_imm64 of a module's variable or function: the second half's immediate is that module's BTF fd.
+    public var moduleReferences: [ModuleReference] = []
+}
+
+/// An instruction that needs a kernel module's BTF fd when the plan runs.
+public struct ModuleReference: Sendable, Equatable {
+    public var instruction: Int
+    public var module: String
 }
 
 /// An instruction poisoned by a CO-RE relocation that found nothing in the kernel.
@@ -94,6 +104,18 @@ public struct LoadPlan: Sendable {
     public var notes: [String]
 
     public var selectedProgram: PlannedProgram { programs[selected] }
+}
+
+/// What an object needs from the system before it can be planned: read only what is needed.
+public struct ObjectNeeds: Sendable, Equatable {
+    /// BTF kinds in the object's BTF (probe only these).
+    public var btfKinds: Set<BTFKind> = []
+    /// CONFIG_* externs: read /boot/config-$(uname -r) or /proc/config.gz.
+    public var kernelConfig = false
+    /// Untyped ksyms: look these names up in /proc/kallsyms.
+    public var kallsyms: [String] = []
+    /// LINUX_HAS_BPF_COOKIE: probe bpf_get_attach_cookie.
+    public var bpfCookie = false
 }
 
 /// What the caller chooses.

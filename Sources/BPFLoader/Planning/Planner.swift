@@ -17,6 +17,7 @@ public enum Planner {
             try btf?.fixUpDataSections(object)
             btf?.markHiddenFunctionsStatic(object)
         }
+        let externs = try Externs.collect(object, btf: &btf)
 
         // Maps, in libbpf's order: declared (.maps) first, then global data sections.
         var maps: [PlannedMap] = []
@@ -53,6 +54,20 @@ public enum Planner {
             maps.append(map)
         }
 
+        // Externs: kconfig values in their own frozen map (after global data, as libbpf orders it);
+        // ksyms resolved against the kernel's BTF and kallsyms.
+        var kconfigMap: Int? = nil
+        if externs.contains(where: { $0.isKconfig }) {
+            var map = GlobalData.planKconfig(object: object, size: Externs.kconfigSize(externs))
+            map.initialValue = try KconfigValues.contents(externs, facts: facts, vmlinux: kernel.vmlinux, notes: &notes)
+            if let datasec = btf?.dataSection(named: Externs.kconfigSection) { map.attributes.btfValueTypeID = datasec }
+            kconfigMap = maps.count
+            notes.append("map '\(map.name)': .kconfig, \(map.attributes.valueSize) bytes")
+            maps.append(map)
+        }
+        let resolutions = try KsymResolution.resolve(externs, local: btf?.original ?? kernel.vmlinux, kernel: kernel,
+                                                     facts: facts, notes: &notes)
+
         // CO-RE: fix each code section for the running kernel before linking copies code around.
         var code = object.code
         var poisoned: [Int: [Int: COREPoisonNote]] = [:]
@@ -82,9 +97,6 @@ public enum Planner {
         var programs: [PlannedProgram] = []
         for (i, program) in object.programs.enumerated() {
             let linked = try linker.link(program)
-            if let extern = linked.externReferences.first {
-                throw .extern(name: extern.symbol.name, reason: "externs (__kconfig, __ksym) are not supported by this build")
-            }
             let attachID = try attachTarget(program, kernel: kernel)
             let autoload = i == selected || !program.kind.optional
             notes.append("program '\(program.name)' (\(program.sectionName)): \(linked.instructions.count) instructions, "
@@ -94,6 +106,8 @@ public enum Planner {
                 name: program.name, sectionName: program.sectionName, target: program.kind.target,
                 attachBTFID: attachID, sleepable: program.kind.sleepable, autoload: autoload,
                 instructions: linked.instructions, mapReferences: linked.mapReferences)
+            try ExternPatcher.patch(linked.externReferences, into: &planned, externs: externs, resolutions: resolutions,
+                                    kconfigMap: kconfigMap)
             for placement in linked.placements {
                 for (instruction, note) in poisoned[placement.function.section] ?? [:]
                 where placement.function.range.contains(instruction) {
@@ -131,9 +145,25 @@ public enum Planner {
                         programs: programs, selected: selected, notes: notes)
     }
 
-    /// The BTF kinds an object uses (probe only those on the kernel); empty without BTF.
-    public static func btfKinds(of object: BPFObjectFile) -> Set<BTFKind> {
-        ((try? ObjectBTF.load(object)) ?? nil)?.kinds ?? []
+    /// What the object needs from the system (kernel config, kallsyms, probes) so the caller reads
+    /// only that. Problems with the object are left for `plan` to report.
+    public static func needs(of object: BPFObjectFile) -> ObjectNeeds {
+        var needs = ObjectNeeds()
+        guard var btf = (try? ObjectBTF.load(object)) ?? nil else { return needs }
+        needs.btfKinds = btf.kinds
+        var optional: ObjectBTF? = btf
+        guard let externs = try? Externs.collect(object, btf: &optional) else { return needs }
+        btf = optional ?? btf
+        for e in externs {
+            switch e.kind {
+            case .kconfig:
+                if e.name.hasPrefix("CONFIG_") { needs.kernelConfig = true }
+                if e.name == "LINUX_HAS_BPF_COOKIE" { needs.bpfCookie = true }
+            case .ksymAddress: needs.kallsyms.append(e.name)
+            case .ksymVariable, .kfunc: break
+            }
+        }
+        return needs
     }
 
     /// The program to attach: the one named, or the first iterator program in section order.

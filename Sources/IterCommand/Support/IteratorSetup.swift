@@ -37,7 +37,7 @@ enum IteratorSetup {
             throw CommandFailure(error, object: request.object)
         }
         let kernel = KernelTypes(vmlinux: vmlinux, modules: SysfsModuleBTF(vmlinux: vmlinux))
-        let facts = KernelProbe.facts(probing: Planner.btfKinds(of: object))
+        let facts = KernelProbe.facts(for: Planner.needs(of: object))
 
         let plan: LoadPlan
         do {

@@ -51,6 +51,21 @@ static long (*bpf_probe_read_kernel_str)(void *dst, __u32 size, const void *src)
 static long (*bpf_seq_printf)(struct seq_file *m, const char *fmt, __u32 fmt_size, const void *data, __u32 data_len) = (void *)126;
 static long (*bpf_seq_write)(struct seq_file *m, const void *data, __u32 len) = (void *)127;
 static long (*bpf_loop)(__u32 nr_loops, void *callback_fn, void *callback_ctx, __u64 flags) = (void *)181;
+static void *(*bpf_per_cpu_ptr)(const void *percpu_ptr, __u32 cpu) = (void *)153;
+
+/* The kconfig tristate, as libbpf defines it (externs of this enum type read y/n/m). */
+enum libbpf_tristate {
+	TRI_NO = 0,
+	TRI_YES = 1,
+	TRI_MODULE = 2,
+};
+
+/* True if a weak __ksym extern exists in the running kernel (libbpf's bpf_ksym_exists). */
+#define bpf_ksym_exists(sym)                                                              \
+	({                                                                                \
+		_Static_assert(!__builtin_constant_p(!!sym), #sym " should be marked as __weak"); \
+		!!sym;                                                                    \
+	})
 
 /* BPF_SEQ_PRINTF(seq, "fmt", args...): the format string lands in .rodata (the kernel wants it
  * in a frozen read-only map), the arguments in a u64 array on the stack. */

@@ -413,6 +413,60 @@ t_automount() {
   umount "$T_DIR/mnt" && umount "$T_DIR/mnt"
 }
 
+# ---------------------------------------------------------------- iter: externs
+
+t_kconfig_externs() {
+  cfg=/boot/config-$KVER
+  rm -f "$cfg"
+  # Debian kernels have no /proc/config.gz: without /boot/config-*, strong CONFIG_ externs fail clearly.
+  run "$ITER" run "$FIXTURES/iter_kconfig.bpf.o"
+  expect_error "extern 'CONFIG_"
+  assert_err_contains "the kernel config is needed but could not be read (/boot/config-$KVER: No such file or directory (ENOENT)"
+  mkdir -p /boot && cp "$FIXTURES/kconfig/config-$KVER" "$cfg" || fail "no config for $KVER in the fixtures"
+  run "$ITER" run "$FIXTURES/iter_kconfig.bpf.o"
+  assert_rc 0
+  hz=$(sed -n 's/^CONFIG_HZ=//p' "$cfg")
+  maj=${KVER%%.*}; rest=${KVER#*.}; min=${rest%%.*}; rest=${rest#*.}; patch=${rest%%[!0-9]*}
+  assert_out_match "^hz $hz version $maj.$min.$patch$"
+  jit=$(sed -n 's/^CONFIG_BPF_JIT=//p' "$cfg")
+  case $jit in y) tri=1 ;; m) tri=2 ;; *) tri=0 ;; esac
+  host=$(sed -n 's/^CONFIG_DEFAULT_HOSTNAME="\(.*\)"/\1/p' "$cfg")
+  assert_out_match "^bpf_syscall 1 bpf_jit $tri bpf_events (121|110|109|48) hostname "
+  assert_out_contains " hostname $host
+missing"
+  if kernel_at_least 5 15; then cookie=1; else cookie=0; fi
+  assert_out_match "^missing 0 wrapper 1 cookie $cookie$"
+  rm -f "$cfg"
+}
+
+t_ksym_externs() {
+  run "$ITER" run "$FIXTURES/iter_ksyms.bpf.o"
+  if ! strings -n 9 /sys/kernel/btf/vmlinux | grep -qx runqueues; then
+    # This kernel's BTF describes no per-CPU variables (older pahole): a clear error, not a guess.
+    expect_error "extern 'runqueues': no kernel variable 'runqueues' in vmlinux or module BTF"
+    return 0
+  fi
+  assert_rc 0
+  assert_out_match "^cpu0 nr_running [0-9]+$"
+  assert_out_match "^(cpu0 bpf_prog_active [0-9]+|no bpf_prog_active)$"
+  addr=$(awk '$3 == "bpf_iter_run_prog" { print $1 }' /proc/kallsyms | sed 's/^0*//')
+  assert_out_contains "bpf_iter_run_prog $addr"
+}
+
+t_kfunc() {
+  run "$ITER" run "$FIXTURES/iter_kfunc.bpf.o"
+  if kernel_at_least 6 2; then
+    assert_rc 0
+    assert_out_match "^$$ $$$"
+  else
+    expect_error "extern 'bpf_task_from_pid': no kernel function 'bpf_task_from_pid' in vmlinux or module BTF"
+  fi
+  # Weak and guarded by bpf_ksym_exists(): loads everywhere, the guarded code runs where it exists.
+  run "$ITER" run "$FIXTURES/iter_kfunc_weak.bpf.o"
+  assert_rc 0
+  if kernel_at_least 6 2; then assert_out_match "^bpf_task_from_pid [0-9]+$"; else assert_out_eq "no bpf_task_from_pid"; fi
+}
+
 # ---------------------------------------------------------------- iter: bad input
 
 t_bad_input() {

@@ -1,0 +1,114 @@
+@testable import BPFLoader
+import BTFParser
+import Bytes
+import Foundation
+import Testing
+
+/// Planning `__kconfig` externs with a given config: the `.kconfig` map's bytes, libbpf's layout
+/// and value rules, and the errors. Pure: the kernel config is a value; kernel BTF is read once.
+@Suite("kconfig externs", .enabled(if: FileManager.default.isReadableFile(atPath: "/sys/kernel/btf/vmlinux")))
+struct KconfigExternTests {
+    static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("Fixtures")
+    nonisolated(unsafe) static let vmlinux: BTF? = {
+        guard let data = try? Data(contentsOf: URL(fileURLWithPath: "/sys/kernel/btf/vmlinux")) else { return nil }
+        return try? BTF(ByteView([UInt8](data)))
+    }()
+
+    static func object() throws -> BPFObjectFile {
+        let data = try Data(contentsOf: fixtures.appendingPathComponent("iter_kconfig.bpf.o"))
+        return try BPFObjectFile(bytes: ByteView([UInt8](data)), name: "iter_kconfig")
+    }
+
+    func plan(config text: String?, version: UInt32 = 0x060112) throws -> LoadPlan {
+        var facts = KernelFacts(version: version, release: "6.1.18")
+        if let text { facts.kconfig = try KernelConfig(parsing: text) }
+        facts.kconfigSource = "test config"
+        facts.kconfigProblem = text == nil ? "no config in this test" : nil
+        facts.hasBPFCookie = true
+        let kernel = KernelTypes(vmlinux: try #require(Self.vmlinux))
+        return try Planner.plan(try Self.object(), kernel: kernel, facts: facts)
+    }
+
+    /// The planning error for this config, if any.
+    func planError(config text: String?) throws -> LoadError? {
+        var facts = KernelFacts(version: 0x060112, release: "6.1.18")
+        if let text { facts.kconfig = try KernelConfig(parsing: text) }
+        facts.kconfigSource = "test config"
+        facts.kconfigProblem = text == nil ? "no config in this test" : nil
+        let kernel = KernelTypes(vmlinux: try #require(Self.vmlinux))
+        let object = try Self.object()
+        do {
+            _ = try Planner.plan(object, kernel: kernel, facts: facts)
+            return nil
+        } catch {
+            return error
+        }
+    }
+
+    func u32(_ bytes: [UInt8], _ at: Int) -> UInt32 {
+        (0..<4).reduce(0) { $0 | UInt32(bytes[at + $1]) << (8 * $1) }
+    }
+
+    static let config = """
+    CONFIG_HZ=1000
+    CONFIG_BPF_SYSCALL=y
+    CONFIG_BPF_JIT=m
+    CONFIG_BPF_EVENTS=y
+    CONFIG_DEFAULT_HOSTNAME="a-very-long-hostname"
+    """
+
+    @Test("the .kconfig map holds each value at libbpf's offset, frozen and read-only")
+    func layout() throws {
+        let plan = try plan(config: Self.config)
+        let map = try #require(plan.maps.first { $0.name.hasSuffix(".kconfig") })
+        #expect(map.name == "iter_kc.kconfig")
+        #expect(map.freeze)
+        #expect(map.attributes.flags == 0x80)  // BPF_F_RDONLY_PROG, not mmapable
+        let bytes = try #require(map.initialValue)
+        // Sorted by alignment (4-byte ints first, by size then name), then the 1-byte ones, then
+        // the 16-byte string: CONFIG_BPF_JIT (enum), CONFIG_HZ, LINUX_KERNEL_VERSION, then bools/chars.
+        #expect(bytes.count == 12 + 5 + 16)
+        #expect(u32(bytes, 0) == 2)            // CONFIG_BPF_JIT = m: TRI_MODULE
+        #expect(u32(bytes, 4) == 1000)         // CONFIG_HZ
+        #expect(u32(bytes, 8) == 0x060112)     // LINUX_KERNEL_VERSION
+        // 1-byte externs by name: CONFIG_BPF_EVENTS (char), CONFIG_BPF_SYSCALL, CONFIG_ITER_NO_SUCH_OPTION,
+        // LINUX_HAS_BPF_COOKIE, LINUX_HAS_SYSCALL_WRAPPER.
+        #expect(Array(bytes[12..<17]) == [UInt8(ascii: "y"), 1, 0, 1, 1])
+        // The string, cut to 15 bytes and NUL-terminated.
+        #expect(Array(bytes[17..<33]) == Array("a-very-long-hos".utf8) + [0])
+    }
+
+    @Test("a strong extern missing from the config is an error that names it")
+    func missing() throws {
+        let text = Self.config.replacingOccurrences(of: "CONFIG_HZ=1000\n", with: "")
+        #expect(try planError(config: text)?.description
+                == "extern 'CONFIG_HZ': not set in the kernel config (test config); declare it __weak to default to 0")
+    }
+
+    @Test("values of the wrong kind are errors: m for a bool, a string for an integer")
+    func wrongKinds() throws {
+        let bool = Self.config.replacingOccurrences(of: "CONFIG_BPF_SYSCALL=y", with: "CONFIG_BPF_SYSCALL=m")
+        #expect(try planError(config: bool)?.description == "extern 'CONFIG_BPF_SYSCALL': value 'm' needs a tristate or char, not bool")
+        let int = Self.config.replacingOccurrences(of: "CONFIG_HZ=1000", with: "CONFIG_HZ=\"fast\"")
+        #expect(try planError(config: int)?.description == "extern 'CONFIG_HZ': a string value needs a char array")
+    }
+
+    @Test("without a readable config, strong CONFIG_ externs fail with the reason")
+    func noConfig() throws {
+        #expect(try planError(config: nil)?.description.contains("the kernel config is needed but could not be read (no config in this test)") == true)
+    }
+
+    @Test("instructions load kconfig values from the map at their offsets")
+    func instructions() throws {
+        let plan = try plan(config: Self.config)
+        let program = plan.selectedProgram
+        let kconfig = try #require(plan.maps.firstIndex { $0.name.hasSuffix(".kconfig") })
+        let references = program.mapReferences.filter { $0.map == kconfig }
+        #expect(references.count >= 8)
+        for reference in references {
+            #expect(program.instructions[reference.instruction].src == BPFInstruction.pseudoMapValue)
+            #expect((0..<33).contains(Int(program.instructions[reference.instruction + 1].immediate)))
+        }
+    }
+}

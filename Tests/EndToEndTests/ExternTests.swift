@@ -1,0 +1,69 @@
+import Foundation
+import Testing
+
+/// `__kconfig` and `__ksym` externs against this machine's kernel.
+@Suite("externs", .enabled(if: Repo.isRoot))
+struct ExternTests {
+    /// The running kernel's config (this machine has /proc/config.gz; /boot/config-* otherwise).
+    static func config(_ name: String) throws -> String? {
+        let release = try sh("uname -r").stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let text = try sh("cat /boot/config-\(release) 2>/dev/null || zcat /proc/config.gz").stdout
+        return text.split(separator: "\n").first { $0.hasPrefix(name + "=") }.map { String($0.dropFirst(name.count + 1)) }
+    }
+
+    @Test("kconfig values equal the kernel's config and uname -r", arguments: Repo.binaries)
+    func kconfig(binary: String) throws {
+        let outcome = try run(binary, ["run", Repo.fixture("iter_kconfig.bpf.o")])
+        #expect(outcome.status == 0, "\(outcome)")
+        let release = try sh("uname -r").stdout
+        let numbers = release.split(whereSeparator: { !$0.isNumber }).prefix(3).map { min(Int($0) ?? 0, 255) }
+        let hz = try #require(try Self.config("CONFIG_HZ"))
+        #expect(outcome.lines.first == "hz \(hz) version \(numbers.map(String.init).joined(separator: "."))")
+        let jit = try Self.config("CONFIG_BPF_JIT")
+        let tristate = jit == "y" ? 1 : jit == "m" ? 2 : 0
+        let hostname = (try Self.config("CONFIG_DEFAULT_HOSTNAME") ?? "\"\"").trimmingCharacters(in: CharacterSet(charactersIn: "\""))
+        // A char extern, printed as its code (bpf_seq_printf had no %c before 5.13): y, m, n or 0.
+        let events = (try Self.config("CONFIG_BPF_EVENTS")?.utf8.first).map { String($0) } ?? "0"
+        #expect(outcome.lines.dropFirst().first == "bpf_syscall 1 bpf_jit \(tristate) bpf_events \(events) hostname \(hostname)")
+        #expect(outcome.lines.last == "missing 0 wrapper 1 cookie 1")
+    }
+
+    @Test("kfuncs: bpf_task_from_pid finds each process again; weak ones guarded by bpf_ksym_exists", arguments: Repo.binaries)
+    func kfunc(binary: String) throws {
+        let strong = try run(binary, ["run", Repo.fixture("iter_kfunc.bpf.o")])
+        #expect(strong.status == 0, "\(strong)")
+        #expect(strong.lines.count > 10)
+        #expect(strong.lines.allSatisfy { line in
+            let parts = line.split(separator: " ")
+            return parts.count == 2 && parts[0] == parts[1]
+        })
+        let weak = try run(binary, ["-d", "run", Repo.fixture("iter_kfunc_weak.bpf.o")])
+        #expect(weak.status == 0, "\(weak)")
+        #expect(weak.lines.first?.hasPrefix("bpf_task_from_pid ") == true)
+        #expect(weak.stderr.contains("extern (ksym) 'bpf_iter_no_such_kfunc': no kernel function 'bpf_iter_no_such_kfunc', weak: missing"))
+    }
+
+    @Test("typed ksyms need kernel data symbols: values where kallsyms has them, a clear reason where not",
+          arguments: Repo.binaries)
+    func ksyms(binary: String) throws {
+        let outcome = try run(binary, ["run", Repo.fixture("iter_ksyms.bpf.o")])
+        let kallsyms = try String(contentsOfFile: "/proc/kallsyms", encoding: .utf8)
+        if kallsyms.contains(" runqueues\n") {
+            #expect(outcome.status == 0, "\(outcome)")
+            let address = try #require(kallsyms.split(separator: "\n").first { $0.hasSuffix(" bpf_iter_run_prog") })
+            let hex = String(address.prefix { $0 != " " }.drop { $0 == "0" })
+            #expect(outcome.lines.contains("bpf_iter_run_prog \(hex)"))
+        } else {
+            // This kernel is built without CONFIG_KALLSYMS_ALL: no data symbols for the kernel to place.
+            #expect(outcome.status != 0)
+            #expect(outcome.stderr.contains("CONFIG_KALLSYMS_ALL is off"), "\(outcome)")
+        }
+    }
+
+    @Test("an extern with no kernel counterpart names itself", arguments: Repo.binaries)
+    func missingExtern(binary: String) throws {
+        // iter_kfunc's kfuncs exist here; a kernel without them is covered by the matrix (5.10, 6.1).
+        let outcome = try run(binary, ["run", Repo.fixture("iter_kfunc_weak.bpf.o")])
+        #expect(outcome.status == 0)
+    }
+}
