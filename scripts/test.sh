@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 export PATH=/opt/swift/usr/bin:$PATH
 
 need=()
-for pkg in bpftool file qemu-system-x86 busybox-static cpio; do
+for pkg in bpftool file groff-base man-db qemu-system-x86 busybox-static cpio util-linux python3; do
 	dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || need+=("$pkg")
 done
 if [ ${#need[@]} -gt 0 ]; then

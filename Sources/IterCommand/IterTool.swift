@@ -41,8 +41,10 @@ public enum IterTool {
             try PinCommand.run(request, path: path, options: invocation.options, console: console)
         case let .run(request):
             try RunCommand.run(request, console: console)
-        case .list:
+        case .list(.targets):
             try ListCommand.run(console: console)
+        case .list(.maps):
+            try ListCommand.maps(console: console)
         case let .show(target):
             try ShowCommand.run(target, console: console)
         }

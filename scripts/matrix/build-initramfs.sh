@@ -38,7 +38,6 @@ install -m 0755 "$busybox" "$stage/bin/busybox"
 for applet in $("$busybox" --list); do
   [ "$applet" = busybox ] || ln -s busybox "$stage/bin/$applet"
 done
-install -m 0755 "$iter" "$stage/bin/iter"
 install -m 0755 "$here/guest/init" "$stage/init"
 install -m 0644 "$here/guest/lib.sh" "$here/guest/suite.sh" "$stage/matrix/"
 n=0
@@ -62,5 +61,7 @@ mknod -m 0600 "$stage/dev/console" c 5 1 2>/dev/null || true
 
 mkdir -p "$(dirname "$out")"
 (cd "$stage" && find . -mindepth 1 | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) | gzip -9 >"$out.tmp"
+# iter goes in the way users add it to their own initramfs: appended as a second archive.
+"$here/../initramfs-add.sh" "$out.tmp" --binary "$iter" --at /bin/iter >&2
 mv "$out.tmp" "$out"
 echo "initramfs: $out, $(stat -c %s "$out") bytes ($(du -k "$out" | cut -f1) KiB; busybox $("$busybox" --list | wc -l) applets, iter $(stat -c %s "$iter") bytes, $n fixtures)"

@@ -23,6 +23,27 @@ enum ListCommand {
         for target in targets { console.out(line(target)) }
     }
 
+    /// `iter list maps`: id, type and name of every map, for `map id`/`map name` (and completion).
+    static func maps(console: Console) throws(CommandFailure) {
+        var rows: [MapInfo] = []
+        var id: UInt32 = 0
+        while true {
+            let next: UInt32?
+            do { next = try BPFMap.nextID(after: id) } catch { throw CommandFailure("can't walk maps", errno: error) }
+            guard let next else { break }
+            id = next
+            // A map can go away between the two calls: skip it.
+            guard let fd = try? BPFMap.fd(id: id, readOnly: true), let info = try? BPFMap.info(fd) else { continue }
+            rows.append(info)
+        }
+        if console.json {
+            console.emit(.array(rows.map { .object([("id", .uint(UInt64($0.id))), ("type", .uint(UInt64($0.type))),
+                                                     ("name", .string($0.name))]) }))
+            return
+        }
+        for row in rows { console.out("\(row.id) \(row.name)") }
+    }
+
     /// `task: struct task_struct *task [option: task] [sleepable]`.
     static func line(_ target: IteratorTarget) -> String {
         var text = target.name + ":"

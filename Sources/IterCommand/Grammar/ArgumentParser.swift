@@ -84,8 +84,14 @@ public struct ArgumentParser {
             let object = rest.removeFirst()
             command = .run(try iteratorRequest(object: object, &rest))
         case "list":
-            try expectEnd(rest, after: "list")
-            command = .list
+            if let word = rest.first, isPrefix(word, of: "maps") {
+                rest.removeFirst()
+                try expectEnd(rest, after: "list maps")
+                command = .list(.maps)
+            } else {
+                try expectEnd(rest, after: "list")
+                command = .list(.targets)
+            }
         case "show":
             command = .show(try showTarget(&rest))
         case "version":

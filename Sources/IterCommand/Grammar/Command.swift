@@ -19,7 +19,8 @@ public enum Command: Equatable, Sendable {
     case version
     case pin(IteratorRequest, path: String)
     case run(IteratorRequest)
-    case list
+    /// `iter list`: iterator targets; `iter list maps`: the maps of the system (for completion).
+    case list(ListWhat)
     case show(ShowTarget)
 }
 
@@ -91,6 +92,12 @@ public enum CgroupOrder: UInt32, Equatable, Sendable, CaseIterable {
         case .ancestorsUp: return "ancestors_up"
         }
     }
+}
+
+/// What `iter list` lists.
+public enum ListWhat: Equatable, Sendable {
+    case targets
+    case maps
 }
 
 /// `iter show [PATH | id LINK_ID]`.

@@ -7,7 +7,7 @@ enum HelpText {
         return """
         Usage: \(p) pin OBJ PATH [ITER_OPT] [prog NAME]
                \(p) run OBJ [ITER_OPT] [prog NAME]
-               \(p) list
+               \(p) list [maps]
                \(p) show [PATH | id LINK_ID]
                \(p) version
                \(p) help

@@ -251,6 +251,16 @@ t_core_relocations() {
   assert_err_match "relo #[0-9]+: byte_off .*struct task_struct.pid .* -> \[[0-9]+\] struct task_struct.pid"
 }
 
+t_core_reordered_layout() {
+  # Local fields reordered, one left out, a flavor and a missing field: the right values anyway.
+  run "$ITER" run "$FIXTURES/iter_core_layout.bpf.o"
+  assert_rc 0
+  assert_out_match "^exists 1 missing 0 enum 2 types 1 0 size [0-9]+$"
+  assert_out_match "^ *$$ +$$ sh [01]$"
+  run "$ITER" run "$FIXTURES/iter_core_unguarded.bpf.o"
+  expect_error "program 'read_missing': relo #1: field 'task_struct.iter_no_such_field' not found in kernel"
+}
+
 t_task_file() {
   pin iter_task_file.bpf.o files
   assert_rc 0

@@ -1,0 +1,98 @@
+# bash completion for iter(8), and for the `bpftool iter` form when bpftool is iter.
+#
+# Commands and options; object files after pin/run; directories for the pin path; map ids and
+# names from the kernel (iter list maps) after `map id` / `map name`; pinned files after
+# `map pinned`; cgroup directories after `cgroup path`.
+
+_iter_words='pin run list show version help'
+_iter_options='-j --json -p --pretty -d --debug -n --nomount -V --version -h --help'
+
+# _iter_complete_args WORDS...: completes after the command word (pin, run, list, show).
+_iter_complete_args() {
+    local cur=$1 prev=$2 command=$3 position=$4
+    case $prev in
+    map) COMPREPLY=($(compgen -W 'id pinned name' -- "$cur")); return ;;
+    task) COMPREPLY=($(compgen -W 'main_thread_only tid pid pid_fd' -- "$cur")); return ;;
+    cgroup) COMPREPLY=($(compgen -W 'id path' -- "$cur")); return ;;
+    order) COMPREPLY=($(compgen -W 'self_only descendants_pre descendants_post ancestors_up' -- "$cur")); return ;;
+    prog | tid | pid | pid_fd) return ;;
+    esac
+    # The word before prev tells map id / map name / map pinned / cgroup path / cgroup id.
+    local before=${COMP_WORDS[COMP_CWORD - 2]}
+    case $before:$prev in
+    map:id) COMPREPLY=($(compgen -W "$(iter list maps 2>/dev/null | cut -d' ' -f1)" -- "$cur")); return ;;
+    map:name) COMPREPLY=($(compgen -W "$(iter list maps 2>/dev/null | cut -d' ' -f2)" -- "$cur")); return ;;
+    map:pinned) compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- "${cur:-/sys/fs/bpf/}")); return ;;
+    cgroup:path) compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -d -- "${cur:-/sys/fs/cgroup/}")); return ;;
+    cgroup:id | show:id) return ;;
+    esac
+    case $command in
+    pin | run)
+        if [ "$position" = 1 ]; then
+            compopt -o filenames 2>/dev/null
+            COMPREPLY=($(compgen -f -X '!*.o' -- "$cur") $(compgen -d -- "$cur"))
+        elif [ "$command" = pin ] && [ "$position" = 2 ]; then
+            compopt -o filenames 2>/dev/null
+            COMPREPLY=($(compgen -d -- "${cur:-/sys/fs/bpf/}"))
+        else
+            COMPREPLY=($(compgen -W 'map task cgroup prog' -- "$cur"))
+        fi
+        ;;
+    list) [ "$position" = 1 ] && COMPREPLY=($(compgen -W 'maps' -- "$cur")) ;;
+    show)
+        if [ "$position" = 1 ]; then
+            compopt -o filenames 2>/dev/null
+            COMPREPLY=($(compgen -W 'id' -- "$cur") $(compgen -f -- "${cur:-/sys/fs/bpf/}"))
+        fi
+        ;;
+    esac
+}
+
+# _iter_complete_from INDEX: complete COMP_WORDS from INDEX on as `iter ...`.
+_iter_complete_from() {
+    local first=$1 cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD - 1]}
+    local i command='' position=0
+    for ((i = first; i < COMP_CWORD; i++)); do
+        case ${COMP_WORDS[i]} in
+        -*) ;;
+        *)
+            if [ -z "$command" ]; then command=${COMP_WORDS[i]}; else position=$((position + 1)); fi
+            ;;
+        esac
+    done
+    if [[ $cur == -* ]]; then
+        COMPREPLY=($(compgen -W "$_iter_options" -- "$cur"))
+    elif [ -z "$command" ]; then
+        COMPREPLY=($(compgen -W "$_iter_words" -- "$cur"))
+    else
+        _iter_complete_args "$cur" "$prev" "$command" $((position + 1))
+    fi
+}
+
+_iter() {
+    COMPREPLY=()
+    _iter_complete_from 1
+}
+complete -F _iter iter
+
+# `bpftool iter ...`, registered only where bpftool is iter (a link to it), so the real bpftool's
+# own completion is left alone.
+_iter_bpftool() {
+    COMPREPLY=()
+    local i object=0
+    for ((i = 1; i < COMP_CWORD; i++)); do
+        case ${COMP_WORDS[i]} in -*) ;; *) object=$i; break ;; esac
+    done
+    if [ "$object" = 0 ]; then
+        local cur=${COMP_WORDS[COMP_CWORD]}
+        if [[ $cur == -* ]]; then COMPREPLY=($(compgen -W "$_iter_options" -- "$cur"))
+        else COMPREPLY=($(compgen -W 'iter version help' -- "$cur")); fi
+        return
+    fi
+    _iter_complete_from $((object + 1))
+}
+if _iter_bpftool_path=$(command -v bpftool 2>/dev/null) &&
+    [ "$(basename "$(readlink -f "$_iter_bpftool_path")")" = iter ]; then
+    complete -F _iter_bpftool bpftool
+fi
+unset _iter_bpftool_path
