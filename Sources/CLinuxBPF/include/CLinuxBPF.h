@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/resource.h>
@@ -128,6 +129,20 @@ static inline unsigned long long iter_monotonic_ns(void) {
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (unsigned long long)ts.tv_sec * 1000000000ull + (unsigned long long)ts.tv_nsec;
 }
+
+/// Blocks (1) or unblocks (0) SIGINT, SIGTERM and SIGHUP: a pin's mount-and-pin window runs
+/// with them held, so an interrupted pin leaves nothing behind or a complete pin.
+static inline int iter_hold_termination_signals(int hold) {
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGHUP);
+    return sigprocmask(hold ? SIG_BLOCK : SIG_UNBLOCK, &set, NULL);
+}
+
+/// flock(2) exclusive, waiting.
+static inline int iter_lock_exclusive(int fd) { return flock(fd, LOCK_EX); }
 
 /// Ignore SIGPIPE so a closed stdout (`iter run ... | head`) gives EPIPE instead of killing us.
 static inline void iter_ignore_sigpipe(void) { signal(SIGPIPE, SIG_IGN); }

@@ -1,3 +1,4 @@
+import CLinuxBPF
 import BPFLoader
 import SyscallBPF
 
@@ -17,8 +18,28 @@ enum PinCommand {
         let iterator = try IteratorSetup.prepare(request, console: console)
         let program = iterator.program
 
+        // Mounting and pinning are the steps that leave something behind. Hold termination signals
+        // for them (a signal before leaves nothing, one during takes effect after a complete pin),
+        // and when bpffs must be mounted, hold a lock so two pins into the same directory do not
+        // both mount it.
+        iter_hold_termination_signals(1)
+        defer { iter_hold_termination_signals(0) }
+        var lock: OwnedDescriptor? = nil
+        var mountNeeded = destination.needsMount
+        if mountNeeded {
+            // The parent's inode: the directory itself gets covered by the mount. The lock is
+            // released when `lock` closes, at the end of this function.
+            if let fd = try? Files.open(directoryName(destination.directory), flags: O_DIRECTORY) {
+                lock = OwnedDescriptor(fd)
+                _ = iter_lock_exclusive(lock?.fd.rawValue ?? -1)
+            }
+            // Another pin may have mounted it while we waited.
+            mountNeeded = !Mounts.isBPFFS(destination.directory)
+        }
+        defer { _ = lock }
+
         var mounted: MountRecord? = nil
-        if destination.needsMount {
+        if mountNeeded {
             do {
                 mounted = try Mounts.mountBPFFS(at: destination.directory)
             } catch {
