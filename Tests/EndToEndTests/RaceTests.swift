@@ -73,3 +73,21 @@ struct RaceTests {
         #expect(outcomes.values.reduce(0, +) == 16)
     }
 }
+
+/// Started with standard streams closed (as from some initramfs scripts): nothing iter creates
+/// may take fd 0, 1 or 2, where a later write meant for a stream would land in a BPF object.
+@Suite("closed standard streams", .enabled(if: Repo.isRoot))
+struct ClosedStreamTests {
+    @Test("pin works with stdin, stdout and stderr closed", arguments: Repo.binaries)
+    func closedStreams(binary: String) throws {
+        let dir = try BPFFSDirectory("closed")
+        let path = dir.file("it")
+        // The exit status goes to a file under /tmp: the streams are closed, and bpffs holds no files.
+        let statusFile = FileManager.default.temporaryDirectory.appendingPathComponent("iter-closed-\(getpid())").path
+        defer { unlink(statusFile) }
+        _ = try sh("(exec 0<&- 1>&- 2>&-; '\(binary)' -d pin '\(Repo.fixture("iter_counter.bpf.o"))' '\(path)'; echo $? > '\(statusFile)')")
+        let status = try String(contentsOfFile: statusFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(status == "0")
+        #expect(try readPinned(path).hasPrefix("count 3\n"))
+    }
+}

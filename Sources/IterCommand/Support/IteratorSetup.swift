@@ -64,7 +64,8 @@ enum IteratorSetup {
             link = try BPFLink.createIterator(program: programFD.fd, options: option.options)
         } catch {
             loaded.unpinMaps()
-            throw CommandFailure("attach_iter failed for program \(program.name)" + attachHint(request.option, error), errno: error)
+            throw CommandFailure("attach_iter failed for program \(program.name)"
+                                 + attachHint(request.option, target: program.target, error), errno: error)
         }
         let info = try? BPFLink.info(link)
         let linkID = info?.id ?? 0
@@ -91,7 +92,11 @@ enum IteratorSetup {
     }
 
     /// Why the kernel may have refused a link, when the errno alone does not say.
-    static func attachHint(_ option: IteratorOption, _ error: Errno) -> String {
+    static func attachHint(_ option: IteratorOption, target: String, _ error: Errno) -> String {
+        // A target that takes a map, given none: the kernel says EBADF (map fd 0) or EINVAL.
+        if case .none = option, IteratorTargets.option(of: target) == .map {
+            return " (target '\(target)' walks a map's elements: add 'map { id MAP_ID | pinned FILE | name MAP_NAME }')"
+        }
         switch (option, error) {
         case (.task, .EINVAL), (.task, .E2BIG):
             // E2BIG: before 6.1 the kernel's bpf_iter_link_info is 4 bytes and ours has more in it.

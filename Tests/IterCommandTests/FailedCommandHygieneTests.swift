@@ -1,0 +1,60 @@
+import Foundation
+@testable import IterCommand
+import Testing
+
+/// After any failed command, nothing stays open, pinned or mounted: run in-process, so the fds of
+/// this very process are what is counted.
+@Suite("failed commands leave no fd behind", .enabled(if: getuid() == 0), .serialized)
+struct FailedCommandHygieneTests {
+    static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("Fixtures")
+
+    static func fixture(_ name: String) -> String { fixtures.appendingPathComponent(name).path }
+
+    /// Failing command lines, each failing at a different step: reading, parsing, planning,
+    /// kernel BTF, map options, verification, attaching, pinning.
+    static let commands: [[String]] = [
+        ["pin", "/nonexistent.o", "/sys/fs/bpf/x"],
+        ["pin", fixture("x86_program.o"), "/sys/fs/bpf/iter-hygiene/x"],
+        ["pin", fixture("iter_bad_target.bpf.o"), "/sys/fs/bpf/iter-hygiene/x"],
+        ["pin", fixture("iter_verifier_reject.bpf.o"), "/sys/fs/bpf/iter-hygiene/x"],
+        ["pin", fixture("iter_core_unguarded.bpf.o"), "/sys/fs/bpf/iter-hygiene/x"],
+        ["run", fixture("iter_map_elem.bpf.o")],
+        ["run", fixture("iter_map_elem.bpf.o"), "map", "id", "4000000000"],
+        ["run", fixture("iter_map_elem.bpf.o"), "map", "name", "no_such_map"],
+        ["run", fixture("iter_cgroup.bpf.o"), "cgroup", "path", "/nonexistent"],
+        ["run", fixture("iter_task.bpf.o"), "task", "pid_fd", "999"],
+        ["pin", fixture("iter_task.bpf.o"), "/sys/fs/bpf/iter-hygiene/a.b"],
+        ["pin", fixture("iter_task.bpf.o"), "/sys/fs/bpf/iter-hygiene/exists"],
+    ]
+
+    /// fds whose target is something iter opens: BPF objects, BTF, files under /sys, objects.
+    static func openDescriptors() -> [String] {
+        let fds = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []
+        return fds.compactMap { fd -> String? in
+            guard let target = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/fd/" + fd) else { return nil }
+            let ours = target.hasPrefix("anon_inode:bpf") || target.hasPrefix("anon_inode:btf") || target.contains("/sys/")
+                || target.hasSuffix(".o") || target.contains("cgroup")
+            return ours ? fd + " " + target : nil
+        }.sorted()
+    }
+
+    @Test("every failing command returns non-zero with its fds closed and nothing pinned")
+    func noLeaks() throws {
+        let dir = "/sys/fs/bpf/iter-hygiene"
+        try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: false)
+        defer {
+            for name in (try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? [] { unlink(dir + "/" + name) }
+            rmdir(dir)
+        }
+        // bpffs holds pins only: make "exists" by pinning something there.
+        try #require(IterTool.run(arguments: ["pin", Self.fixture("iter_counter.bpf.o"), dir + "/exists"], programName: "iter") == 0)
+        let before = Self.openDescriptors()
+        for command in Self.commands {
+            let status = IterTool.run(arguments: command, programName: "iter")
+            #expect(status != 0, "\(command) succeeded")
+            #expect(Self.openDescriptors() == before, "fds left open by \(command)")
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir) == ["exists"])
+    }
+}
