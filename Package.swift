@@ -28,11 +28,13 @@ let package = Package(
         .target(name: "IterCommand", dependencies: ["BPFLoader", "SyscallBPF", "CLinuxBPF"]),
         // A C `main`: SwiftPM links Swift executables with `--defsym main=...`, which Embedded builds lack.
         .executableTarget(name: "iter", dependencies: ["IterCommand"]),
+        // An example of the library API (ordinary Swift; not part of the static release).
+        .executableTarget(name: "read-iterator", dependencies: ["BPFLoader"], path: "Examples/ReadIterator"),
 
         .testTarget(name: "ELFReaderTests", dependencies: ["ELFReader"]),
         .testTarget(name: "BTFParserTests", dependencies: ["BTFParser", "ELFReader"]),
         .testTarget(name: "BPFLoaderTests", dependencies: ["BPFLoader"]),
         .testTarget(name: "IterCommandTests", dependencies: ["IterCommand"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["IterCommand"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["IterCommand", "BPFLoader"]),
     ]
 )

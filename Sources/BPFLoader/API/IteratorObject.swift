@@ -1,0 +1,122 @@
+import BTFParser
+import Bytes
+import SyscallBPF
+
+/// An iterator program of an object.
+public struct IteratorProgram: Sendable, Equatable {
+    /// The program's name (its function's symbol).
+    public let name: String
+    /// Its ELF section (`iter/task`).
+    public let section: String
+    /// The iterator target (`task`): the kernel's `bpf_iter_<target>`.
+    public let target: String
+    /// `iter.s/`: the program may sleep.
+    public let sleepable: Bool
+    /// False for `?` sections: loaded only when chosen by name.
+    public let loadedByDefault: Bool
+}
+
+/// A clang-compiled BPF object with iterator programs, read and checked; nothing is loaded into
+/// the kernel until `makeIterator`.
+///
+/// ```swift
+/// let object = try IteratorObject(path: "iter_task.bpf.o")
+/// let iterator = try object.makeIterator()
+/// print(try iterator.read())
+/// ```
+public struct IteratorObject {
+    /// The file it was read from (or the name given with its bytes).
+    public let path: String
+    let file: BPFObjectFile
+
+    /// Reads and parses the object at `path`. The object's name (for map names, as libbpf forms
+    /// them) is the file's base name up to its first dot.
+    public init(path: String) throws(IteratorError) {
+        let bytes: [UInt8]
+        do { bytes = try Files.read(path) } catch { throw .unreadable(path: path, error) }
+        try self.init(bytes: bytes, name: IteratorObject.objectName(path), path: path)
+    }
+
+    /// Parses an object already in memory. `name` stands for the file name (`iter_task`).
+    public init(bytes: [UInt8], name: String) throws(IteratorError) {
+        try self.init(bytes: bytes, name: name, path: name)
+    }
+
+    init(bytes: [UInt8], name: String, path: String) throws(IteratorError) {
+        self.path = path
+        do { file = try BPFObjectFile(bytes: ByteView(bytes), name: name) } catch { throw .object(path: path, error) }
+    }
+
+    /// The iterator programs, in section order (the first one loaded by default is the one
+    /// `makeIterator()` attaches when given no name).
+    public var programs: [IteratorProgram] {
+        file.programs.map {
+            IteratorProgram(name: $0.name, section: $0.sectionName, target: $0.kind.target,
+                            sleepable: $0.kind.sleepable, loadedByDefault: !$0.kind.optional)
+        }
+    }
+
+    /// Loads the object into the running kernel (BTF, maps, programs, relocated for this kernel)
+    /// and attaches one program as an iterator.
+    ///
+    /// - Parameters:
+    ///   - program: the program to attach; nil for the first iterator program.
+    ///   - options: map, task or cgroup options for targets that take them.
+    ///   - verifierLog: collect the verifier's log of successful loads too (for `trace`).
+    ///   - trace: receives one line per step (what `iter -d` prints).
+    /// - Throws: `IteratorError`, saying which step failed and why; nothing stays loaded or pinned.
+    public func makeIterator(program: String? = nil, options: IteratorOptions = .none, verifierLog: Bool = false,
+                             trace: (String) -> Void = { _ in }) throws(IteratorError) -> Iterator {
+        let resolved = try OptionResolution.resolve(options)
+        let (vmlinux, access): (BTF, KernelBTFFile.Access)
+        do { (vmlinux, access) = try KernelBTFFile.vmlinux() } catch { throw .object(path: path, error) }
+        switch access {
+        case .mapped: trace("kernel BTF: \(vmlinux.typeCount) types, mapped from \(KernelBTFFile.vmlinuxPath)")
+        case .read: trace("kernel BTF: \(vmlinux.typeCount) types, read from \(KernelBTFFile.vmlinuxPath)")
+        case .kernelObject: trace("kernel BTF: \(vmlinux.typeCount) types, from the kernel's vmlinux BTF object (no sysfs)")
+        }
+        let kernel = KernelTypes(vmlinux: vmlinux, modules: SysfsModuleBTF(vmlinux: vmlinux))
+        let facts = KernelProbe.facts(for: Planner.needs(of: file))
+
+        let plan: LoadPlan
+        do {
+            plan = try Planner.plan(file, kernel: kernel, facts: facts,
+                                    options: PlanOptions(programName: program, mainThreadOnly: resolved.mainThreadOnly))
+        } catch {
+            throw .object(path: path, error)
+        }
+        for note in plan.notes { trace(note) }
+        let loaded: LoadedObject
+        do { loaded = try Executor.execute(plan, verifierLog: verifierLog, debug: trace) } catch {
+            throw .object(path: path, error)
+        }
+        let chosen = plan.selectedProgram
+        guard let programFD = loaded.selectedProgram else { throw .object(path: path, .noIteratorProgram) }
+        let link: FileDescriptor
+        do {
+            link = try BPFLink.createIterator(program: programFD.fd, options: resolved.link)
+        } catch {
+            loaded.unpinMaps()
+            throw .attach(program: chosen.name, error, hint: Iterator.attachHint(options, target: chosen.target, error))
+        }
+        let info = try? BPFLink.info(link)
+        trace("link created: id \(info?.id ?? 0), fd \(link.rawValue), target \(chosen.target)")
+        if let ignored = Iterator.ignoredTaskOption(options, info) {
+            // Before 6.1, union bpf_iter_link_info is the 4-byte map fd: a tid lands in it, the zero
+            // tail passes the kernel's check, and a task iterator ignores it and walks every task.
+            loaded.unpinMaps()
+            throw .attach(program: chosen.name, .EOPNOTSUPP,
+                          hint: ": this kernel ignored '\(ignored)' (task iterator options need Linux 6.1 or later)")
+        }
+        return Iterator(program: chosen.name, section: chosen.sectionName, target: chosen.target, linkID: info?.id ?? 0,
+                        mapID: resolved.mapID, loaded: loaded, link: OwnedDescriptor(link), options: resolved.holder)
+    }
+
+    /// libbpf's object name: the base name up to its first dot (`iter_task` for x/iter_task.bpf.o).
+    public static func objectName(_ path: String) -> String {
+        var base = Substring(path)
+        if let slash = base.lastIndex(of: "/") { base = base[base.index(after: slash)...] }
+        if let dot = base.firstIndex(of: ".") { base = base[..<dot] }
+        return String(base)
+    }
+}

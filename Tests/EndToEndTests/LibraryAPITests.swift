@@ -1,0 +1,83 @@
+import BPFLoader
+import Foundation
+import Testing
+
+/// The Swift API others embed: load an object, choose a program, read or pin an iterator.
+@Suite("library API", .enabled(if: Repo.isRoot))
+struct LibraryAPITests {
+    @Test("an object lists its programs; an iterator reads into a String without bpffs")
+    func readIntoString() throws {
+        let object = try IteratorObject(path: Repo.fixture("iter_two_progs.bpf.o"))
+        #expect(object.programs.map { $0.name } == ["dump_pids", "dump_maps", "dump_optional"])
+        #expect(object.programs.map { $0.target } == ["task", "bpf_map", "task"])
+        #expect(object.programs.map { $0.loadedByDefault } == [true, true, false])
+        let iterator = try object.makeIterator()
+        #expect(iterator.program == "dump_pids" && iterator.target == "task" && iterator.linkID > 0)
+        let text = try iterator.read()
+        #expect(text.split(separator: "\n").contains("pid \(getpid())"))
+        // Each read runs the iterator afresh.
+        #expect(try iterator.read().split(separator: "\n").count > 10)
+    }
+
+    @Test("options, a chosen program, and reading in chunks that stop early")
+    func optionsAndChunks() throws {
+        let object = try IteratorObject(path: Repo.fixture("iter_task.bpf.o"))
+        let iterator = try object.makeIterator(options: .task(.process(UInt32(getpid()))))
+        let lines = try iterator.read().split(separator: "\n").dropFirst()
+        #expect(!lines.isEmpty && lines.allSatisfy { $0.split(separator: " ")[1] == "\(getpid())" })
+        var chunks = 0
+        try iterator.read { _ in
+            chunks += 1
+            return false
+        }
+        #expect(chunks == 1)
+    }
+
+    @Test("pin(at:) pins on bpffs; the pin outlives the value")
+    func pin() throws {
+        let dir = try BPFFSDirectory("api")
+        do {
+            let iterator = try IteratorObject(path: Repo.fixture("iter_counter.bpf.o")).makeIterator()
+            try iterator.pin(at: dir.file("counter"))
+        }
+        #expect(try readPinned(dir.file("counter")).hasPrefix("count 3\n"))
+    }
+
+    @Test("errors are typed and say which step failed")
+    func errors() throws {
+        #expect(throws: IteratorError.self) { try IteratorObject(path: "/nonexistent.o") }
+        do {
+            _ = try IteratorObject(path: Repo.fixture("iter_bad_target.bpf.o")).makeIterator()
+            Issue.record("loaded an object whose target does not exist")
+        } catch let error as IteratorError {
+            guard case .object(_, .unknownTarget(program: "dump_nothing", target: "no_such_target")) = error else {
+                Issue.record("unexpected \(error)")
+                return
+            }
+        }
+        do {
+            _ = try IteratorObject(path: Repo.fixture("iter_map_elem.bpf.o")).makeIterator(options: .map(.name("no_such_map")))
+            Issue.record("found a map that does not exist")
+        } catch let error as IteratorError {
+            #expect(error.description == "no map named 'no_such_map': No such file or directory (ENOENT)")
+            #expect(error.errno?.name == "ENOENT")
+        }
+        do {
+            _ = try IteratorObject(path: Repo.fixture("iter_verifier_reject.bpf.o")).makeIterator()
+        } catch let error as IteratorError {
+            #expect(error.kernelLog?.contains("invalid mem access") == true)
+        }
+    }
+
+    @Test("the example executable reads an iterator")
+    func example() throws {
+        let binary = URL(fileURLWithPath: Repo.iter).deletingLastPathComponent().appendingPathComponent("read-iterator").path
+        let outcome = try run(binary, [Repo.fixture("iter_task.bpf.o")])
+        #expect(outcome.status == 0, "\(outcome)")
+        #expect(outcome.lines.first == "program dump_task in iter/task: target task")
+        #expect(outcome.lines.dropFirst().first?.hasPrefix("read ") == true)
+        #expect(outcome.lines.contains("      pid    tgid comm"))
+        let bad = try run(binary, [Repo.fixture("iter_bad_target.bpf.o")])
+        #expect(bad.status == 1 && bad.stdout.contains("error: ") && bad.stdout.contains("not found in kernel BTF"))
+    }
+}
