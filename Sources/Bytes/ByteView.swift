@@ -2,7 +2,9 @@ import CLinuxBPF
 
 /// Byte order of a binary format (ELF's EI_DATA, BTF's magic).
 public enum ByteOrder: Sendable, Equatable {
+    /// Least significant byte first (ELFDATA2LSB; x86-64, arm64, riscv).
     case little
+    /// Most significant byte first (ELFDATA2MSB; s390x).
     case big
 
     /// The order of the machine we run on.
@@ -33,7 +35,11 @@ final class HeapBytes {
 ///
 /// Copying a `ByteView` is cheap: it shares the owner, which keeps the memory alive.
 public struct ByteView {
+    /// First byte of the view, or nil when the view is empty.
+    ///
+    /// Valid only while this view (which retains the owner) is alive; prefer the bounds-checked loads.
     public let base: UnsafeRawPointer?
+    /// Number of bytes in the view.
     public let count: Int
     let owner: AnyObject?
 
@@ -50,8 +56,10 @@ public struct ByteView {
         self.init(unsafeStart: UnsafeRawPointer(heap.buffer.baseAddress), count: bytes.count, owner: heap)
     }
 
+    /// A view of no bytes.
     public static var empty: ByteView { ByteView(unsafeStart: nil, count: 0, owner: nil) }
 
+    /// True when the view has no bytes.
     public var isEmpty: Bool { count == 0 }
 
     /// True when `length` bytes starting at `offset` lie inside the view (no overflow possible).
@@ -72,12 +80,14 @@ public struct ByteView {
         slice(offset: offset, length: count - offset)
     }
 
+    /// The byte at `offset`, or nil past the end.
     @inline(__always)
     public func u8(at offset: Int) -> UInt8? {
         guard let base, contains(offset: offset, length: 1) else { return nil }
         return base.load(fromByteOffset: offset, as: UInt8.self)
     }
 
+    /// The 16-bit value at `offset` in `order` (unaligned load), or nil if it does not fit in the view.
     @inline(__always)
     public func u16(at offset: Int, _ order: ByteOrder) -> UInt16? {
         guard let base, contains(offset: offset, length: 2) else { return nil }
@@ -85,6 +95,7 @@ public struct ByteView {
         return order == .little ? UInt16(littleEndian: raw) : UInt16(bigEndian: raw)
     }
 
+    /// The 32-bit value at `offset` in `order` (unaligned load), or nil if it does not fit in the view.
     @inline(__always)
     public func u32(at offset: Int, _ order: ByteOrder) -> UInt32? {
         guard let base, contains(offset: offset, length: 4) else { return nil }
@@ -92,6 +103,7 @@ public struct ByteView {
         return order == .little ? UInt32(littleEndian: raw) : UInt32(bigEndian: raw)
     }
 
+    /// The 64-bit value at `offset` in `order` (unaligned load), or nil if it does not fit in the view.
     @inline(__always)
     public func u64(at offset: Int, _ order: ByteOrder) -> UInt64? {
         guard let base, contains(offset: offset, length: 8) else { return nil }
@@ -99,11 +111,13 @@ public struct ByteView {
         return order == .little ? UInt64(littleEndian: raw) : UInt64(bigEndian: raw)
     }
 
+    /// The 32-bit value at `offset` reinterpreted as signed (BTF enum values, `bpf_insn.imm`), or nil.
     @inline(__always)
     public func i32(at offset: Int, _ order: ByteOrder) -> Int32? {
         u32(at: offset, order).map { Int32(bitPattern: $0) }
     }
 
+    /// The 64-bit value at `offset` reinterpreted as signed (ELF addends, BTF enum64 values), or nil.
     @inline(__always)
     public func i64(at offset: Int, _ order: ByteOrder) -> Int64? {
         u64(at: offset, order).map { Int64(bitPattern: $0) }

@@ -6,16 +6,26 @@ import Bytes
 /// succeeds, the accessors cannot fail or trap. The section contents are not copied: `data(of:)`
 /// returns a view of the original bytes.
 public struct ELFFile {
+    /// The whole file; sections are views into it.
     public let bytes: ByteView
+    /// The parsed Elf64_Ehdr.
     public let header: ELFHeader
+    /// Every section header in table order, so `sections[i].index == i`; section 0 is SHT_NULL (if any).
     public let sections: [ELFSection]
     /// All symbols of the (single) SYMTAB section, in table order; empty when there is none.
     public let symbols: [ELFSymbol]
     /// The SYMTAB section's index, if any.
     public let symbolTableIndex: Int?
 
+    /// The file's byte order (EI_DATA).
     public var order: ByteOrder { header.order }
 
+    /// Parses and validates the header, the section header table, section names, the symbol table and
+    /// the shape of every REL/RELA section.
+    ///
+    /// - Parameter bytes: The complete file; it is kept, not copied.
+    /// - Throws: `ELFError` naming the first inconsistency (truncated header, a section outside the
+    ///   file, a bad sh_link/sh_info, a symbol name outside its string table, a second SYMTAB, ...).
     public init(_ bytes: ByteView) throws(ELFError) {
         self.bytes = bytes
         header = try ELFHeader.parse(bytes)

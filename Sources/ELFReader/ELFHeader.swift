@@ -2,9 +2,13 @@ import Bytes
 
 /// e_machine values iter cares about (anything else is kept as its number for messages).
 public enum ELFMachine: Equatable, Sendable, CustomStringConvertible {
+    /// EM_BPF (247): the only machine a BPF object may have.
     case bpf
+    /// EM_X86_64 (62).
     case x86_64
+    /// EM_AARCH64 (183).
     case aarch64
+    /// Any other e_machine, by number.
     case other(UInt16)
 
     init(_ raw: UInt16) {
@@ -28,10 +32,15 @@ public enum ELFMachine: Equatable, Sendable, CustomStringConvertible {
 
 /// e_type values.
 public enum ELFFileType: Equatable, Sendable, CustomStringConvertible {
+    /// ET_REL: an object file, what clang -target bpf -c produces and what iter loads.
     case relocatable
+    /// ET_EXEC.
     case executable
+    /// ET_DYN.
     case shared
+    /// ET_CORE.
     case core
+    /// Any other e_type, by number.
     case other(UInt16)
 
     init(_ raw: UInt16) {
@@ -57,13 +66,20 @@ public enum ELFFileType: Equatable, Sendable, CustomStringConvertible {
 
 /// The fields of Elf64_Ehdr that a reader needs.
 public struct ELFHeader: Equatable, Sendable {
+    /// sizeof(Elf64_Ehdr).
     public static let size = 64
 
+    /// EI_DATA: the byte order of every multi-byte field in the file.
     public let order: ByteOrder
+    /// e_type.
     public let fileType: ELFFileType
+    /// e_machine.
     public let machine: ELFMachine
+    /// e_flags (machine-specific; nothing in a BPF object depends on it).
     public let flags: UInt32
+    /// e_shoff: file offset of the section header table, 0 when there is none.
     public let sectionHeaderOffset: UInt64
+    /// e_shentsize: must be sizeof(Elf64_Shdr), 64.
     public let sectionHeaderEntrySize: UInt16
     /// e_shnum as stored; 0 with a non-zero offset means "the count is in section 0's sh_size".
     public let storedSectionCount: UInt16

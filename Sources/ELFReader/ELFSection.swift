@@ -2,16 +2,25 @@ import Bytes
 
 /// sh_type: the kinds of section a BPF object contains, and the rest kept by number.
 public enum SectionType: Equatable, Sendable, CustomStringConvertible {
+    /// SHT_NULL: section 0 and unused entries.
     case null
+    /// SHT_PROGBITS: code and initialised data (program sections, `.data`, `.rodata`, `.maps`, `.BTF`).
     case progbits
+    /// SHT_SYMTAB.
     case symtab
+    /// SHT_STRTAB.
     case strtab
+    /// SHT_RELA: relocations with explicit addends.
     case rela
+    /// SHT_NOBITS: occupies no file bytes (`.bss`).
     case nobits
+    /// SHT_REL: relocations whose addend is in the patched bytes (what clang emits for BPF).
     case rel
+    /// SHT_SYMTAB_SHNDX: extended section indices for symbols with st_shndx == SHN_XINDEX.
     case symtabShndx
     /// SHT_LLVM_ADDRSIG and friends: present in clang output, ignored by loaders.
     case llvm(UInt32)
+    /// Any other sh_type, by number.
     case other(UInt32)
 
     init(_ raw: UInt32) {
@@ -47,29 +56,47 @@ public enum SectionType: Equatable, Sendable, CustomStringConvertible {
 
 /// sh_flags bits.
 public struct SectionFlags: OptionSet, Sendable {
+    /// The sh_flags word.
     public let rawValue: UInt64
+    /// Flags from a raw sh_flags word.
     public init(rawValue: UInt64) { self.rawValue = rawValue }
 
+    /// SHF_WRITE.
     public static let write = SectionFlags(rawValue: 0x1)
+    /// SHF_ALLOC.
     public static let alloc = SectionFlags(rawValue: 0x2)
+    /// SHF_EXECINSTR: with PROGBITS, marks a section of BPF instructions.
     public static let execInstr = SectionFlags(rawValue: 0x4)
+    /// SHF_MERGE.
     public static let merge = SectionFlags(rawValue: 0x10)
+    /// SHF_STRINGS.
     public static let strings = SectionFlags(rawValue: 0x20)
 }
 
 /// One Elf64_Shdr, with its name resolved.
 public struct ELFSection: Sendable {
+    /// sizeof(Elf64_Shdr).
     public static let headerSize = 64
 
+    /// Position in the section header table (what sh_link, sh_info and st_shndx refer to).
     public let index: Int
+    /// sh_name resolved in the section name table; empty for section 0.
     public let name: String
+    /// sh_type.
     public let type: SectionType
+    /// sh_flags.
     public let flags: SectionFlags
+    /// sh_offset: where the contents start in the file.
     public let offset: UInt64
+    /// sh_size: bytes of contents (for NOBITS, the size in memory).
     public let size: UInt64
+    /// sh_link: for SYMTAB the string table, for REL/RELA the symbol table.
     public let link: UInt32
+    /// sh_info: for REL/RELA the section the relocations apply to.
     public let info: UInt32
+    /// sh_addralign.
     public let addressAlignment: UInt64
+    /// sh_entsize: entry size for table sections, 0 otherwise.
     public let entrySize: UInt64
 
     /// True for sections that occupy bytes in the file (everything but NOBITS and NULL).

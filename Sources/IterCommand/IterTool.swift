@@ -1,6 +1,13 @@
 /// Runs one command line and returns the process exit code: 0 on success, 255 for usage and
 /// malformed input, 256 - errno when a system call failed (bpftool returns -errno the same way).
 public enum IterTool {
+    /// Parses and runs one command line, printing results and errors through `Console`.
+    ///
+    /// - Parameters:
+    ///   - arguments: The arguments after the program name.
+    ///   - programName: How iter was invoked (argv[0]'s base name); `bpftool` makes it parse and
+    ///     answer as `bpftool iter`.
+    /// - Returns: The process exit code.
     public static func run(arguments: [String], programName: String) -> Int32 {
         let asBpftool = programName == "bpftool"
         let usageName = asBpftool ? "bpftool iter" : programName

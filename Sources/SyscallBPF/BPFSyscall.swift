@@ -1,7 +1,7 @@
 import CLinuxBPF
 
 /// The one entry point to bpf(2). Every command in this module goes through here.
-public enum BPFSyscall {
+enum BPFSyscall {
     /// Size passed to the kernel: the whole `union bpf_attr` of our UAPI headers. Kernels with a
     /// smaller union accept it as long as the bytes they do not know are zero, which a zero-initialised
     /// attr guarantees for the commands we send.
@@ -9,7 +9,7 @@ public enum BPFSyscall {
 
     /// Calls bpf(cmd, attr): its non-negative result or the errno. Non-throwing, so it can run inside
     /// the `withUnsafe…` closures that keep attribute buffers alive.
-    public static func invoke(_ command: bpf_cmd, _ attr: inout bpf_attr) -> Result<Int32, Errno> {
+    static func invoke(_ command: bpf_cmd, _ attr: inout bpf_attr) -> Result<Int32, Errno> {
         let result = iter_sys_bpf(Int32(command.rawValue), &attr, attrSize)
         guard result >= 0 else { return .failure(Errno.current) }
         return .success(Int32(truncatingIfNeeded: result))
@@ -17,12 +17,12 @@ public enum BPFSyscall {
 
     /// Calls bpf(cmd, attr) and returns its non-negative result or throws the errno.
     @discardableResult
-    public static func call(_ command: bpf_cmd, _ attr: inout bpf_attr) throws(Errno) -> Int32 {
+    static func call(_ command: bpf_cmd, _ attr: inout bpf_attr) throws(Errno) -> Int32 {
         try invoke(command, &attr).get()
     }
 
     /// Calls a command that returns a new fd and takes ownership of it.
-    public static func callForFD(_ command: bpf_cmd, _ attr: inout bpf_attr) throws(Errno) -> FileDescriptor {
+    static func callForFD(_ command: bpf_cmd, _ attr: inout bpf_attr) throws(Errno) -> FileDescriptor {
         let raw = try call(command, &attr)
         return FileDescriptor(adopting: raw)
     }

@@ -2,14 +2,19 @@ import CLinuxBPF
 
 /// BPF_BTF_LOAD failed: errno and the kernel's BTF verifier log.
 public struct BTFLoadError: Error, Sendable {
+    /// errno of BPF_BTF_LOAD (ENOSPC when the log buffer was too small; the log is still useful).
     public let errno: Errno
+    /// The kernel BTF checker's log (btf_log_level 1); empty when no log was asked for.
     public let log: String
 }
 
 /// What the kernel reports about a loaded BTF object.
 public struct BTFInfo: Sendable, Equatable {
+    /// `bpf_btf_info.id`: the BTF object's id, as BPF_BTF_GET_FD_BY_ID takes it.
     public var id: UInt32
+    /// `bpf_btf_info.name`: "vmlinux" or the module name for kernel BTF; empty for user BTF and before 5.11.
     public var name: String
+    /// `bpf_btf_info.kernel_btf`: the BTF is the kernel's or a module's, not loaded from user space.
     public var isKernel: Bool
 }
 

@@ -2,37 +2,64 @@ import CLinuxBPF
 
 /// A system call's failure: the errno value, with its symbolic name and libc's message.
 public struct Errno: Error, Equatable, Sendable, CustomStringConvertible {
+    /// The errno number.
     public let rawValue: Int32
 
+    /// The failure with errno number `rawValue`.
     public init(_ rawValue: Int32) { self.rawValue = rawValue }
 
     /// errno as the last failed call left it.
     public static var current: Errno { Errno(iter_errno()) }
 
+    /// Operation not permitted: no CAP_BPF / CAP_SYS_ADMIN, lockdown, or (before 5.11) RLIMIT_MEMLOCK.
     public static let EPERM = Errno(1)
+    /// No such file or directory; also the end of a *_GET_NEXT_ID walk.
     public static let ENOENT = Errno(2)
+    /// No such process.
     public static let ESRCH = Errno(3)
+    /// Interrupted system call: retried by `Files.readAll` and `Files.writeAll`.
     public static let EINTR = Errno(4)
+    /// I/O error.
     public static let EIO = Errno(5)
+    /// Bad file descriptor.
     public static let EBADF = Errno(9)
+    /// Try again: BPF_PROG_LOAD retries it, as libbpf does.
     public static let EAGAIN = Errno(11)
+    /// Out of memory.
     public static let ENOMEM = Errno(12)
+    /// Permission denied: the verifier's usual rejection, or an fd opened without the needed access.
     public static let EACCES = Errno(13)
+    /// Bad address: a pointer in `union bpf_attr` the kernel could not read or write.
     public static let EFAULT = Errno(14)
+    /// Device or resource busy.
     public static let EBUSY = Errno(16)
+    /// File exists: BPF_OBJ_PIN onto an existing path.
     public static let EEXIST = Errno(17)
+    /// Not a directory.
     public static let ENOTDIR = Errno(20)
+    /// Is a directory.
     public static let EISDIR = Errno(21)
+    /// Invalid argument: the kernel's answer to most malformed `bpf_attr` contents.
     public static let EINVAL = Errno(22)
+    /// No space left on device: a verifier or BTF log buffer was too small.
     public static let ENOSPC = Errno(28)
+    /// Broken pipe: the reader of stdout went away.
     public static let EPIPE = Errno(32)
+    /// Argument list too long: bpf(2) saw non-zero `bpf_attr` or `*_info` bytes this kernel does not know.
     public static let E2BIG = Errno(7)
+    /// Result too large.
     public static let ERANGE = Errno(34)
+    /// File name too long.
     public static let ENAMETOOLONG = Errno(36)
+    /// Function not implemented: no bpf(2) (CONFIG_BPF_SYSCALL off).
     public static let ENOSYS = Errno(38)
+    /// Too many levels of symbolic links.
     public static let ELOOP = Errno(40)
+    /// No data available.
     public static let ENODATA = Errno(61)
+    /// Operation not supported.
     public static let EOPNOTSUPP = Errno(95)
+    /// The kernel-internal ENOTSUPP (524) that bpf(2) leaks for features this kernel or JIT lacks.
     public static let ENOTSUPP = Errno(524)
 
     /// The symbolic name (`ENOENT`), or `errno N` for one we do not name.

@@ -5,6 +5,7 @@ import CLinuxBPF
 /// "a failed command leaves nothing behind" hold on every error path.
 @frozen
 public struct FileDescriptor: ~Copyable {
+    /// The descriptor number; owned by this value, so never close it or keep it past its lifetime.
     public let rawValue: Int32
 
     /// Takes ownership of `raw`. A descriptor numbered 0–2 (possible when iter starts with stdin,

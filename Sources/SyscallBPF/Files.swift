@@ -2,7 +2,9 @@ import CLinuxBPF
 
 /// A file mapped read-only into memory; unmapped when the last reference goes.
 public final class MappedFile {
+    /// Start of the mapping; valid while this object is alive.
     public let base: UnsafeRawPointer
+    /// Length of the mapping in bytes.
     public let count: Int
 
     init(base: UnsafeRawPointer, count: Int) {
@@ -15,8 +17,11 @@ public final class MappedFile {
 
 /// What is at a path, for messages that say "is a directory" instead of a read error.
 public enum FileKind: Sendable, Equatable {
+    /// A regular file.
     case regular
+    /// A directory.
     case directory
+    /// Anything else (device, FIFO, socket; a symlink when links are not followed).
     case other
 }
 
@@ -134,7 +139,7 @@ public enum Files {
 
     /// Writes all of `bytes` to `fd`, retrying EINTR and short writes (EAGAIN waits with poll-free
     /// retry: stdout is blocking in every case iter writes to it).
-    public static func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer) throws(Errno) {
+    package static func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer) throws(Errno) {
         var offset = 0
         while offset < bytes.count {
             let n = write(fd, bytes.baseAddress! + offset, bytes.count - offset)

@@ -55,15 +55,23 @@ public struct IteratorLinkOptions {
 
 /// What the kernel reports about an iterator link.
 public struct LinkInfo: Sendable, Equatable {
+    /// `bpf_link_info.type`: `enum bpf_link_type` (BPF_LINK_TYPE_ITER for iterator links).
     public var type: UInt32
+    /// `bpf_link_info.id`.
     public var id: UInt32
+    /// `bpf_link_info.prog_id`: the program the link runs.
     public var programID: UInt32
     /// For iterator links: the target name (`task`, `bpf_map_elem`, …).
     public var iteratorTarget: String
+    /// `iter.map.map_id`: the map a map-element iterator walks; 0 otherwise.
     public var mapID: UInt32
+    /// `iter.cgroup.cgroup_id`: the starting cgroup of a cgroup iterator; 0 otherwise.
     public var cgroupID: UInt64
+    /// `iter.cgroup.order`: `enum bpf_cgroup_iter_order` of a cgroup iterator; 0 otherwise.
     public var cgroupOrder: UInt32
+    /// `iter.task.tid`: the one thread a task iterator visits; 0 otherwise.
     public var taskTID: UInt32
+    /// `iter.task.pid`: the one process a task iterator visits; 0 otherwise.
     public var taskPID: UInt32
 }
 

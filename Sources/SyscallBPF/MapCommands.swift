@@ -2,17 +2,28 @@ import CLinuxBPF
 
 /// What BPF_MAP_CREATE needs.
 public struct MapAttributes: Sendable, Equatable {
+    /// `map_type`: `enum bpf_map_type`.
     public var type: UInt32
+    /// `key_size` in bytes.
     public var keySize: UInt32
+    /// `value_size` in bytes.
     public var valueSize: UInt32
+    /// `max_entries`.
     public var maxEntries: UInt32
+    /// `map_flags`: BPF_F_* (BPF_F_NUMA_NODE is added when `numaNode` is set).
     public var flags: UInt32
+    /// `map_name`, truncated to 15 bytes (BPF_OBJ_NAME_LEN).
     public var name: String
+    /// `numa_node`, or nil for no preference.
     public var numaNode: UInt32?
+    /// `map_extra`: bloom filter hash count, arena mapping address; 0 for other maps.
     public var mapExtra: UInt64
+    /// `btf_key_type_id` in the object's BTF; sent only when `create` is given a BTF fd.
     public var btfKeyTypeID: UInt32
+    /// `btf_value_type_id` in the object's BTF; sent only when `create` is given a BTF fd.
     public var btfValueTypeID: UInt32
 
+    /// The attributes of one map; everything after `maxEntries` defaults to "none".
     public init(type: UInt32, keySize: UInt32, valueSize: UInt32, maxEntries: UInt32, flags: UInt32 = 0,
                 name: String = "", numaNode: UInt32? = nil, mapExtra: UInt64 = 0,
                 btfKeyTypeID: UInt32 = 0, btfValueTypeID: UInt32 = 0) {
@@ -31,12 +42,19 @@ public struct MapAttributes: Sendable, Equatable {
 
 /// What the kernel reports about a map (BPF_OBJ_GET_INFO_BY_FD).
 public struct MapInfo: Sendable, Equatable {
+    /// `bpf_map_info.id`.
     public var id: UInt32
+    /// `bpf_map_info.type`: `enum bpf_map_type`.
     public var type: UInt32
+    /// `bpf_map_info.key_size`.
     public var keySize: UInt32
+    /// `bpf_map_info.value_size`.
     public var valueSize: UInt32
+    /// `bpf_map_info.max_entries`.
     public var maxEntries: UInt32
+    /// `bpf_map_info.map_flags`.
     public var flags: UInt32
+    /// `bpf_map_info.name` (at most 15 bytes).
     public var name: String
 }
 

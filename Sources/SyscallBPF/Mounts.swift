@@ -2,13 +2,16 @@ import CLinuxBPF
 
 /// A mount step that failed, worded as bpftool words it (`mount --make-private DIR failed: …`).
 public struct MountError: Error, Sendable, CustomStringConvertible {
+    /// The command the failed step corresponds to, e.g. `mount -t bpf bpf DIR`.
     public let step: String
+    /// errno of the failed mount(2).
     public let errno: Errno
     public var description: String { "\(step) failed: \(errno.message)" }
 }
 
 /// What `Mounts.mountBPFFS` did, so a failed pin can undo exactly that and nothing else.
 public struct MountRecord: Sendable, Equatable {
+    /// The directory bpffs was mounted on.
     public let directory: String
     /// The directory was not a mount point, so it was bind-mounted on itself to make it private.
     public let bindMounted: Bool
@@ -16,6 +19,7 @@ public struct MountRecord: Sendable, Equatable {
 
 /// bpffs detection and mounting, as bpftool does it before pinning.
 public enum Mounts {
+    /// BPF_FS_MAGIC: statfs(2) f_type of bpffs.
     public static let bpffsMagic: Int64 = 0xcafe_4a11
 
     /// statfs(2) f_type of the file system holding `path`.

@@ -2,10 +2,15 @@ import CLinuxBPF
 
 /// The kinds of BPF object an fd can refer to, as BPF_OBJ_GET_INFO_BY_FD tells them apart.
 public enum BPFObjectKind: Sendable, Equatable, CustomStringConvertible {
+    /// A program (`anon_inode:bpf-prog`).
     case program
+    /// A map (`anon_inode:bpf-map`).
     case map
+    /// A link (`anon_inode:bpf_link`).
     case link
+    /// A BTF object (`anon_inode:btf`).
     case btf
+    /// Not a BPF object, or its kind could not be read.
     case unknown
 
     public var description: String {

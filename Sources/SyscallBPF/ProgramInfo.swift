@@ -2,9 +2,13 @@ import CLinuxBPF
 
 /// What the kernel reports about a loaded program.
 public struct ProgramInfo: Sendable, Equatable {
+    /// `bpf_prog_info.id`.
     public var id: UInt32
+    /// `bpf_prog_info.type`: `enum bpf_prog_type`.
     public var type: UInt32
+    /// `bpf_prog_info.name` (at most 15 bytes).
     public var name: String
+    /// `bpf_prog_info.btf_id`: the program's BTF object; 0 when loaded without BTF.
     public var btfID: UInt32
 }
 

@@ -3,21 +3,34 @@ import CLinuxBPF
 /// What BPF_PROG_LOAD needs, as plain values. Instructions, func_info and line_info are raw records
 /// in host byte order, exactly as the kernel reads them.
 public struct ProgramLoadAttributes: Sendable {
+    /// `prog_type`: `enum bpf_prog_type` (BPF_PROG_TYPE_TRACING for iterators).
     public var type: UInt32
+    /// `expected_attach_type`: `enum bpf_attach_type` (BPF_TRACE_ITER for iterators).
     public var expectedAttachType: UInt32
+    /// `prog_name`, truncated to 15 bytes (BPF_OBJ_NAME_LEN).
     public var name: String
+    /// The license string; GPL-only helpers and kfuncs need a GPL-compatible one.
     public var license: String
+    /// `insns`: `struct bpf_insn` records, 8 bytes each.
     public var instructions: [UInt8]
+    /// `prog_flags`: BPF_F_* (BPF_F_SLEEPABLE for `iter.s/` programs).
     public var flags: UInt32
+    /// `attach_btf_id`: the attach target in kernel BTF (`bpf_iter_<target>` for iterators).
     public var attachBTFID: UInt32
+    /// `kern_version`: checked only for kprobe programs by kernels before 5.0.
     public var kernelVersion: UInt32
+    /// `func_info`: `struct bpf_func_info` records; sent only with a BTF fd.
     public var funcInfo: [UInt8]
+    /// `func_info_rec_size`.
     public var funcInfoRecordSize: UInt32
+    /// `line_info`: `struct bpf_line_info` records; sent only with a BTF fd.
     public var lineInfo: [UInt8]
+    /// `line_info_rec_size`.
     public var lineInfoRecordSize: UInt32
     /// fds the instructions refer to by index (kfuncs in module BTF use their BTF fd's index).
-    public var fdArray: [Int32]
+    package var fdArray: [Int32]
 
+    /// The attributes of one program; everything after `instructions` defaults to "none".
     public init(type: UInt32, expectedAttachType: UInt32, name: String, license: String, instructions: [UInt8],
                 flags: UInt32 = 0, attachBTFID: UInt32 = 0, kernelVersion: UInt32 = 0,
                 funcInfo: [UInt8] = [], funcInfoRecordSize: UInt32 = 0,
@@ -40,14 +53,18 @@ public struct ProgramLoadAttributes: Sendable {
 
 /// BPF_PROG_LOAD failed: the errno of the load itself and what the verifier said.
 public struct ProgramLoadError: Error, Sendable {
+    /// errno of the load that failed (with `.onFailure`, the first, log-less one).
     public let errno: Errno
+    /// The verifier's log (log_level 1); empty with `.never`, or if the repeat with a log loaded.
     public let log: String
 }
 
 /// A loaded program and, when asked for, the verifier's log of a successful load.
 @frozen
 public struct LoadedProgram: ~Copyable {
+    /// The program fd.
     public let fd: FileDescriptor
+    /// The verifier's log with `.always`; empty otherwise.
     public let log: String
 }
 
@@ -80,8 +97,8 @@ public enum BPFProgram {
         let attachFD = attachBTFObject?.fd.rawValue ?? -1
         if mode != .always {
             switch attempt(attributes, btfFD: btfFD, attachFD: attachFD, logLevel: 0, logSize: 0) {
-            case let .success(fd):
-                return LoadedProgram(fd: FileDescriptor(adopting: fd), log: "")
+            case let .success(loaded):
+                return LoadedProgram(fd: FileDescriptor(adopting: loaded.fd), log: "")
             case let .failure(failure):
                 let log = mode == .onFailure ? collectLog(attributes, btfFD: btfFD, attachFD: attachFD).text : ""
                 throw ProgramLoadError(errno: failure.errno, log: log)
@@ -90,8 +107,8 @@ public enum BPFProgram {
         var size = 1 << 20
         while true {
             switch attempt(attributes, btfFD: btfFD, attachFD: attachFD, logLevel: 1, logSize: size) {
-            case let .success(fd):
-                return LoadedProgram(fd: FileDescriptor(adopting: fd), log: "")
+            case let .success(loaded):
+                return LoadedProgram(fd: FileDescriptor(adopting: loaded.fd), log: loaded.log)
             case let .failure(failure) where failure.errno == Errno.ENOSPC && size < maxLogSize:
                 size *= 4
             case let .failure(failure):
@@ -105,9 +122,9 @@ public enum BPFProgram {
         var size = 64 << 10
         while true {
             switch attempt(attributes, btfFD: btfFD, attachFD: attachFD, logLevel: 1, logSize: size) {
-            case let .success(fd):
+            case let .success(loaded):
                 // Loaded this time (a transient failure): we only wanted the log.
-                _ = close(fd)
+                _ = close(loaded.fd)
                 return ("", nil)
             case let .failure(failure) where failure.errno == Errno.ENOSPC && size < maxLogSize:
                 size *= 4
@@ -119,7 +136,7 @@ public enum BPFProgram {
 
     /// One BPF_PROG_LOAD (retrying EAGAIN), returning the raw fd or the errno and log.
     static func attempt(_ a: ProgramLoadAttributes, btfFD: Int32, attachFD: Int32,
-                        logLevel: UInt32, logSize: Int) -> Result<Int32, ProgramLoadError> {
+                        logLevel: UInt32, logSize: Int) -> Result<(fd: Int32, log: String), ProgramLoadError> {
         var log = [UInt8](repeating: 0, count: max(logSize, 1))
         var attr = bpf_attr()
         attr.prog_type = a.type
@@ -171,8 +188,8 @@ public enum BPFProgram {
                 if savedErrno != .EAGAIN { return }
             }
         }}}}}}
-        if result >= 0 { return .success(result) }
         let text = String(decoding: log.prefix { $0 != 0 }, as: UTF8.self)
+        if result >= 0 { return .success((result, text)) }
         return .failure(ProgramLoadError(errno: savedErrno, log: text))
     }
 }

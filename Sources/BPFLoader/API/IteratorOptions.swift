@@ -16,8 +16,11 @@ public enum IteratorOptions: Equatable {
 
     /// A map, by id, by pinned path, or by its (unique) name.
     public enum MapSelection: Sendable, Equatable {
+        /// By map id (`BPF_MAP_GET_FD_BY_ID`).
         case id(UInt32)
+        /// By bpffs path of a pinned map (`BPF_OBJ_GET`).
         case pinned(String)
+        /// By `bpf_map_info.name`: exactly one map of the system may have it (first 15 bytes compared).
         case name(String)
     }
 
@@ -53,9 +56,13 @@ public enum IteratorOptions: Equatable {
 
     /// `enum bpf_cgroup_iter_order`.
     public enum CgroupWalkOrder: UInt32, Sendable, Equatable {
+        /// BPF_CGROUP_ITER_SELF_ONLY: only the starting cgroup.
         case selfOnly = 1
+        /// BPF_CGROUP_ITER_DESCENDANTS_PRE: the starting cgroup and its descendants, parents first.
         case descendantsPreOrder = 2
+        /// BPF_CGROUP_ITER_DESCENDANTS_POST: the starting cgroup and its descendants, children first.
         case descendantsPostOrder = 3
+        /// BPF_CGROUP_ITER_ANCESTORS_UP: the starting cgroup and its ancestors up to the root.
         case ancestorsUp = 4
     }
 }

@@ -4,12 +4,15 @@ import Bytes
 /// The outcome of one CO-RE relocation record: what to write into which instruction, and the
 /// texts `-d` shows. Computed by `CORERelocator.relocate` (pure), written by `CORERelocator.apply`.
 public struct COREFixup: Sendable, Equatable, CustomStringConvertible {
+    /// The program whose instruction is relocated.
     public let program: String
+    /// The ELF section the program is in (`iter/task`), as `.BTF.ext` groups CO-RE records.
     public let section: String
     /// Index of the record among the section's CO-RE records (libbpf's `relo #N`).
     public let relocation: Int
     /// Index of the relocated instruction in the section.
     public let instruction: Int
+    /// `bpf_core_relo.kind`: what the instruction holds (field offset, type id, enum value, ...).
     public let kind: CORERelocationKind
     /// The access in the object's BTF: `[7] struct task_struct.pid (0:1 @ offset 4)`.
     public let localSpec: String
@@ -61,9 +64,12 @@ public struct COREFixup: Sendable, Equatable, CustomStringConvertible {
 
 /// A poisoned instruction's relocation, for turning a verifier log back into words.
 public struct COREPoisonNote: Sendable, Equatable, CustomStringConvertible {
+    /// Index of the record among its section's CO-RE records (libbpf's `relo #N`).
     public let relocation: Int
+    /// Why the relocation failed: what was not found in the kernel, and where.
     public let reason: String
 
+    /// A note for relocation `relocation`, poisoned because of `reason`.
     public init(relocation: Int, reason: String) {
         self.relocation = relocation
         self.reason = reason

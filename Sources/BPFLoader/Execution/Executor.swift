@@ -150,7 +150,9 @@ public enum Executor {
         do {
             let loaded = try BPFProgram.load(attributes, btf: btf, attachBTFObject: nil, log: verifierLog ? .always : .onFailure)
             debug("program '\(program.name)' loaded: fd \(loaded.fd.rawValue), \(instructions.count) instructions")
-            if !loaded.log.isEmpty { debug(loaded.log) }
+            var log = Substring(loaded.log)
+            while log.hasSuffix("\n") { log = log.dropLast() }
+            if !log.isEmpty { debug(String(log)) }
             return OwnedDescriptor(loaded.fd)
         } catch {
             // A reachable instruction that CO-RE poisoned: name the relocation, not the dummy call.

@@ -3,6 +3,7 @@ import SyscallBPF
 /// The kernel objects a plan created. They live until the last copy of this value goes away (or,
 /// for what is pinned, as long as the pin): dropping it on an error path cleans up everything.
 public struct LoadedObject {
+    /// The plan that was executed: the maps and programs the descriptors below belong to.
     public let plan: LoadPlan
     /// The object's BTF in the kernel, if it was loaded.
     public let btf: OwnedDescriptor?

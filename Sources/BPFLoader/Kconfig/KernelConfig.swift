@@ -17,6 +17,7 @@ public enum KconfigValue: Equatable, Sendable, CustomStringConvertible {
     /// `y` or `m`.
     public var isEnabled: Bool { self == .yes || self == .module }
 
+    /// The text of a `.string`; nil for any other value.
     public var stringValue: String? {
         if case let .string(s) = self { return s }
         return nil
@@ -168,11 +169,13 @@ public enum KconfigError: Error, Equatable, CustomStringConvertible {
 /// default, which is the same), and trailing blanks and `\r` are ignored. As in libbpf, the first
 /// assignment of a name wins.
 public struct KernelConfig: Sendable {
+    /// Every assignment, by full name (`CONFIG_HZ`); `# CONFIG_X is not set` lines give `.no`.
     public private(set) var values: [String: KconfigValue]
 
     /// The output limit `init(fileContents:)` uses by default: real configs inflate to about 250 KB.
     public static let defaultLimit = 64 << 20
 
+    /// A config with the given values (tests, or a config assembled by hand).
     public init(values: [String: KconfigValue] = [:]) {
         self.values = values
     }
@@ -229,8 +232,10 @@ public struct KernelConfig: Sendable {
         self.values = values
     }
 
+    /// The value of `name` (with its `CONFIG_` prefix), or nil if the config does not mention it.
     public subscript(_ name: String) -> KconfigValue? { values[name] }
 
+    /// Number of options set.
     public var count: Int { values.count }
 
     // MARK: Lines

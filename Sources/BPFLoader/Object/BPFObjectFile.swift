@@ -22,13 +22,17 @@ public enum SectionRole: Sendable, Equatable {
     case unsupportedProgram(optional: Bool)
     /// `.text`: subprograms called from programs.
     case text
+    /// `license`: the NUL-terminated license string passed to BPF_PROG_LOAD.
     case license
+    /// `.rodata*`, `.data*`, `.bss*` or `.kconfig`: global variables, loaded as array maps.
     case globalData(GlobalDataKind)
     /// `.maps`: BTF-defined maps.
     case maps
     /// `maps`: legacy `struct bpf_map_def` maps.
     case legacyMaps
+    /// `.BTF`: the object's type information.
     case btf
+    /// `.BTF.ext`: func_info, line_info and CO-RE relocation records for the programs.
     case btfExt
     /// Anything a loader ignores: symbol and string tables, relocations, debug info, addrsig.
     case other
@@ -36,32 +40,44 @@ public enum SectionRole: Sendable, Equatable {
 
 /// A function in an executable section: a program or a subprogram, by its symbol.
 public struct ObjectFunction: Sendable, Equatable {
+    /// The symbol's name.
     public let name: String
+    /// Index of the ELF section holding the function.
     public let section: Int
     /// First instruction, counted from the start of its section.
     public let start: Int
+    /// Number of instructions (st_size / 8).
     public let count: Int
+    /// STB_GLOBAL or STB_WEAK: programs must be global; global subprograms are verified on their own.
     public let isGlobal: Bool
 
+    /// The function's instructions, as indices into its section's `code`.
     public var range: Range<Int> { start..<(start + count) }
 }
 
 /// A program of the object: a function in a program section.
 public struct ObjectProgram: Sendable, Equatable {
+    /// The program's entry function.
     public let function: ObjectFunction
+    /// The ELF section name, as written (`iter/task`, `?iter.s/task_file`).
     public let sectionName: String
+    /// What the section name says: iterator target, sleepable, optional.
     public let kind: ProgramSectionName
 
+    /// The program's name: its function's symbol.
     public var name: String { function.name }
 }
 
 /// A relocatable BPF object, classified: which section is what, its functions, programs,
 /// instructions and relocations. Pure: built from bytes, no I/O (aya-obj's model).
 public struct BPFObjectFile {
+    /// The parsed ELF file the object was read from.
     public let elf: ELFFile
     /// libbpf's object name: the file's base name up to its first dot (`iter_task` for iter_task.bpf.o).
     public let name: String
+    /// The role of each ELF section, indexed like `elf.sections`.
     public let roles: [SectionRole]
+    /// The `license` section's string; empty when there is none.
     public let license: String
     /// Every function of every executable section, ordered by section then start.
     public let functions: [ObjectFunction]
@@ -72,6 +88,15 @@ public struct BPFObjectFile {
     /// Relocations of each executable section: section index → instruction index → relocation.
     public let relocations: [Int: [Int: ELFRelocation]]
 
+    /// Reads and classifies a BPF object.
+    ///
+    /// - Parameters:
+    ///   - bytes: The object file (ELF64, EM_BPF, ET_REL, in host byte order).
+    ///   - name: The object name; see ``name``.
+    /// - Throws: `LoadError` for malformed ELF, a foreign machine, file type or byte order, no symbol
+    ///   table, a code section that is not whole instructions, a function or relocation outside its
+    ///   section, a static program, a non-optional program section iter cannot load, or a legacy
+    ///   `maps` section.
     public init(bytes: ByteView, name: String) throws(LoadError) {
         let elf: ELFFile
         do { elf = try ELFFile(bytes) } catch { throw .elf(error) }

@@ -5,6 +5,13 @@ import BTFParser
 /// kernels. Type ids never change (rewrites are in place; the one new type is appended), so
 /// func_info, map key/value ids and CO-RE results stay valid.
 public enum BTFSanitizer {
+    /// The object's BTF with every kind this kernel lacks replaced by one it knows.
+    ///
+    /// - Parameters:
+    ///   - btf: The object's BTF, after CO-RE and extern fix-ups.
+    ///   - support: The BTF kinds the running kernel's BPF_BTF_LOAD accepts (probed).
+    /// - Returns: `btf` unchanged when the kernel supports everything; otherwise a copy with the same
+    ///   type ids.
     public static func sanitize(_ btf: EditableBTF, for support: BTFSupport) -> EditableBTF {
         guard support != .all else { return btf }
         var out = btf

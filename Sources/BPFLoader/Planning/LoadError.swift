@@ -7,7 +7,9 @@ import SyscallBPF
 /// (`can't open objfile`: the file and its structure) or while loading it (`can't load objfile`:
 /// kernel types, BTF, maps, the verifier).
 public enum LoadPhase: Sendable, Equatable {
+    /// Opening the object: the file and its structure (`can't open objfile`).
     case open
+    /// Loading the object: kernel types, BTF, maps, the verifier (`can't load objfile`).
     case load
 }
 
@@ -15,35 +17,62 @@ public enum LoadPhase: Sendable, Equatable {
 /// program or map it concerns and what was expected.
 public enum LoadError: Error, CustomStringConvertible {
     // Reading the object.
+    /// The file is not valid ELF.
     case elf(ELFError)
+    /// e_machine is not EM_BPF.
     case notBPF(machine: ELFMachine)
+    /// e_type is not ET_REL.
     case notRelocatable(ELFFileType)
+    /// The object's byte order is not the host's (bpfeb object on a little-endian machine, or the reverse).
     case byteOrder(object: ByteOrder, host: ByteOrder)
+    /// No `.symtab`, so programs and maps have no names.
     case noSymbolTable
+    /// A section whose contents are malformed (code not whole instructions, a misplaced relocation).
     case badSection(section: String, reason: String)
+    /// A program or subprogram symbol outside its section, misaligned, or static in a program section.
     case badProgram(section: String, program: String, reason: String)
+    /// Executable code in a section that is not `iter/` or `iter.s/` and not `?`-prefixed.
     case unsupportedProgramSection(section: String)
+    /// A legacy `maps` section (`struct bpf_map_def`), which iter does not load.
     case legacyMapsSection(section: String)
+    /// The object has no iterator program to attach.
     case noIteratorProgram
+    /// No program has the requested name; `available` lists the ones there are.
     case noSuchProgram(name: String, available: [String])
+    /// The requested program is not in an iterator section.
     case notAnIterator(name: String, section: String)
+    /// An instruction's relocation or call that cannot be resolved (no such function, map or data, wrong opcode).
     case relocation(program: String, instruction: Int, reason: String)
+    /// The object's `.BTF` or `.BTF.ext` is malformed where the loader needed it.
     case btf(section: String, BTFError)
+    /// A `.maps` definition the loader cannot turn into BPF_MAP_CREATE attributes.
     case map(name: String, reason: String)
+    /// A `.kconfig` or `.ksyms` extern that cannot be resolved against this kernel.
     case extern(name: String, reason: String)
     // Relating the object to the kernel.
+    /// The kernel has no `bpf_iter_<target>` in its BTF.
     case unknownTarget(program: String, target: String)
+    /// The kernel's BTF (vmlinux or a module's) is malformed.
     case kernelBTF(BTFError)
+    /// The kernel's BTF (vmlinux, or a module's a program needs) could not be found or read.
     case kernelBTFUnavailable(path: String, Errno)
+    /// A CO-RE relocation failed, or the verifier reached an instruction one poisoned.
     case core(program: String, reason: String)
     // Kernel calls made while executing a plan.
+    /// BPF_BTF_LOAD refused BTF the object cannot load without; `log` is the kernel's BTF log.
     case btfLoad(errno: Errno, log: String)
+    /// BPF_MAP_CREATE failed.
     case mapCreate(name: String, Errno)
+    /// Writing a map's initial contents (BPF_MAP_UPDATE_ELEM) or freezing it (BPF_MAP_FREEZE) failed.
     case mapUpdate(name: String, Errno)
+    /// Pinning a LIBBPF_PIN_BY_NAME map, or opening the map already pinned there, failed.
     case mapPin(name: String, path: String, Errno)
+    /// A map is pinned at the map's pin path but does not match its declaration.
     case mapReuse(name: String, path: String, reason: String)
+    /// BPF_PROG_LOAD failed: the verifier's log, and a hint when its last line is a known pattern.
     case programLoad(program: String, errno: Errno, log: String, hint: String?)
 
+    /// Whether the failure happened while opening or while loading the object (bpftool's wording).
     public var phase: LoadPhase {
         switch self {
         case .elf, .notBPF, .notRelocatable, .byteOrder, .noSymbolTable, .badSection, .badProgram,

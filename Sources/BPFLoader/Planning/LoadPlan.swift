@@ -13,7 +13,9 @@ public enum MapOrigin: Sendable, Equatable {
 public struct PlannedMap: Sendable {
     /// The name the kernel sees (at most 15 bytes).
     public var name: String
+    /// Whether the map holds global data or was declared in `.maps`.
     public var origin: MapOrigin
+    /// What BPF_MAP_CREATE is called with (the name is taken from `name`).
     public var attributes: MapAttributes
     /// Contents of element 0 (global data), written before the programs load.
     public var initialValue: [UInt8]?
@@ -27,26 +29,37 @@ public struct PlannedMap: Sendable {
 /// An instruction whose immediate becomes a map's fd when the plan runs (ld_imm64 with
 /// BPF_PSEUDO_MAP_FD or BPF_PSEUDO_MAP_VALUE).
 public struct MapReference: Sendable, Equatable {
+    /// Index in the program's linked instructions of the `ld_imm64` whose imm becomes the map fd.
     public var instruction: Int
+    /// Index in `LoadPlan.maps`.
     public var map: Int
 }
 
 /// One program, ready to load but for the map fds.
 public struct PlannedProgram: Sendable {
+    /// The program's name (its function's symbol), passed as `prog_name`.
     public var name: String
+    /// Its ELF section (`iter/task`).
     public var sectionName: String
     /// The iterator target (`task`), attached through BTF FUNC `bpf_iter_<target>`.
     public var target: String
+    /// BTF id of FUNC `bpf_iter_<target>` in vmlinux BTF: BPF_PROG_LOAD's `attach_btf_id`.
     public var attachBTFID: TypeID
+    /// `iter.s/`: loaded with BPF_F_SLEEPABLE.
     public var sleepable: Bool
     /// False for `?`-sections not chosen: planned (so errors show) but not loaded.
     public var autoload: Bool
+    /// The linked program: its function, then the subprograms it calls, relocated for this kernel.
     public var instructions: [BPFInstruction]
+    /// Instructions that get a map fd just before BPF_PROG_LOAD.
     public var mapReferences: [MapReference]
+    /// `struct bpf_func_info` records for the linked program, in host byte order.
     public var funcInfo: [UInt8] = []
+    /// `struct bpf_line_info` records for the linked program, in host byte order.
     public var lineInfo: [UInt8] = []
     /// Kernel record sizes for func_info and line_info (0 when there is none).
     public var funcInfoRecordSize: UInt32 = 0
+    /// See `funcInfoRecordSize`.
     public var lineInfoRecordSize: UInt32 = 0
     /// Line info records for messages: instruction index → "file:line: source".
     public var sourceLines: [SourceLine] = []
@@ -61,7 +74,9 @@ public struct PlannedProgram: Sendable {
 
 /// An instruction that needs a kernel module's BTF fd when the plan runs.
 public struct ModuleReference: Sendable, Equatable {
+    /// Index in the linked program of the `ld_imm64` whose second slot's imm becomes the module's BTF fd.
     public var instruction: Int
+    /// The module's name, as in /sys/kernel/btf and `bpf_btf_info.name`.
     public var module: String
 }
 
@@ -72,6 +87,7 @@ public struct PoisonedInstruction: Sendable, Equatable {
     /// Which relocation and why: `relo #3: field 'task_struct.foo' not found in kernel`.
     public var note: COREPoisonNote
 
+    /// An instruction poisoned for the relocation described by `note`.
     public init(instruction: Int, note: COREPoisonNote) {
         self.instruction = instruction
         self.note = note
@@ -80,29 +96,39 @@ public struct PoisonedInstruction: Sendable, Equatable {
 
 /// A line of source the compiler recorded for an instruction (from `.BTF.ext` line_info).
 public struct SourceLine: Sendable, Equatable {
+    /// Index of the instruction in the linked program.
     public var instruction: Int
+    /// The source file name, as the compiler recorded it.
     public var file: String
+    /// 1-based line number.
     public var line: UInt32
+    /// 1-based column, or 0 when not recorded.
     public var column: UInt32
+    /// The source line's text, from the `.BTF` string table.
     public var text: String
 }
 
 /// Everything `execute` needs, computed without touching the kernel: the object's BTF to load,
 /// maps with contents, programs with their instructions fixed up, which program is the iterator.
 public struct LoadPlan: Sendable {
+    /// The object name (`iter_task`); its first 8 bytes prefix global data map names (libbpf's internal_map_name).
     public var objectName: String
+    /// The license string every program is loaded with.
     public var license: String
     /// The object's BTF after fix-up and sanitising, or nil to load without BTF.
     public var btf: [UInt8]?
     /// True if some program cannot work without the object's BTF (global functions, kfuncs).
     public var btfRequired: Bool = false
+    /// The maps to create, in libbpf's order: `.maps` declarations, then global data sections.
     public var maps: [PlannedMap]
+    /// Every program of the object, in section order, loaded or not (see `PlannedProgram.autoload`).
     public var programs: [PlannedProgram]
     /// Index in `programs` of the program to attach (pin or run).
     public var selected: Int
     /// What planning decided, for `-d`.
     public var notes: [String]
 
+    /// The program to attach: `programs[selected]`.
     public var selectedProgram: PlannedProgram { programs[selected] }
 }
 
@@ -125,6 +151,7 @@ public struct PlanOptions: Sendable {
     /// `task main_thread_only`: filter out threads that are not their group's leader.
     public var mainThreadOnly: Bool
 
+    /// Options for the default program, or the one named `programName`.
     public init(programName: String? = nil, mainThreadOnly: Bool = false) {
         self.programName = programName
         self.mainThreadOnly = mainThreadOnly

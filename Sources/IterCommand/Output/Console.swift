@@ -5,10 +5,14 @@ import SyscallBPF
 /// debug lines. Writes go straight to the fds with write(2), unbuffered, so an error printed just
 /// before exit is never lost, and a closed stdout is an EPIPE we can ignore, not a crash.
 public struct Console {
+    /// Results and errors as JSON (`-j`; implied by `pretty`).
     public var json: Bool
+    /// Indented JSON (`-p`).
     public var pretty: Bool
+    /// Print `trace` lines (`-d`).
     public var debug: Bool
 
+    /// A console for the given global options; `pretty` implies `json`.
     public init(json: Bool = false, pretty: Bool = false, debug: Bool = false) {
         self.json = json || pretty
         self.pretty = pretty

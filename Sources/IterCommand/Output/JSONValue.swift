@@ -1,11 +1,17 @@
 /// A JSON document, built by commands and written by `JSONValue.render`. Strings are escaped
 /// per RFC 8259 (bpftool's error objects are not, so a quote in a path breaks them; ours never do).
 public indirect enum JSONValue: Equatable, Sendable {
+    /// `null`.
     case null
+    /// `true` or `false`.
     case bool(Bool)
+    /// A signed integer.
     case int(Int64)
+    /// An unsigned integer (ids, sizes: full 64-bit range).
     case uint(UInt64)
+    /// A string, escaped when rendered.
     case string(String)
+    /// An array.
     case array([JSONValue])
     /// Keys keep their order: output is stable and reads in the order a person expects.
     case object([(String, JSONValue)])

@@ -4,13 +4,17 @@ import SyscallBPF
 /// A command that failed: the one-line message, the exit code, and an optional kernel log to show
 /// after it (the verifier's words, which bpftool hides behind libbpf's debug output).
 public struct CommandFailure: Error, Sendable {
+    /// The one-line error, without the `Error: ` prefix.
     public let message: String
+    /// The process exit code: 255 for malformed input, 256 - errno for a failed system call.
     public let exitCode: Int32
+    /// A kernel log (verifier or BTF checker) to print after the message; nil for none.
     public let log: String?
 
     /// Malformed input or usage: exit 255, as bpftool's -1.
     public static let malformedExitCode: Int32 = 255
 
+    /// A failure that is not a system call's: `exitCode` defaults to 255, as bpftool's -1.
     public init(_ message: String, exitCode: Int32 = CommandFailure.malformedExitCode, log: String? = nil) {
         self.message = message
         self.exitCode = exitCode
