@@ -1,4 +1,5 @@
 import Bytes
+import CLinuxBPF
 
 /// The 24-byte header of a BTF blob.
 public struct BTFHeader: Sendable, Equatable {
@@ -55,14 +56,16 @@ public struct BTF {
     public let base: BaseBTF?
     /// Offset of each own type's record in `typeSection`; own type `firstTypeID + i` is at `offsets[i]`.
     let offsets: [UInt32]
+    /// Decoded large types, when this copy remembers them (`withTypeCache()`).
+    let typeCache: BTFTypeCache?
 
     public var order: ByteOrder { header.order }
     /// The first id defined by this blob: 1, or the base's type count for split BTF.
-    public var firstTypeID: TypeID { base.map { TypeID($0.btf.typeCount) } ?? 1 }
+    public let firstTypeID: TypeID
     /// Number of ids, void included: valid ids are `0..<typeCount`.
     public var typeCount: Int { Int(firstTypeID) + offsets.count }
     /// String offsets below this belong to the base's string section.
-    public var firstStringOffset: UInt32 { base.map { $0.btf.firstStringOffset + UInt32($0.btf.stringSection.count) } ?? 0 }
+    public let firstStringOffset: UInt32
     /// Ids defined by this blob itself.
     public var ownTypeIDs: Range<TypeID> { firstTypeID..<TypeID(typeCount) }
 
@@ -86,25 +89,87 @@ public struct BTF {
             throw .badStringSection("does not end with a NUL byte")
         }
         self.base = base.map { BaseBTF($0) }
+        firstTypeID = base.map { TypeID($0.typeCount) } ?? 1
+        firstStringOffset = base.map { $0.firstStringOffset + UInt32($0.stringSection.count) } ?? 0
+        typeCache = nil
         offsets = try BTF.index(typeSection, header.order, firstID: base.map { TypeID($0.typeCount) } ?? 1)
     }
 
+    private init(_ other: BTF, typeCache: BTFTypeCache?) {
+        header = other.header
+        typeSection = other.typeSection
+        stringSection = other.stringSection
+        base = other.base
+        firstTypeID = other.firstTypeID
+        firstStringOffset = other.firstStringOffset
+        offsets = other.offsets
+        self.typeCache = typeCache
+    }
+
+    /// A copy that remembers the large types it decodes (structs, unions and enums with many
+    /// members, decoded again and again when CO-RE matches thousands of relocations against
+    /// `task_struct`). Results are the same; the cache is not synchronised, so keep the copy to
+    /// one thread (planning makes one per `plan` call).
+    public func withTypeCache() -> BTF {
+        BTF(self, typeCache: BTFTypeCache())
+    }
+
     /// One pass over the type section: record offsets, check each record fits and has a known kind.
+    /// This walks every record of vmlinux (~127k) on each run, so it reads the info word with an
+    /// unchecked load once the bounds are known and sizes records from a table, not a decode.
     private static func index(_ types: ByteView, _ order: ByteOrder, firstID: TypeID) throws(BTFError) -> [UInt32] {
-        var offsets: [UInt32] = []
-        // vmlinux averages about 30 bytes a type; reserving avoids regrowing a 600 KB array.
-        offsets.reserveCapacity(types.count / 24)
-        var at = 0
-        var id = firstID
-        while at < types.count {
-            guard let info = types.u32(at: at + 4, order) else { throw .truncatedType(id: id, offset: at) }
-            let size = try BTFType.recordSize(info: info, id: id)
-            guard types.contains(offset: at, length: size) else { throw .truncatedType(id: id, offset: at) }
-            offsets.append(UInt32(at))
-            at += size
-            id &+= 1
+        guard let base = types.base else { return [] }
+        var failure: BTFError? = nil
+        // Every record is at least 12 bytes: that bounds the number of records. The capacity past
+        // what is used is never touched, so it costs address space, not memory.
+        let offsets = [UInt32](unsafeUninitializedCapacity: types.count / 12 + 1) { buffer, initialized in
+            guard let out = buffer.baseAddress else { return }
+            initialized = BTF.recordSizeTable.withUnsafeBufferPointer { table in
+                order == ByteOrder.host
+                    ? walkRecords(base, types.count, firstID, table.baseAddress!, out, &failure, NativeOrder.self)
+                    : walkRecords(base, types.count, firstID, table.baseAddress!, out, &failure, SwappedOrder.self)
+            }
         }
+        if let failure { throw failure }
         return offsets
+    }
+
+    /// The walk itself: writes each record's offset to `out`, returns how many; stops at the first
+    /// record that does not fit or has an unknown kind, and says why in `failure`.
+    @inline(never)
+    private static func walkRecords<Order: LoadOrder>(_ base: UnsafeRawPointer, _ count: Int, _ firstID: TypeID,
+                                                      _ table: UnsafePointer<UInt32>, _ out: UnsafeMutablePointer<UInt32>,
+                                                      _ failure: inout BTFError?, _: Order.Type) -> Int {
+        var at = 0
+        var n = 0
+        while at < count {
+            guard count &- at >= 8 else {
+                failure = .truncatedType(id: firstID &+ TypeID(truncatingIfNeeded: n), offset: at)
+                break
+            }
+            let info = Order.load(base, UInt32(truncatingIfNeeded: at &+ 4))
+            let sizes = table[Int(info >> 24) & 0x1f]
+            let size = Int(sizes & 0xffff) &+ Int(sizes >> 16) &* Int(info & 0xffff)
+            guard size > 0, size <= count &- at else {
+                let id = firstID &+ TypeID(truncatingIfNeeded: n)
+                failure = size == 0 ? .unknownKind(id: id, kind: UInt8((info >> 24) & 0x1f)) : .truncatedType(id: id, offset: at)
+                break
+            }
+            out[n] = UInt32(truncatingIfNeeded: at)
+            n &+= 1
+            at &+= size
+        }
+        return n
+    }
+
+    /// Record size of each raw kind number, packed: the fixed part in the low 16 bits (0 for a
+    /// kind the kernel does not define), the size of each of the vlen entries in the high 16.
+    /// Must agree with `BTFKind.trailingSize`.
+    static let recordSizeTable: [UInt32] = (0..<32).map { raw in
+        guard let kind = BTFKind(rawValue: UInt8(raw)) else { return 0 }
+        let fixed = 12 + kind.trailingSize(vlen: 0)
+        let perEntry = kind.trailingSize(vlen: 1) - kind.trailingSize(vlen: 0)
+        return UInt32(fixed) | UInt32(perEntry) << 16
     }
 
     // MARK: - Types
@@ -115,7 +180,14 @@ public struct BTF {
         if id < firstTypeID, let base { return try base.btf.type(id) }
         let index = Int(id) - Int(firstTypeID)
         guard index >= 0, index < offsets.count else { throw .noSuchType(id) }
-        return try BTFType.decode(typeSection, at: Int(offsets[index]), id: id, order)
+        let offset = Int(offsets[index])
+        guard let typeCache else { return try BTFType.decode(typeSection, at: offset, id: id, order) }
+        if let known = typeCache.types[id] { return known }
+        let type = try BTFType.decode(typeSection, at: offset, id: id, order)
+        // Small records decode faster than a dictionary lookup: remember only the large ones.
+        let next = index + 1 < offsets.count ? Int(offsets[index + 1]) : typeSection.count
+        if next - offset >= BTFTypeCache.minimumRecordSize { typeCache.types[id] = type }
+        return type
     }
 
     /// The raw info word of a type, for cheap kind/vlen checks without decoding.
@@ -161,36 +233,30 @@ public struct BTF {
     /// Every offset in this blob's own string section where exactly one of `names` starts, grouped
     /// per name. One pass, memchr from string to string: for vmlinux, a few hundred microseconds.
     public func ownStringOffsets(of names: [String]) -> [[UInt32]] {
-        var result = [[UInt32]](repeating: [], count: names.count)
-        guard !names.isEmpty else { return result }
-        var lengths = Set<Int>()
-        for name in names { lengths.insert(name.utf8.count) }
-        let strings = stringSection
-        var at = 0
-        while at < strings.count {
-            guard let end = strings.firstIndex(of: 0, from: at) else { break }
-            let length = end - at
-            if lengths.contains(length), let candidate = strings.slice(offset: at, length: length) {
-                for (i, name) in names.enumerated() where candidate.equals(name) {
-                    result[i].append(UInt32(at) + firstStringOffset)
-                }
-            }
-            at = end + 1
-        }
-        return result
+        guard !names.isEmpty else { return [[UInt32]](repeating: [], count: names.count) }
+        return ownStringOffsets(exact: names, essential: []).exact
     }
 
     /// Every own string that starts with `prefix`, with its offset (one pass over the strings).
     public func ownStrings(withPrefix prefix: String) -> [(offset: UInt32, text: String)] {
         var found: [(offset: UInt32, text: String)] = []
-        let strings = stringSection
-        var at = 0
-        while at < strings.count {
-            guard let end = strings.firstIndex(of: 0, from: at) else { break }
-            if let candidate = strings.slice(offset: at, length: end - at), candidate.hasPrefix(prefix) {
-                found.append((UInt32(at) + firstStringOffset, candidate.string))
+        guard let base = stringSection.base else { return found }
+        let count = stringSection.count
+        let first = firstStringOffset
+        let wanted = Array(prefix.utf8)
+        wanted.withUnsafeBufferPointer { wanted in
+            var at = 0
+            while at < count {
+                guard let hit = memchr(base + at, 0, count - at) else { break }
+                let end = UnsafeRawPointer(hit) - base
+                if end - at >= wanted.count,
+                   wanted.isEmpty || (base.load(fromByteOffset: at, as: UInt8.self) == wanted[0]
+                                      && memcmp(base + at, wanted.baseAddress!, wanted.count) == 0) {
+                    let text = String(decoding: UnsafeRawBufferPointer(start: base + at, count: end - at), as: UTF8.self)
+                    found.append((UInt32(truncatingIfNeeded: at) &+ first, text))
+                }
+                at = end + 1
             }
-            at = end + 1
         }
         return found
     }
@@ -198,22 +264,16 @@ public struct BTF {
     /// Own types (not the base's) whose name offset is one of `nameOffsets`, optionally of one kind.
     public func ownTypeIDs(nameOffsets: Set<UInt32>, kind: BTFKind? = nil) -> [TypeID] {
         guard !nameOffsets.isEmpty else { return [] }
-        var found: [TypeID] = []
-        for (index, offset) in offsets.enumerated() {
-            guard let nameOffset = typeSection.u32(at: Int(offset), order), nameOffsets.contains(nameOffset) else { continue }
-            if let kind {
-                guard let info = typeSection.u32(at: Int(offset) + 4, order), UInt8((info >> 24) & 0x1f) == kind.rawValue else { continue }
-            }
-            found.append(firstTypeID + TypeID(index))
-        }
-        return found
+        let found = ownTypeIDs(groupedBy: [Array(nameOffsets)])[0]
+        guard let kind else { return found }
+        return found.filter { self.kind(of: $0) == kind }
     }
 
     /// Types named `name` (of `kind`, if given), in this blob and its base.
     public func typeIDs(named name: String, kind: BTFKind? = nil) -> [TypeID] {
         var found = base?.btf.typeIDs(named: name, kind: kind) ?? []
-        let offsets = Set(ownStringOffsets(of: [name])[0])
-        found += ownTypeIDs(nameOffsets: offsets, kind: kind)
+        let own = ownTypeIDs(exact: [name], essential: []).exact[0]
+        found += kind.map { kind in own.filter { self.kind(of: $0) == kind } } ?? own
         return found
     }
 
@@ -229,4 +289,13 @@ public struct BTF {
         for id in ownTypeIDs { types.append(try type(id)) }
         return types
     }
+}
+
+/// Decoded types of one BTF copy (see `BTF.withTypeCache()`).
+final class BTFTypeCache {
+    /// Records this long (a struct with 6 members and up) are worth remembering.
+    static let minimumRecordSize = 84
+    var types: [TypeID: BTFType] = [:]
+
+    init() {}
 }

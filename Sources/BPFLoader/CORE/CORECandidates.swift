@@ -53,8 +53,10 @@ struct CORECandidateIndex {
         guard !roots.isEmpty else { return }
 
         let vmlinux = kernel.vmlinux
-        let vmlinuxOffsets = vmlinux.ownStringOffsets(ofEssentialNames: names)
-        let vmlinuxTypes = CORECandidateIndex.typesByName(vmlinux, offsets: vmlinuxOffsets)
+        // The vmlinux types of each name, found in one walk over its type headers (planning has
+        // usually looked them all up already: kernel.names).
+        let vmlinuxTypes = CORECandidateIndex.lastNameWins(
+            kernel.names?.essentialTypeIDs(names) ?? vmlinux.ownTypeIDs(exact: [], essential: names).essential)
         var missing: [(id: TypeID, kind: BTFKind, name: Int)] = []
         var missingNames: [Int] = []
         for root in roots {
@@ -65,6 +67,7 @@ struct CORECandidateIndex {
             if !missingNames.contains(root.name) { missingNames.append(root.name) }
         }
         guard !missing.isEmpty, let modules = kernel.modules else { return }
+        let vmlinuxOffsets = kernel.names?.essentialStringOffsets(names) ?? vmlinux.ownStringOffsets(ofEssentialNames: names)
 
         // Names with no vmlinux candidate of a fitting kind: look in every module, in one pass each.
         let wanted = missingNames.map { names[$0] }
@@ -89,18 +92,44 @@ struct CORECandidateIndex {
     }
 
     /// Own types of `btf` whose name offset is in `offsets[i]`, grouped the same way (one walk).
+    /// A string that two names find (`a___b` is both the name `a___b` and a flavor of `a`) counts
+    /// for the later name only.
     private static func typesByName(_ btf: BTF, offsets: [[UInt32]]) -> [[TypeID]] {
-        var result = [[TypeID]](repeating: [], count: offsets.count)
         var owner: [UInt32: Int] = [:]
         for (i, group) in offsets.enumerated() {
             for offset in group { owner[offset] = i }
         }
-        guard !owner.isEmpty else { return result }
-        for id in btf.ownTypeIDs(nameOffsets: Set(owner.keys)) {
-            guard let offset = btf.nameOffset(of: id), let i = owner[offset] else { continue }
-            result[i].append(id)
+        guard !owner.isEmpty else { return [[TypeID]](repeating: [], count: offsets.count) }
+        var regrouped = [[UInt32]](repeating: [], count: offsets.count)
+        for (i, group) in offsets.enumerated() {
+            for offset in group where owner[offset] == i { regrouped[i].append(offset) }
         }
-        return result
+        return btf.ownTypeIDs(groupedBy: regrouped)
+    }
+
+    /// The same rule for types found by name: a type in several groups stays in the last only.
+    private static func lastNameWins(_ groups: [[TypeID]]) -> [[TypeID]] {
+        var total = 0
+        var group: [TypeID: Int] = [:]
+        for (i, ids) in groups.enumerated() {
+            total += ids.count
+            for id in ids { group[id] = i }
+        }
+        guard group.count != total else { return groups }
+        return groups.enumerated().map { i, ids in ids.filter { group[$0] == i } }
+    }
+
+    /// The essential names of the local root types a section's records look up (what `init`
+    /// searches the kernel for), so planning can resolve every section's at once.
+    static func rootNames(local: BTF, records: [CORERelocationRecord]) -> [String] {
+        var names: [String] = []
+        for record in records where record.kind != .typeIDLocal {
+            let id = record.typeID
+            guard id != 0, local.kind(of: id) != nil else { continue }
+            let essential = CORENames.essential(local.name(of: id))
+            if !essential.isEmpty { names.append(essential) }
+        }
+        return names
     }
 
     /// The current candidates for a local root type.

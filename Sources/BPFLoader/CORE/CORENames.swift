@@ -10,16 +10,7 @@ enum CORENames {
     /// Length of the essential part of `name`, given as a byte accessor of `count` bytes.
     @inline(__always)
     static func essentialLength(count: Int, _ byte: (Int) -> UInt8) -> Int {
-        // The separator X___Y needs five bytes; search from the end so the last one wins.
-        var i = count - 5
-        while i >= 0 {
-            if byte(i) != underscore, byte(i + 1) == underscore, byte(i + 2) == underscore,
-               byte(i + 3) == underscore, byte(i + 4) != underscore {
-                return i + 1
-            }
-            i -= 1
-        }
-        return count
+        BTF.essentialNameLength(count: count, byte)
     }
 
     static func essentialLength(_ name: [UInt8]) -> Int {
@@ -45,51 +36,8 @@ enum CORENames {
 extension BTF {
     /// Offsets of this blob's own strings whose essential name is one of `names` (themselves
     /// essential names), grouped per name: `task_struct` finds `task_struct` and `task_struct___2`.
-    ///
-    /// One pass over the string section. A string is compared only when its length equals a wanted
-    /// length, or when a `___` separator sits right after a wanted length; so the pass costs a few
-    /// byte loads per string whatever the number of names.
+    /// One pass over the string section (`ownStringOffsets(exact:essential:)`).
     func ownStringOffsets(ofEssentialNames names: [String]) -> [[UInt32]] {
-        var result = [[UInt32]](repeating: [], count: names.count)
-        guard !names.isEmpty else { return result }
-        let wanted = names.map { Array($0.utf8) }
-        // Names by length, and the distinct lengths in increasing order.
-        var byLength: [Int: [Int]] = [:]
-        for (i, name) in wanted.enumerated() where !name.isEmpty { byLength[name.count, default: []].append(i) }
-        let lengths = byLength.keys.sorted()
-        let groups = lengths.map { byLength[$0] ?? [] }
-        let strings = stringSection
-        guard let base = strings.base, let shortest = lengths.first else { return result }
-        let u = CORENames.underscore
-        // Every index below lies before the NUL that memchr found inside the view, so unchecked
-        // loads are in bounds; this loop runs over every string of vmlinux.
-        @inline(__always) func byte(_ at: Int) -> UInt8 { base.load(fromByteOffset: at, as: UInt8.self) }
-        func prefixEquals(_ at: Int, _ name: [UInt8]) -> Bool {
-            for (k, expected) in name.enumerated() where byte(at + k) != expected { return false }
-            return true
-        }
-
-        var at = 0
-        while at < strings.count {
-            guard let end = strings.firstIndex(of: 0, from: at) else { break }
-            let length = end - at
-            if length >= shortest {
-                for (li, l) in lengths.enumerated() {
-                    if l > length { break }
-                    if l == length {
-                        // The whole string: equal to an essential name means it is that name.
-                        for i in groups[li] where prefixEquals(at, wanted[i]) { result[i].append(UInt32(at) + firstStringOffset) }
-                    } else if l + 4 <= length, byte(at + l) == u, byte(at + l + 1) == u, byte(at + l + 2) == u,
-                              byte(at + l - 1) != u, byte(at + l + 3) != u {
-                        // A flavor separator right after the prefix; it counts only if it is the last one.
-                        let essential = CORENames.essentialLength(count: length) { byte(at + $0) }
-                        guard essential == l else { continue }
-                        for i in groups[li] where prefixEquals(at, wanted[i]) { result[i].append(UInt32(at) + firstStringOffset) }
-                    }
-                }
-            }
-            at = end + 1
-        }
-        return result
+        ownStringOffsets(exact: [], essential: names).essential
     }
 }

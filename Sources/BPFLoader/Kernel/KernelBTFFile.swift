@@ -24,7 +24,7 @@ public enum KernelBTFFile {
             return (ByteView(unsafeStart: mapped.base, count: mapped.count, owner: mapped), .mapped)
         }
         let data = try Files.readAll(fd, sizeHint: size)
-        return (ByteView(data), .read)
+        return (ByteView(keeping: data), .read)
     }
 
     /// vmlinux BTF, parsed (the type index is built; no type is decoded). Without sysfs, the kernel's
@@ -37,7 +37,7 @@ public enum KernelBTFFile {
             guard error == .ENOENT, let data = try? kernelObjectBytes(named: "vmlinux") else {
                 throw .kernelBTFUnavailable(path: path, error)
             }
-            (bytes, access) = (ByteView(data), .kernelObject)
+            (bytes, access) = (ByteView(keeping: data), .kernelObject)
         }
         do { return (try BTF(bytes), access) } catch { throw .kernelBTF(error) }
     }
@@ -45,6 +45,23 @@ public enum KernelBTFFile {
     static func kernelObjectBytes(named name: String) throws(Errno) -> [UInt8] {
         guard let fd = try BPFBTF.kernelBTF(named: name) else { throw Errno.ENOENT }
         return try BPFBTF.data(fd)
+    }
+}
+
+/// Keeps a byte array alive (and unchanged) for the views on it.
+final class KeptBytes {
+    let bytes: [UInt8]
+    init(_ bytes: [UInt8]) { self.bytes = bytes }
+}
+
+extension ByteView {
+    /// A view of `bytes` without copying them: `ByteView([UInt8])` makes a private copy, which
+    /// for 5 MB of kernel BTF read from sysfs doubles the peak memory of a run. The array is held,
+    /// never mutated, by the view's owner, so its storage stays where it is.
+    init(keeping bytes: [UInt8]) {
+        let kept = KeptBytes(bytes)
+        let base = kept.bytes.withUnsafeBytes { $0.baseAddress }
+        self.init(unsafeStart: base, count: kept.bytes.count, owner: kept)
     }
 }
 

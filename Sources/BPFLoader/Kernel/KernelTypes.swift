@@ -5,6 +5,8 @@ public struct KernelTypes {
     public let vmlinux: BTF
     /// Split BTF of loaded modules, by module name, provided lazily (read only when vmlinux lacks a type).
     public let modules: ModuleBTFSource?
+    /// vmlinux name lookups already made, when planning batches them (`Planner.plan` sets it).
+    var names: KernelNames? = nil
 
     public init(vmlinux: BTF, modules: ModuleBTFSource? = nil) {
         self.vmlinux = vmlinux

@@ -15,15 +15,17 @@ struct FuncLineInfo {
     static let lineInfoRecordSize: UInt32 = 16
 
     static func build(_ btf: ObjectBTF, object: BPFObjectFile, placements: [Placement]) -> FuncLineInfo {
+        build(btf, object: object, placements: placements, index: Index())
+    }
+
+    /// The same, with the records of each section looked up through `index`, which planning shares
+    /// between all programs: an object with a thousand programs in one section then costs a
+    /// thousand range lookups, not a thousand passes over the section's records.
+    static func build(_ btf: ObjectBTF, object: BPFObjectFile, placements: [Placement], index: Index) -> FuncLineInfo {
         guard let ext = btf.ext else { return FuncLineInfo() }
         var funcs = ByteWriter(order: .host)
         var lines = ByteWriter(order: .host)
         var sourceLines: [SourceLine] = []
-        // Group records by ELF section name once per program.
-        func records<R>(_ sections: [BTFExtSection<R>], for sectionIndex: Int) -> [R] {
-            let name = object.elf.sections[sectionIndex].name
-            return sections.filter { btf.sectionName($0.sectionNameOffset) == name }.flatMap { $0.records }
-        }
         for placement in placements {
             let function = placement.function
             func moved(_ byteOffset: UInt32) -> UInt32? {
@@ -31,12 +33,13 @@ struct FuncLineInfo {
                 guard byteOffset % 8 == 0, function.range.contains(instruction) else { return nil }
                 return UInt32(placement.start + instruction - function.start)
             }
-            for record in records(ext.funcInfo, for: function.section) {
+            let name = object.elf.sections[function.section].name
+            for record in index.funcInfo(ext, btf, section: name).records(in: function.range) {
                 guard let offset = moved(record.instructionOffset) else { continue }
                 funcs.u32(offset)
                 funcs.u32(record.typeID)
             }
-            for record in records(ext.lineInfo, for: function.section) {
+            for record in index.lineInfo(ext, btf, section: name).records(in: function.range) {
                 guard let offset = moved(record.instructionOffset) else { continue }
                 lines.u32(offset)
                 lines.u32(record.fileNameOffset)
@@ -49,5 +52,62 @@ struct FuncLineInfo {
             }
         }
         return FuncLineInfo(funcInfo: funcs.bytes, lineInfo: lines.bytes, sourceLines: sourceLines)
+    }
+
+    /// func_info and line_info records per ELF section name, grouped once per planning.
+    final class Index {
+        private var funcInfos: [String: Records<FuncInfoRecord>] = [:]
+        private var lineInfos: [String: Records<LineInfoRecord>] = [:]
+
+        func funcInfo(_ ext: BTFExt, _ btf: ObjectBTF, section: String) -> Records<FuncInfoRecord> {
+            if let known = funcInfos[section] { return known }
+            let made = Records(ext.funcInfo, btf, section: section) { $0.instructionOffset }
+            funcInfos[section] = made
+            return made
+        }
+
+        func lineInfo(_ ext: BTFExt, _ btf: ObjectBTF, section: String) -> Records<LineInfoRecord> {
+            if let known = lineInfos[section] { return known }
+            let made = Records(ext.lineInfo, btf, section: section) { $0.instructionOffset }
+            lineInfos[section] = made
+            return made
+        }
+    }
+
+    /// The records of every `.BTF.ext` subsection for one ELF section, in file order, with an
+    /// index by instruction for range lookups.
+    struct Records<R> {
+        let all: [R]
+        /// Positions in `all`, sorted by instruction offset (then position).
+        let byOffset: [Int]
+        let offsets: [UInt32]
+
+        init(_ sections: [BTFExtSection<R>], _ btf: ObjectBTF, section: String, offset: (R) -> UInt32) {
+            all = sections.filter { btf.sectionName($0.sectionNameOffset) == section }.flatMap { $0.records }
+            let keys = all.map(offset)
+            byOffset = Array(all.indices).sorted { keys[$0] != keys[$1] ? keys[$0] < keys[$1] : $0 < $1 }
+            offsets = byOffset.map { keys[$0] }
+        }
+
+        /// The records whose byte offset falls in the instructions `range` (and possibly some
+        /// that are not instruction-aligned, which callers reject), in file order.
+        func records(in range: Range<Int>) -> [R] {
+            let low = UInt64(range.lowerBound) * 8
+            let high = UInt64(range.upperBound) * 8
+            var first = 0
+            var last = offsets.count
+            while first < last {
+                let middle = (first + last) / 2
+                if UInt64(offsets[middle]) < low { first = middle + 1 } else { last = middle }
+            }
+            var positions: [Int] = []
+            var i = first
+            while i < offsets.count, UInt64(offsets[i]) < high {
+                positions.append(byOffset[i])
+                i += 1
+            }
+            positions.sort()
+            return positions.map { all[$0] }
+        }
     }
 }

@@ -10,6 +10,9 @@ public enum Planner {
     public static func plan(_ object: BPFObjectFile, kernel: KernelTypes, facts: KernelFacts,
                             options: PlanOptions = PlanOptions()) throws(LoadError) -> LoadPlan {
         var notes: [String] = []
+        // This planning's own copy of the kernel's types: it remembers the large vmlinux types it
+        // decodes and gains a cache of name lookups below (results unchanged; see KernelNames).
+        var kernel = KernelTypes(vmlinux: kernel.vmlinux.withTypeCache(), modules: kernel.modules)
         let selected = try selectProgram(object, options: options)
 
         var btf = try ObjectBTF.load(object)
@@ -68,6 +71,19 @@ public enum Planner {
         let resolutions = try KsymResolution.resolve(externs, local: btf?.original ?? kernel.vmlinux, kernel: kernel,
                                                      facts: facts, notes: &notes)
 
+        // Every vmlinux name planning looks up from here on (attach targets, CO-RE root types of
+        // all sections), found in one pass over its strings and one walk over its types.
+        if let names = KernelNames.make(for: kernel.vmlinux) {
+            var essential: [String] = []
+            if let btf, let ext = btf.ext {
+                for group in ext.coreRelocations {
+                    essential += CORECandidateIndex.rootNames(local: btf.original, records: group.records)
+                }
+            }
+            names.resolve(exact: object.programs.map { "bpf_iter_" + $0.kind.target }, essential: essential)
+            kernel.names = names
+        }
+
         // CO-RE: fix each code section for the running kernel before linking copies code around.
         var code = object.code
         var poisoned: [Int: [Int: COREPoisonNote]] = [:]
@@ -94,6 +110,7 @@ public enum Planner {
 
         // Programs: link each one; `?` programs not chosen are planned but not loaded.
         let linker = Linker(object: object, code: code, maps: index)
+        let lineInfoIndex = FuncLineInfo.Index()
         var programs: [PlannedProgram] = []
         for (i, program) in object.programs.enumerated() {
             let linked = try linker.link(program)
@@ -116,7 +133,7 @@ public enum Planner {
                 }
             }
             if let btf, facts.btf.functions {
-                let info = FuncLineInfo.build(btf, object: object, placements: linked.placements)
+                let info = FuncLineInfo.build(btf, object: object, placements: linked.placements, index: lineInfoIndex)
                 planned.funcInfo = info.funcInfo
                 planned.lineInfo = info.lineInfo
                 planned.funcInfoRecordSize = info.funcInfo.isEmpty ? 0 : FuncLineInfo.funcInfoRecordSize
@@ -183,7 +200,8 @@ public enum Planner {
 
     /// BTF id of `bpf_iter_<target>` in vmlinux: the attach point of an iterator program.
     static func attachTarget(_ program: ObjectProgram, kernel: KernelTypes) throws(LoadError) -> TypeID {
-        guard let id = kernel.vmlinux.function(named: "bpf_iter_" + program.kind.target) else {
+        let name = "bpf_iter_" + program.kind.target
+        guard let id = kernel.names.map({ $0.function(named: name) }) ?? kernel.vmlinux.function(named: name) else {
             throw .unknownTarget(program: program.name, target: program.kind.target)
         }
         return id

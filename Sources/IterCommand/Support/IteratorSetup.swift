@@ -1,6 +1,7 @@
 import ELFReader
 import BPFLoader
 import BTFParser
+import CLinuxBPF
 import SyscallBPF
 
 /// An iterator link and what it was made from: the common part of `pin` and `run`.
@@ -23,6 +24,7 @@ enum IteratorSetup {
                       + object.programs.map { "\($0.name) (\($0.sectionName))" }.joined(separator: ", "))
 
         let vmlinux: BTF
+        let opening = iter_monotonic_ns()
         do {
             let (btf, access) = try KernelBTFFile.vmlinux()
             vmlinux = btf
@@ -33,6 +35,7 @@ enum IteratorSetup {
             case .kernelObject: how = "from the kernel's vmlinux BTF object (no sysfs)"
             }
             console.trace("kernel BTF: \(btf.typeCount) types, \(how)")
+            console.trace("timing: kernel BTF opened and indexed in \(microseconds(since: opening)) us")
         } catch {
             throw CommandFailure(error, object: request.object)
         }
@@ -40,12 +43,14 @@ enum IteratorSetup {
         let facts = KernelProbe.facts(for: Planner.needs(of: object))
 
         let plan: LoadPlan
+        let planning = iter_monotonic_ns()
         do {
             let options = PlanOptions(programName: request.program, mainThreadOnly: request.option == .task(.mainThreadOnly))
             plan = try Planner.plan(object, kernel: kernel, facts: facts, options: options)
         } catch {
             throw CommandFailure(error, object: request.object)
         }
+        console.trace("timing: planned \(plan.programs.count) programs in \(microseconds(since: planning)) us")
         for note in plan.notes { console.trace(note) }
 
         let loaded: LoadedObject
@@ -78,6 +83,11 @@ enum IteratorSetup {
                                  + "(task iterator options need Linux 6.1 or later)", errno: .EOPNOTSUPP)
         }
         return PreparedIterator(loaded: loaded, link: OwnedDescriptor(link), linkID: linkID, option: option)
+    }
+
+    /// Microseconds from a `iter_monotonic_ns()` reading to now, for `-d` timing lines.
+    static func microseconds(since start: UInt64) -> UInt64 {
+        (iter_monotonic_ns() &- start) / 1000
     }
 
     /// The task option the kernel did not apply, as its link info shows (6.1+ reports tid and pid).

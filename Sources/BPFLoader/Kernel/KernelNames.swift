@@ -1,0 +1,77 @@
+import BTFParser
+
+/// The vmlinux names one planning looks up, resolved together and remembered.
+///
+/// Each lookup in vmlinux BTF is a pass over its ~125k strings and a walk over its ~127k type
+/// headers; a planning asks for `bpf_iter_<target>` once per program and for the CO-RE root types
+/// of every code section. `Planner.plan` names them all up front (`resolve`), so a run costs one
+/// pass and one walk whatever the number of programs and relocations; a name asked for later
+/// costs one more pass, once. Results are exactly what `BTF.typeIDs(named:kind:)` and
+/// `BTF.ownStringOffsets(ofEssentialNames:)` return; this only avoids computing them again.
+///
+/// Made by `plan` for its own use (never shared between threads).
+final class KernelNames {
+    let btf: BTF
+    /// Own type ids per name, any kind, in id order.
+    private var exact: [String: [TypeID]] = [:]
+    private var essential: [String: [TypeID]] = [:]
+    /// String offsets per essential name (only CO-RE's module fallback needs them).
+    private var essentialOffsets: [String: [UInt32]] = [:]
+
+    /// Lookups through this cache are equivalent to direct ones only for BTF without a base
+    /// (vmlinux); `make` returns nil otherwise.
+    private init(_ btf: BTF) { self.btf = btf }
+
+    static func make(for btf: BTF) -> KernelNames? {
+        btf.base == nil ? KernelNames(btf) : nil
+    }
+
+    /// Resolves every name not resolved before, all in one walk over the type headers.
+    func resolve(exact exactNames: [String], essential essentialNames: [String]) {
+        let newExact = KernelNames.unique(exactNames) { exact[$0] == nil }
+        let newEssential = KernelNames.unique(essentialNames) { essential[$0] == nil }
+        guard !newExact.isEmpty || !newEssential.isEmpty else { return }
+        let ids = btf.ownTypeIDs(exact: newExact, essential: newEssential)
+        for (i, name) in newExact.enumerated() { exact[name] = ids.exact[i] }
+        for (i, name) in newEssential.enumerated() { essential[name] = ids.essential[i] }
+    }
+
+    /// `btf.typeIDs(named: name, kind: kind)`.
+    func typeIDs(named name: String, kind: BTFKind? = nil) -> [TypeID] {
+        if exact[name] == nil { resolve(exact: [name], essential: []) }
+        let ids = exact[name] ?? []
+        guard let kind else { return ids }
+        return ids.filter { btf.kind(of: $0) == kind }
+    }
+
+    /// `btf.function(named: name)`.
+    func function(named name: String) -> TypeID? {
+        typeIDs(named: name, kind: .function).first
+    }
+
+    /// For each essential name, the own types whose name has it as essential name (what
+    /// `btf.ownStringOffsets(ofEssentialNames:)` finds, then the types named by those strings).
+    func essentialTypeIDs(_ names: [String]) -> [[TypeID]] {
+        resolve(exact: [], essential: names)
+        return names.map { essential[$0] ?? [] }
+    }
+
+    /// `btf.ownStringOffsets(ofEssentialNames: names)`: one pass over the strings for the names
+    /// not asked for before.
+    func essentialStringOffsets(_ names: [String]) -> [[UInt32]] {
+        let new = KernelNames.unique(names) { essentialOffsets[$0] == nil }
+        if !new.isEmpty {
+            let found = btf.ownStringOffsets(exact: [], essential: new).essential
+            for (i, name) in new.enumerated() { essentialOffsets[name] = found[i] }
+        }
+        return names.map { essentialOffsets[$0] ?? [] }
+    }
+
+    /// `names` without repeats, keeping those `wanted` accepts, in first-seen order.
+    private static func unique(_ names: [String], _ wanted: (String) -> Bool) -> [String] {
+        var seen = Set<String>()
+        var kept: [String] = []
+        for name in names where wanted(name) && seen.insert(name).inserted { kept.append(name) }
+        return kept
+    }
+}

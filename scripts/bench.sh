@@ -1,0 +1,177 @@
+#!/usr/bin/env bash
+# iter against bpftool, on this machine, in one run (doc/performance.md shows its output):
+#
+#   1. `pin` of the same fixtures with iter (static glibc and static musl builds) and with
+#      bpftool, alternating: median wall time, CPU time (user + system) and peak RSS, and the
+#      ratios to bpftool's;
+#   2. what reading the kernel's BTF costs alone (mmap and the walk over its type headers, from
+#      iter's `-d` timing line);
+#   3. the sizes of the static binaries (stripped) next to bpftool's with its shared libraries;
+#   4. scaling: generated objects of 1,000 / 2,000 / 4,000 programs, 10,000 / 20,000 / 40,000
+#      CO-RE relocations and 1 / 2 / 4 MiB of .rodata, planned (`iter run` stops at a map the
+#      kernel refuses, before loading any program): planning time and peak RSS.
+#
+#   scripts/bench.sh [--rounds N] [--iter PATH] [--musl PATH] [--no-scaling]
+#
+# Needs root, bpffs at /sys/fs/bpf, hyperfine, GNU time (/usr/bin/time), bpftool, python3 and the
+# toolchain's clang. Builds the static binaries first (scripts/build-static.sh, build-musl.sh)
+# unless given. Pins only under a fresh directory of /sys/fs/bpf, removed at the end.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+rounds=30
+iter=
+musl=
+scaling=1
+while [ $# -gt 0 ]; do
+	case $1 in
+	--rounds) rounds=${2:?}; shift 2 ;;
+	--iter) iter=${2:?}; shift 2 ;;
+	--musl) musl=${2:?}; shift 2 ;;
+	--no-scaling) scaling=0; shift ;;
+	*) echo "usage: $0 [--rounds N] [--iter PATH] [--musl PATH] [--no-scaling]" >&2; exit 2 ;;
+	esac
+done
+
+fail() { echo "bench: $*" >&2; exit 1; }
+[ "$(id -u)" = 0 ] || fail "run as root (pinning needs CAP_BPF and CAP_SYS_ADMIN)"
+command -v hyperfine >/dev/null || fail "hyperfine not found (apt-get install hyperfine)"
+[ -x /usr/bin/time ] || fail "/usr/bin/time not found (apt-get install time)"
+bpftool=$(command -v bpftool) || fail "bpftool not found (apt-get install bpftool)"
+command -v python3 >/dev/null || fail "python3 not found"
+clang=${CLANG:-$(dirname "$(command -v swiftc)")/clang}
+[ "$(stat -f -c %T /sys/fs/bpf 2>/dev/null)" = bpf_fs ] || fail "/sys/fs/bpf is not bpffs (mount -t bpf bpf /sys/fs/bpf)"
+
+[ -n "$iter" ] || iter=$(bash scripts/build-static.sh)
+[ -n "$musl" ] || musl=$(bash scripts/build-musl.sh)
+iter=$(realpath "$iter")
+musl=$(realpath "$musl")
+
+work=$(mktemp -d /tmp/iter-bench.XXXXXX)
+pins=/sys/fs/bpf/iter-bench-$$
+mkdir "$pins"
+cleanup() {
+	rm -f "$pins"/* 2>/dev/null || true
+	rmdir "$pins" 2>/dev/null || true
+	rm -rf "$work"
+}
+trap cleanup EXIT
+
+# Medians and ratios are computed by this small helper from the files the loops write.
+stats() { python3 - "$@" <<'EOF'
+import json, statistics, sys
+kind = sys.argv[1]
+if kind == "pin":
+    # per tool: wall, cpu (ms) from hyperfine's one-run exports; RSS (KiB) from GNU time
+    names, files, rss = sys.argv[2].split(","), sys.argv[3:-1], sys.argv[-1]
+    wall = {n: [] for n in names}; cpu = {n: [] for n in names}
+    for f in files:
+        results = json.load(open(f))["results"]
+        for n, r in zip(names, results):
+            wall[n].append(r["times"][0] * 1000)
+            cpu[n].append((r["user"] + r["system"]) * 1000)
+    peak = {n: [] for n in names}
+    for line in open(rss):
+        n, kib = line.split()
+        peak[n].append(int(kib))
+    med = lambda xs: statistics.median(xs)
+    base = names[-1]
+    label = {"glibc": "iter (glibc)", "musl": "iter (musl)"}
+    for n in names:
+        w, c, m = med(wall[n]), med(cpu[n]), med(peak[n]) / 1024
+        ratio = "" if n == base else "  %5.2f× %5.2f× %5.2f×" % (w / med(wall[base]), c / med(cpu[base]), med(peak[n]) / med(peak[base]))
+        print("  %-14s %8.2f ms %8.2f ms %8.1f MiB%s" % (label.get(n, n), w, c, m, ratio))
+elif kind == "median":
+    xs = [float(x) for x in open(sys.argv[2]).read().split()]
+    print("%.0f" % statistics.median(xs))
+elif kind == "scale":
+    # scale programs relos rodata-bytes object-bytes plan-file rss-file hyperfine-json
+    scale, programs, relos, rodata, size = (int(x) for x in sys.argv[2:7])
+    plan = statistics.median(float(x) for x in open(sys.argv[7]).read().split())
+    rss = statistics.median(float(x) for x in open(sys.argv[8]).read().split())
+    wall = json.load(open(sys.argv[9]))["results"][0]["median"] * 1000
+    print("  %4dx  %8d  %11d  %7.2f MiB  %6.2f MiB  %8.1f ms  %7.1f us  %6.0f ms  %6.1f MiB" % (
+        scale, programs, relos, rodata / 1048576, size / 1048576, plan / 1000, plan / programs, wall, rss / 1024))
+EOF
+}
+
+echo "iter vs bpftool on $(uname -r), $(nproc) CPUs; $rounds rounds, each tool in turn"
+echo "  iter (glibc): $iter"
+echo "  iter (musl):  $musl"
+echo "  bpftool:      $bpftool ($("$bpftool" version 2>/dev/null | head -1))"
+
+for fixture in iter_task iter_hash; do
+	object=$PWD/Tests/Fixtures/$fixture.bpf.o
+	rm -f "$work"/pin-*.json "$work/rss"
+	for round in $(seq "$rounds"); do
+		# One run of each, in turn, after one warm-up of each; the pins are removed before each run.
+		hyperfine -N --warmup 1 --runs 1 --style none --export-json "$work/pin-$round.json" \
+			--prepare "rm -f $pins/g $pins/m $pins/b" \
+			"$iter pin $object $pins/g" "$musl pin $object $pins/m" "$bpftool iter pin $object $pins/b" >/dev/null
+		for tool in glibc musl bpftool; do
+			rm -f "$pins/g" "$pins/m" "$pins/b"
+			case $tool in
+			glibc) command=("$iter" pin "$object" "$pins/g") ;;
+			musl) command=("$musl" pin "$object" "$pins/m") ;;
+			bpftool) command=("$bpftool" iter pin "$object" "$pins/b") ;;
+			esac
+			/usr/bin/time -f "%M" -o "$work/one" "${command[@]}"
+			echo "$tool $(cat "$work/one")" >>"$work/rss"
+		done
+	done
+	rm -f "$pins/g" "$pins/m" "$pins/b"
+	echo
+	echo "pin $fixture.bpf.o              wall        CPU    peak RSS   ratio to bpftool (wall, CPU, RSS)"
+	stats pin "glibc,musl,bpftool" "$work"/pin-*.json "$work/rss"
+done
+
+# Reading vmlinux BTF alone: iter -d says how long opening, mapping and indexing it took.
+rm -f "$work/scan"
+for round in $(seq "$rounds"); do
+	rm -f "$pins/g"
+	"$iter" -d pin "$PWD/Tests/Fixtures/iter_task.bpf.o" "$pins/g" 2>"$work/trace"
+	sed -n 's/^iter: timing: kernel BTF opened and indexed in \([0-9]*\) us$/\1/p' "$work/trace" >>"$work/scan"
+done
+rm -f "$pins/g"
+btf_size=$(stat -c %s /sys/kernel/btf/vmlinux)
+types=$(sed -n 's/^iter: kernel BTF: \([0-9]*\) types, \(.*\)$/\1 types, \2/p' "$work/trace")
+echo
+echo "vmlinux BTF ($((btf_size / 1024)) KiB, $types): opened, mapped and indexed in $(stats median "$work/scan") us (median)"
+
+# Sizes: stripped static binaries, and bpftool with every shared library it loads.
+echo
+echo "binary sizes"
+printf '  %-34s %9d bytes\n' "iter, static glibc, stripped" "$(stat -c %s "$iter")"
+printf '  %-34s %9d bytes\n' "iter, static musl, stripped" "$(stat -c %s "$musl")"
+total=$(stat -c %s "$bpftool")
+printf '  %-34s %9d bytes\n' "bpftool" "$total"
+for library in $(ldd "$bpftool" | awk '$3 ~ /^\// { print $3 } $1 ~ /^\// { print $1 }' | sort -u); do
+	size=$(stat -L -c %s "$library")
+	total=$((total + size))
+	printf '  %-34s %9d bytes\n' "  + $(basename "$library")" "$size"
+done
+printf '  %-34s %9d bytes\n' "bpftool with its libraries" "$total"
+
+[ "$scaling" = 1 ] || exit 0
+
+# Scaling: planning time and peak RSS at 1x, 2x and 4x the generated object.
+echo
+echo "scaling (iter run of a generated object; stops at a map the kernel refuses, after planning)"
+echo "  scale  programs  CO-RE relos    .rodata      object     planning  per program     wall  peak RSS"
+for scale in 1 2 4; do
+	python3 scripts/bench/gen_scale.py "$scale" "$work/scale$scale.c"
+	"$clang" -target bpf -O2 -g -mcpu=v3 -I Tests/Fixtures/include -c "$work/scale$scale.c" -o "$work/scale$scale.o"
+	object=$work/scale$scale.o
+	"$iter" -d run "$object" >"$work/trace" 2>&1 || true
+	programs=$(sed -n 's/^iter: timing: planned \([0-9]*\) programs in .*/\1/p' "$work/trace")
+	relos=$(grep -c '^iter: relo #' "$work/trace" || true)
+	rodata=$(sed -n "s/^iter: map '[^']*': .rodata, \([0-9]*\) bytes.*/\1/p" "$work/trace")
+	rm -f "$work/plan" "$work/rss"
+	for round in $(seq 9); do
+		"$iter" -d run "$object" >/dev/null 2>"$work/trace" || true
+		sed -n 's/^iter: timing: planned [0-9]* programs in \([0-9]*\) us$/\1/p' "$work/trace" >>"$work/plan"
+		/usr/bin/time -f "%M" -o "$work/one" "$iter" run "$object" 2>/dev/null || true
+		tail -1 "$work/one" >>"$work/rss"
+	done
+	hyperfine -N -i --warmup 1 --runs 9 --style none --export-json "$work/scale.json" "$iter run $object" >/dev/null 2>&1
+	stats scale "$scale" "$programs" "$relos" "$rodata" "$(stat -c %s "$object")" "$work/plan" "$work/rss" "$work/scale.json"
+done
