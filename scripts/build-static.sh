@@ -29,7 +29,7 @@ while [ $# -gt 0 ]; do
 done
 case $libc in
 glibc) scratch=${ITER_SCRATCH:-.build-embedded}; out=${out:-.build-static/iter} ;;
-musl) scratch=${ITER_SCRATCH:-.build-musl}; out=${out:-.build-musl/iter} ;;
+musl) scratch=${ITER_SCRATCH:-.build-musl-embedded}; out=${out:-.build-musl/iter} ;;
 *) echo "$0: --libc is glibc or musl" >&2; exit 2 ;;
 esac
 

@@ -1,3 +1,4 @@
+import CLinuxBPF
 import BTFParser
 import Bytes
 import SyscallBPF
@@ -67,7 +68,11 @@ public struct IteratorObject {
     /// - Throws: `IteratorError`, saying which step failed and why; nothing stays loaded or pinned.
     public func makeIterator(program: String? = nil, options: IteratorOptions = .none, verifierLog: Bool = false,
                              trace: (String) -> Void = { _ in }) throws(IteratorError) -> Iterator {
+        // Options first, as bpftool opens the map before the object.
         let resolved = try OptionResolution.resolve(options)
+        trace("object '\(file.name)': \(file.elf.sections.count) sections, programs: "
+              + file.programs.map { "\($0.name) (\($0.sectionName))" }.joined(separator: ", "))
+        let opening = iter_monotonic_ns()
         let (vmlinux, access): (BTF, KernelBTFFile.Access)
         do { (vmlinux, access) = try KernelBTFFile.vmlinux() } catch { throw .object(path: path, error) }
         switch access {
@@ -75,16 +80,19 @@ public struct IteratorObject {
         case .read: trace("kernel BTF: \(vmlinux.typeCount) types, read from \(KernelBTFFile.vmlinuxPath)")
         case .kernelObject: trace("kernel BTF: \(vmlinux.typeCount) types, from the kernel's vmlinux BTF object (no sysfs)")
         }
+        trace("timing: kernel BTF opened and indexed in \(IteratorObject.microseconds(since: opening)) us")
         let kernel = KernelTypes(vmlinux: vmlinux, modules: SysfsModuleBTF(vmlinux: vmlinux))
         let facts = KernelProbe.facts(for: Planner.needs(of: file))
 
         let plan: LoadPlan
+        let planning = iter_monotonic_ns()
         do {
             plan = try Planner.plan(file, kernel: kernel, facts: facts,
                                     options: PlanOptions(programName: program, mainThreadOnly: resolved.mainThreadOnly))
         } catch {
             throw .object(path: path, error)
         }
+        trace("timing: planned \(plan.programs.count) programs in \(IteratorObject.microseconds(since: planning)) us")
         for note in plan.notes { trace(note) }
         let loaded: LoadedObject
         do { loaded = try Executor.execute(plan, verifierLog: verifierLog, debug: trace) } catch {
@@ -110,6 +118,11 @@ public struct IteratorObject {
         }
         return Iterator(program: chosen.name, section: chosen.sectionName, target: chosen.target, linkID: info?.id ?? 0,
                         mapID: resolved.mapID, loaded: loaded, link: OwnedDescriptor(link), options: resolved.holder)
+    }
+
+    /// Microseconds since `start` (a CLOCK_MONOTONIC reading), for `-d` timing lines.
+    static func microseconds(since start: UInt64) -> UInt64 {
+        (iter_monotonic_ns() - start) / 1000
     }
 
     /// libbpf's object name: the base name up to its first dot (`iter_task` for x/iter_task.bpf.o).

@@ -16,7 +16,6 @@ enum PinCommand {
             throw CommandFailure("no BPF file system found, not mounting it due to --nomount option")
         }
         let iterator = try IteratorSetup.prepare(request, console: console)
-        let program = iterator.program
 
         // Mounting and pinning are the steps that leave something behind. Hold termination signals
         // for them (a signal before leaves nothing, one during takes effect after a complete pin),
@@ -43,36 +42,36 @@ enum PinCommand {
             do {
                 mounted = try Mounts.mountBPFFS(at: destination.directory)
             } catch {
-                iterator.loaded.unpinMaps()
+                iterator.unpinMaps()
                 throw CommandFailure("can't mount BPF file system to pin the object (\(path)): \(error.description)",
                                      exitCode: error.errno.exitCode)
             }
             console.trace("mounted bpffs on \(destination.directory) (private, mode 0700)")
         }
-        do {
-            try pin(iterator.link.fd, path)
+        do throws(IteratorError) {
+            try iterator.withLink { (link: borrowing FileDescriptor) throws(IteratorError) in
+                do throws(Errno) { try pin(link, path) } catch { throw .pin(program: iterator.program, path: path, error) }
+            }
         } catch {
-            iterator.loaded.unpinMaps()
+            iterator.unpinMaps()
             if let mounted {
                 Mounts.unmount(mounted)
                 console.trace("unmounted bpffs from \(destination.directory)")
             }
-            throw CommandFailure("pin_iter failed for program \(program.name) to path \(path)", errno: error)
+            throw IteratorSetup.failure(error, object: request.object)
         }
         console.trace("pinned link \(iterator.linkID) at \(path)")
         if console.json {
             var fields: [(String, JSONValue)] = [
                 ("path", .string(path)),
                 ("object", .string(request.object)),
-                ("program", .string(program.name)),
-                ("section", .string(program.sectionName)),
-                ("target", .string(program.target)),
+                ("program", .string(iterator.program)),
+                ("section", .string(iterator.section)),
+                ("target", .string(iterator.target)),
                 ("link_id", .uint(UInt64(iterator.linkID))),
             ]
-            if let fd = iterator.loaded.selectedProgram, let info = try? BPFProgram.info(fd.fd) {
-                fields.append(("prog_id", .uint(UInt64(info.id))))
-            }
-            fields += iterator.option.summary
+            if let id = iterator.programID { fields.append(("prog_id", .uint(UInt64(id)))) }
+            fields += IteratorSetup.summary(request.option, iterator: iterator)
             fields.append(("mounted_bpffs", .bool(mounted != nil)))
             console.emit(.object(fields))
         }
