@@ -18,16 +18,22 @@ public enum ELFError: Error, Equatable, CustomStringConvertible {
     case sectionHeadersOutOfBounds(offset: UInt64, count: Int, fileSize: Int)
     /// e_shstrndx names no section, or a section that is not a string table.
     case badSectionNameTable(index: Int)
-    /// A section's name offset is outside the section name table or unterminated.
+    /// A section's name offset is outside the section name table.
     case badSectionName(section: Int, nameOffset: UInt32)
+    /// A section's name starts inside the section name table but has no NUL before its end.
+    case unterminatedSectionName(section: Int, nameOffset: UInt32)
     /// A section's contents lie outside the file.
     case sectionOutOfBounds(section: Int, name: String, offset: UInt64, size: UInt64, fileSize: Int)
+    /// Two sections, or a section and the ELF header or section header table, share file bytes.
+    case overlappingSections(first: String, second: String)
     /// A symbol or relocation table whose entry size or total size does not match its kind.
     case badTableEntrySize(section: Int, name: String, entrySize: UInt64, expected: Int, size: UInt64)
     /// sh_link or sh_info names a section that does not exist or has the wrong type.
     case badSectionLink(section: Int, name: String, field: String, target: UInt32)
-    /// A symbol's name is outside its string table or unterminated.
+    /// A symbol's name is outside its string table.
     case badSymbolName(symbol: Int, nameOffset: UInt32)
+    /// A symbol's name starts inside its string table but has no NUL before its end.
+    case unterminatedSymbolName(symbol: Int, nameOffset: UInt32)
     /// A symbol's section index is past the last section.
     case badSymbolSection(symbol: Int, name: String, sectionIndex: UInt32)
     /// A relocation names a symbol past the end of the symbol table.
@@ -55,14 +61,20 @@ public enum ELFError: Error, Equatable, CustomStringConvertible {
             return "section name table index \(index) is not a string table"
         case let .badSectionName(section, nameOffset):
             return "section \(section): name offset \(hex(nameOffset)) outside the section name table"
+        case let .unterminatedSectionName(section, nameOffset):
+            return "section \(section): name at offset \(hex(nameOffset)) is unterminated (no NUL before the end of the section name table)"
         case let .sectionOutOfBounds(section, name, offset, size, fileSize):
             return "section \(section) '\(name)': offset \(hex(offset)) + size \(hex(size)) beyond end of file (\(hex(fileSize)))"
+        case let .overlappingSections(first, second):
+            return "\(first) overlaps \(second): each byte of the file belongs to one section"
         case let .badTableEntrySize(section, name, entrySize, expected, size):
             return "section \(section) '\(name)': entry size \(entrySize) and size \(size), expected entries of \(expected) bytes"
         case let .badSectionLink(section, name, field, target):
             return "section \(section) '\(name)': \(field) \(target) is not a valid section for it"
         case let .badSymbolName(symbol, nameOffset):
             return "symbol \(symbol): name offset \(hex(nameOffset)) outside the string table"
+        case let .unterminatedSymbolName(symbol, nameOffset):
+            return "symbol \(symbol): name at offset \(hex(nameOffset)) is unterminated (no NUL before the end of the string table)"
         case let .badSymbolSection(symbol, name, sectionIndex):
             return "symbol \(symbol) '\(name)': section index \(sectionIndex) does not exist"
         case let .badRelocationSymbol(section, name, entry, symbol, symbolCount):

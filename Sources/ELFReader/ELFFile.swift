@@ -34,6 +34,8 @@ public struct ELFFile {
         for section in sections {
             try section.checkTableShape()
         }
+        // After the shapes: a table of a wrong size is better reported as that than as an overlap.
+        try ELFFile.checkNoOverlap(sections, header)
         var symtab: Int? = nil
         for section in sections where section.type == .symtab {
             if let first = symtab { throw .multipleSymbolTables(first: first, second: section.index) }
@@ -104,11 +106,14 @@ public struct ELFFile {
         guard header.sectionHeaderEntrySize == UInt16(ELFSection.headerSize) else {
             throw .badSectionHeaderSize(header.sectionHeaderEntrySize)
         }
+        // With e_shnum set, report the table e_shnum describes; with extended numbering the count is
+        // in the first entry, so only that entry is known to be missing.
+        let stored = Int(header.storedSectionCount)
         guard offset <= UInt64(bytes.count),
               let first = ELFSection.parseRaw(bytes, at: Int(offset), index: 0, header.order)
-        else { throw .sectionHeadersOutOfBounds(offset: offset, count: 1, fileSize: bytes.count) }
+        else { throw .sectionHeadersOutOfBounds(offset: offset, count: max(stored, 1), fileSize: bytes.count) }
         // Extended numbering: with 0xff00 or more sections, e_shnum is 0 and section 0 holds the count.
-        let count = header.storedSectionCount == 0 ? Int(clamping: first.size) : Int(header.storedSectionCount)
+        let count = stored == 0 ? Int(clamping: first.size) : stored
         let (tableSize, overflow) = count.multipliedReportingOverflow(by: ELFSection.headerSize)
         guard !overflow, bytes.contains(offset: Int(offset), length: tableSize) else {
             throw .sectionHeadersOutOfBounds(offset: offset, count: count, fileSize: bytes.count)
@@ -142,7 +147,9 @@ public struct ELFFile {
                 name = ""
             } else {
                 guard let text = names.cString(at: Int(header.nameOffset)) else {
-                    throw .badSectionName(section: header.index, nameOffset: header.nameOffset)
+                    throw Int(header.nameOffset) < names.count
+                        ? .unterminatedSectionName(section: header.index, nameOffset: header.nameOffset)
+                        : .badSectionName(section: header.index, nameOffset: header.nameOffset)
                 }
                 name = text.string
             }
@@ -150,6 +157,32 @@ public struct ELFFile {
             sections.append(header.named(name))
         }
         return sections
+    }
+
+    /// Rejects files whose sections share bytes with each other, the ELF header or the section
+    /// header table. A linker never writes such a file, and a loader that patches one section
+    /// (instructions, a DATASEC) would silently change another. Sorting keeps it O(n log n).
+    private static func checkNoOverlap(_ sections: [ELFSection], _ header: ELFHeader) throws(ELFError) {
+        struct Extent { let start: UInt64; let end: UInt64; let what: String }
+        var extents = [Extent(start: 0, end: UInt64(ELFHeader.size), what: "the ELF header")]
+        if !sections.isEmpty {
+            // Bounds were checked when reading the table, so this cannot overflow.
+            let tableEnd = header.sectionHeaderOffset + UInt64(sections.count * ELFSection.headerSize)
+            extents.append(Extent(start: header.sectionHeaderOffset, end: tableEnd, what: "the section header table"))
+        }
+        for section in sections where section.hasFileData && section.size > 0 {
+            extents.append(Extent(
+                start: section.offset, end: section.offset + section.size,
+                what: "section \(section.index) '\(section.name)' (\(hex(section.offset))..\(hex(section.offset + section.size)))"))
+        }
+        extents.sort { $0.start < $1.start || ($0.start == $1.start && $0.end < $1.end) }
+        var previous = extents[0]
+        for extent in extents.dropFirst() {
+            if extent.start < previous.end {
+                throw .overlappingSections(first: extent.what, second: previous.what)
+            }
+            if extent.end > previous.end { previous = extent }
+        }
     }
 
     private static func readSymbols(_ bytes: ByteView, _ order: ByteOrder, _ sections: [ELFSection], symtabIndex: Int) throws(ELFError) -> [ELFSymbol] {
@@ -173,7 +206,9 @@ public struct ELFFile {
                   let value = table.u64(at: at + 8, order), let size = table.u64(at: at + 16, order)
             else { break }
             guard let nameBytes = strings.cString(at: Int(nameOffset)) else {
-                throw .badSymbolName(symbol: i, nameOffset: nameOffset)
+                throw Int(nameOffset) < strings.count
+                    ? .unterminatedSymbolName(symbol: i, nameOffset: nameOffset)
+                    : .badSymbolName(symbol: i, nameOffset: nameOffset)
             }
             let name = nameBytes.string
             let section: SymbolSection

@@ -62,6 +62,15 @@ public enum ELFFileType: Equatable, Sendable, CustomStringConvertible {
         case let .other(raw): return "type \(raw)"
         }
     }
+
+    /// The description with its article, for a sentence: "an executable", "a shared object".
+    public var withArticle: String {
+        switch self {
+        case .executable: return "an executable"
+        case .other: return "of \(description)"
+        default: return "a \(description)"
+        }
+    }
 }
 
 /// The fields of Elf64_Ehdr that a reader needs.

@@ -5,10 +5,6 @@ import Testing
 /// for each file, `iter pin FILE DIR/it` exits with the status in the table and writes exactly one
 /// line, `Error: <bpftool's words> FILE: <reason>`, whose reason names the section, symbol or type
 /// and what was expected; nothing is pinned and nothing goes to stdout.
-///
-/// A row with `knownIssue` states the behaviour wanted where iter's is wrong today (a vague or wrong
-/// message, or a bad object that loads); it runs as a known issue until Sources/ is fixed, and then
-/// Swift Testing reports the issue as no longer recorded: drop the `knownIssue` then.
 @Suite("bad-input corpus: one clear error per file", .enabled(if: Repo.isRoot))
 struct BadCorpusTests {
     static let directory = Repo.fixtures.appendingPathComponent("bad")
@@ -21,95 +17,61 @@ struct BadCorpusTests {
         /// What follows `FILE: ` must contain this.
         let reason: String
         var status: Int32 = 255
-        var knownIssue: String? = nil
 
         var path: String { BadCorpusTests.directory.appendingPathComponent(name + ".o").path }
         var testDescription: String { name }
     }
 
     /// A malformed object: libbpf fails in bpf_object__open.
-    static func open(_ name: String, _ reason: String, knownIssue: String? = nil) -> Row {
-        Row(name: name, words: "can't open objfile", reason: reason, knownIssue: knownIssue)
+    static func open(_ name: String, _ reason: String) -> Row {
+        Row(name: name, words: "can't open objfile", reason: reason)
     }
 
     /// Wrong for this kernel, or found while relocating: libbpf fails in bpf_object__load.
-    static func load(_ name: String, _ reason: String, knownIssue: String? = nil) -> Row {
-        Row(name: name, words: "can't load objfile", reason: reason, knownIssue: knownIssue)
+    static func load(_ name: String, _ reason: String) -> Row {
+        Row(name: name, words: "can't load objfile", reason: reason)
     }
 
     /// No program to attach.
-    static func find(_ name: String, _ reason: String, knownIssue: String? = nil) -> Row {
-        Row(name: name, words: "can't find bpf program in objfile", reason: reason, knownIssue: knownIssue)
+    static func find(_ name: String, _ reason: String) -> Row {
+        Row(name: name, words: "can't find bpf program in objfile", reason: reason)
     }
-
-    static let shnum = "when the section header table runs past the end, the count said is 1, not e_shnum (27)"
 
     static let table: [Row] = [
         // Truncated at each section boundary of clang's layout: the section headers (last in the file) are lost.
-        open("truncated-0x0040-before-iter_task", "section headers at offset 0x1510 (27 x 64 bytes) beyond end of file (0x40)",
-             knownIssue: shnum),
-        open("truncated-0x0168-before-license", "section headers at offset 0x1510 (27 x 64 bytes) beyond end of file (0x168)",
-             knownIssue: shnum),
-        open("truncated-0x016c-before-rodata", "section headers at offset 0x1510 (27 x 64 bytes) beyond end of file (0x16c)",
-             knownIssue: shnum),
-        open("truncated-0x018e-before-debug_loclists", "section headers at offset 0x1510 (27 x 64 bytes) beyond end of file (0x18e)",
-             knownIssue: shnum),
-        open("truncated-0x01ba-before-debug_abbrev", "section headers at offset 0x1510 (27 x 64 bytes) beyond end of file (0x1ba)",
-             knownIssue: shnum),
-        open("truncated-0x02d3-before-debug_info", "section headers at offset 0x1510 (27 x 64 bytes) beyond end of file (0x2d3)",
-             knownIssue: shnum),
-        open("truncated-0x0492-before-debug_str_offsets", "section headers at offset 0x1510 (27 x 64 bytes) beyond end of file (0x492)",
-             knownIssue: shnum),
-        open("truncated-0x0512-before-debug_str", "section headers at offset 0x1510 (27 x 64 bytes) beyond end of file (0x512)",
-             knownIssue: shnum),
-        open("truncated-0x069f-before-debug_addr", "section headers at offset 0x1510 (27 x 64 bytes) beyond end of file (0x69f)",
-             knownIssue: shnum),
-        open("truncated-0x06d7-after-debug_addr", "section headers at offset 0x1510 (27 x 64 bytes) beyond end of file (0x6d7)",
-             knownIssue: shnum),
-        open("truncated-0x06d8-before-BTF", "section headers at offset 0x1510 (27 x 64 bytes) beyond end of file (0x6d8)",
-             knownIssue: shnum),
-        open("truncated-0x0b2f-after-BTF", "section headers at offset 0x1510 (27 x 64 bytes) beyond end of file (0xb2f)",
-             knownIssue: shnum),
-        open("truncated-0x0b30-before-BTF.ext", "section headers at offset 0x1510 (27 x 64 bytes) beyond end of file (0xb30)",
-             knownIssue: shnum),
-        open("truncated-0x0c9c-after-BTF.ext", "section headers at offset 0x1510 (27 x 64 bytes) beyond end of file (0xc9c)",
-             knownIssue: shnum),
-        open("truncated-0x0ca0-before-debug_frame", "section headers at offset 0x1510 (27 x 64 bytes) beyond end of file (0xca0)",
-             knownIssue: shnum),
-        open("truncated-0x0cc8-before-debug_line", "section headers at offset 0x1510 (27 x 64 bytes) beyond end of file (0xcc8)",
-             knownIssue: shnum),
-        open("truncated-0x0d74-before-debug_line_str", "section headers at offset 0x1510 (27 x 64 bytes) beyond end of file (0xd74)",
-             knownIssue: shnum),
-        open("truncated-0x0dc3-after-debug_line_str", "section headers at offset 0x1510 (27 x 64 bytes) beyond end of file (0xdc3)",
-             knownIssue: shnum),
-        open("truncated-0x0dc8-before-symtab", "section headers at offset 0x1510 (27 x 64 bytes) beyond end of file (0xdc8)",
-             knownIssue: shnum),
-        open("truncated-0x0f48-before-reliter_task", "section headers at offset 0x1510 (27 x 64 bytes) beyond end of file (0xf48)",
-             knownIssue: shnum),
-        open("truncated-0x0f68-before-rel.debug_info", "section headers at offset 0x1510 (27 x 64 bytes) beyond end of file (0xf68)",
-             knownIssue: shnum),
-        open("truncated-0x0fb8-before-rel.debug_str_offsets", "section headers at offset 0x1510 (27 x 64 bytes) beyond end of file (0xfb8)",
-             knownIssue: shnum),
-        open("truncated-0x1198-before-rel.debug_addr", "section headers at offset 0x1510 (27 x 64 bytes) beyond end of file (0x1198)",
-             knownIssue: shnum),
-        open("truncated-0x11f8-before-rel.BTF", "section headers at offset 0x1510 (27 x 64 bytes) beyond end of file (0x11f8)",
-             knownIssue: shnum),
-        open("truncated-0x1228-before-rel.BTF.ext", "section headers at offset 0x1510 (27 x 64 bytes) beyond end of file (0x1228)",
-             knownIssue: shnum),
-        open("truncated-0x1358-before-rel.debug_frame", "section headers at offset 0x1510 (27 x 64 bytes) beyond end of file (0x1358)",
-             knownIssue: shnum),
-        open("truncated-0x1378-before-rel.debug_line", "section headers at offset 0x1510 (27 x 64 bytes) beyond end of file (0x1378)",
-             knownIssue: shnum),
-        open("truncated-0x13d8-before-llvm_addrsig", "section headers at offset 0x1510 (27 x 64 bytes) beyond end of file (0x13d8)",
-             knownIssue: shnum),
-        open("truncated-0x13dc-before-strtab", "section headers at offset 0x1510 (27 x 64 bytes) beyond end of file (0x13dc)",
-             knownIssue: shnum),
-        open("truncated-0x150c-after-strtab", "section headers at offset 0x1510 (27 x 64 bytes) beyond end of file (0x150c)",
-             knownIssue: shnum),
+        open("truncated-0x0040-before-iter_task", "section headers at offset 0x1510 (27 x 64 bytes) beyond end of file (0x40)"),
+        open("truncated-0x0168-before-license", "section headers at offset 0x1510 (27 x 64 bytes) beyond end of file (0x168)"),
+        open("truncated-0x016c-before-rodata", "section headers at offset 0x1510 (27 x 64 bytes) beyond end of file (0x16c)"),
+        open("truncated-0x018e-before-debug_loclists", "section headers at offset 0x1510 (27 x 64 bytes) beyond end of file (0x18e)"),
+        open("truncated-0x01ba-before-debug_abbrev", "section headers at offset 0x1510 (27 x 64 bytes) beyond end of file (0x1ba)"),
+        open("truncated-0x02d3-before-debug_info", "section headers at offset 0x1510 (27 x 64 bytes) beyond end of file (0x2d3)"),
+        open("truncated-0x0492-before-debug_str_offsets", "section headers at offset 0x1510 (27 x 64 bytes) beyond end of file (0x492)"),
+        open("truncated-0x0512-before-debug_str", "section headers at offset 0x1510 (27 x 64 bytes) beyond end of file (0x512)"),
+        open("truncated-0x069f-before-debug_addr", "section headers at offset 0x1510 (27 x 64 bytes) beyond end of file (0x69f)"),
+        open("truncated-0x06d7-after-debug_addr", "section headers at offset 0x1510 (27 x 64 bytes) beyond end of file (0x6d7)"),
+        open("truncated-0x06d8-before-BTF", "section headers at offset 0x1510 (27 x 64 bytes) beyond end of file (0x6d8)"),
+        open("truncated-0x0b2f-after-BTF", "section headers at offset 0x1510 (27 x 64 bytes) beyond end of file (0xb2f)"),
+        open("truncated-0x0b30-before-BTF.ext", "section headers at offset 0x1510 (27 x 64 bytes) beyond end of file (0xb30)"),
+        open("truncated-0x0c9c-after-BTF.ext", "section headers at offset 0x1510 (27 x 64 bytes) beyond end of file (0xc9c)"),
+        open("truncated-0x0ca0-before-debug_frame", "section headers at offset 0x1510 (27 x 64 bytes) beyond end of file (0xca0)"),
+        open("truncated-0x0cc8-before-debug_line", "section headers at offset 0x1510 (27 x 64 bytes) beyond end of file (0xcc8)"),
+        open("truncated-0x0d74-before-debug_line_str", "section headers at offset 0x1510 (27 x 64 bytes) beyond end of file (0xd74)"),
+        open("truncated-0x0dc3-after-debug_line_str", "section headers at offset 0x1510 (27 x 64 bytes) beyond end of file (0xdc3)"),
+        open("truncated-0x0dc8-before-symtab", "section headers at offset 0x1510 (27 x 64 bytes) beyond end of file (0xdc8)"),
+        open("truncated-0x0f48-before-reliter_task", "section headers at offset 0x1510 (27 x 64 bytes) beyond end of file (0xf48)"),
+        open("truncated-0x0f68-before-rel.debug_info", "section headers at offset 0x1510 (27 x 64 bytes) beyond end of file (0xf68)"),
+        open("truncated-0x0fb8-before-rel.debug_str_offsets", "section headers at offset 0x1510 (27 x 64 bytes) beyond end of file (0xfb8)"),
+        open("truncated-0x1198-before-rel.debug_addr", "section headers at offset 0x1510 (27 x 64 bytes) beyond end of file (0x1198)"),
+        open("truncated-0x11f8-before-rel.BTF", "section headers at offset 0x1510 (27 x 64 bytes) beyond end of file (0x11f8)"),
+        open("truncated-0x1228-before-rel.BTF.ext", "section headers at offset 0x1510 (27 x 64 bytes) beyond end of file (0x1228)"),
+        open("truncated-0x1358-before-rel.debug_frame", "section headers at offset 0x1510 (27 x 64 bytes) beyond end of file (0x1358)"),
+        open("truncated-0x1378-before-rel.debug_line", "section headers at offset 0x1510 (27 x 64 bytes) beyond end of file (0x1378)"),
+        open("truncated-0x13d8-before-llvm_addrsig", "section headers at offset 0x1510 (27 x 64 bytes) beyond end of file (0x13d8)"),
+        open("truncated-0x13dc-before-strtab", "section headers at offset 0x1510 (27 x 64 bytes) beyond end of file (0x13dc)"),
+        open("truncated-0x150c-after-strtab", "section headers at offset 0x1510 (27 x 64 bytes) beyond end of file (0x150c)"),
 
         // Truncated inside the section header table.
-        open("truncated-in-section-header-0", "section headers at offset 0x1510 (27 x 64 bytes) beyond end of file (0x151a)",
-             knownIssue: shnum),
+        open("truncated-in-section-header-0", "section headers at offset 0x1510 (27 x 64 bytes) beyond end of file (0x151a)"),
         open("truncated-in-section-header-1", "section headers at offset 0x1510 (27 x 64 bytes) beyond end of file (0x155a)"),
         open("truncated-in-section-header-26", "section headers at offset 0x1510 (27 x 64 bytes) beyond end of file (0x1b9a)"),
 
@@ -142,19 +104,16 @@ struct BadCorpusTests {
         open("headers-first-truncated-at-26-symtab", "section 26 '.symtab': offset 0x1a58 + size 0x180 beyond end of file (0x1a58)"),
 
         // The ELF header.
-        open("header-only", "section headers at offset 0x1510 (27 x 64 bytes) beyond end of file (0x40)",
-             knownIssue: shnum),
+        open("header-only", "section headers at offset 0x1510 (27 x 64 bytes) beyond end of file (0x40)"),
         open("not-elf-magic", #"not an ELF file (no \x7fELF magic)"#),
         open("elfclass32", "32-bit ELF (ELFCLASS32): BPF objects are ELF64"),
         open("unknown-data-encoding", "unknown ELF data encoding 3, expected little- (1) or big-endian (2)"),
         open("unknown-ident-version", "unsupported ELF version 2, expected 1"),
-        open("executable-not-relocatable", "ELF file is an executable, expected a relocatable BPF object (clang -c)",
-             knownIssue: "grammar: 'a executable'"),
+        open("executable-not-relocatable", "ELF file is an executable, expected a relocatable BPF object (clang -c)"),
         open("section-header-entry-size-40", "section header entry size 40, expected 64"),
         open("oversized-section-count-65535", "section headers at offset 0x1510 (65535 x 64 bytes) beyond end of file (0x1bd0)"),
         open("oversized-extended-section-count-2p60", "section headers at offset 0x1510 (1152921504606846976 x 64 bytes) beyond end of file (0x1bd0)"),
-        open("section-headers-offset-2p62", "section headers at offset 0x4000000000000000 (27 x 64 bytes) beyond end of file (0x1bd0)",
-             knownIssue: shnum),
+        open("section-headers-offset-2p62", "section headers at offset 0x4000000000000000 (27 x 64 bytes) beyond end of file (0x1bd0)"),
         open("section-name-table-index-out-of-range", "section name table index 32 is not a string table"),
         open("section-name-table-is-symtab", "section name table index 26 is not a string table"),
 
@@ -172,20 +131,16 @@ struct BadCorpusTests {
         open("relocation-table-size-not-multiple-of-16", "section 4 '.reliter/task': entry size 16 and size 40, expected entries of 16 bytes"),
         open("relocation-target-section-out-of-range", "section 4 '.reliter/task': sh_info (target section) 30 is not a valid section for it"),
         open("relocation-symbol-table-link-wrong", "section 4 '.reliter/task': sh_link (symbol table) 16 is not a valid section for it"),
-        open("overlapping-sections-rodata-in-code", "overlap",
-             knownIssue: "accepted: section overlaps are not checked and the object loads"),
-        open("overlapping-rodata-and-section-headers", "overlap",
-             knownIssue: "accepted: section overlaps are not checked and the object loads"),
-        open("section-name-unterminated", "section 16: name at offset 0x110 is unterminated",
-             knownIssue: "the offset is inside the table; the name runs off its end, it is not 'outside'"),
+        open("overlapping-sections-rodata-in-code", "section 6 '.rodata' (0x48..0x6a) overlaps section 3 'iter/task' (0x40..0x168)"),
+        open("overlapping-rodata-and-section-headers", "section 6 '.rodata' (0x1550..0x1572) overlaps the section header table"),
+        open("section-name-unterminated", "section 16: name at offset 0x110 is unterminated"),
 
         // Symbols.
         open("huge-symbol-name-offset", "symbol 14: name offset 0xfffffff0 outside the string table"),
         open("symbol-section-index-out-of-range", "symbol 14 'dump_task': section index 65024 does not exist"),
         open("static-program", "section 'iter/task': program 'dump_task': program is static; programs must be global functions"),
         open("program-symbol-size-past-section-end", "section 'iter/task': program 'dump_task': instructions 0..<45 outside the section's 37"),
-        open("program-symbol-offset-not-multiple-of-8", "section 'iter/task': program 'dump_task': offset 4 is not a multiple of 8",
-             knownIssue: "says 'offset 4 or size 296': name the one that is wrong"),
+        open("program-symbol-offset-not-multiple-of-8", "section 'iter/task': program 'dump_task': offset 4 is not a multiple of 8"),
 
         // Program sections.
         open("program-size-not-multiple-of-8", "section 'iter/task': size 295 is not a multiple of 8 (BPF instructions)"),
@@ -198,14 +153,12 @@ struct BadCorpusTests {
         open("relocation-offset-not-on-instruction", "section '.reliter/task': relocation at offset 0x2b is not on an instruction of 'iter/task'"),
         open("relocation-offset-past-section-end", "section '.reliter/task': relocation at offset 0x1b0 is not on an instruction of 'iter/task'"),
         open("relocation-on-non-ld-imm64-instruction", "program 'count_tasks': instruction 7: relocation against 'calls' on an instruction that is neither ld_imm64 nor a call (opcode 97)"),
-        open("relocation-against-section-symbol-on-non-ld-imm64-instruction", "program 'dump_task': instruction 12: relocation against section '.rodata' on an instruction that is neither ld_imm64 nor a call",
-             knownIssue: "a section symbol has no name: the message says ''; name its section"),
+        open("relocation-against-section-symbol-on-non-ld-imm64-instruction", "program 'dump_task': instruction 12: relocation against section '.rodata' on an instruction that is neither ld_imm64 nor a call"),
         open("relocation-to-absolute-symbol", "program 'count_tasks': instruction 5: reference to 'calls', which has no section (uninitialised global? initialise it or make it static)"),
         open("relocation-to-symbol-in-btf-section", "program 'count_tasks': instruction 5: reference to 'calls' in section '.BTF', which is neither global data nor '.maps'"),
         open("symbol-extended-section-index-without-table", "symbol 15 'calls': section index 65535 does not exist"),
         open("global-variable-without-symbol-for-btf-var", "section '.BTF': BTF type [28]: VAR 'calls' in DATASEC '.bss' has no ELF symbol"),
-        open("callback-address-symbol-offset-overflow", "program 'dump_task': instruction 10: ",
-             knownIssue: "crashes: arithmetic overflow in Linker.callTarget (Fuzz/crashes/plan/README.md)"),
+        open("callback-address-symbol-offset-overflow", "program 'dump_task': instruction 10: callback address section 'iter/task' at offset 9223372036854775800 is outside section 'iter/task' (296 bytes)"),
         open("call-into-middle-of-function", "program 'dump_threads': instruction 8: call to instruction 1 of section '.text', which does not start a function"),
 
         // BTF-defined maps.
@@ -236,19 +189,14 @@ struct BadCorpusTests {
         open("btf-ext-oversized-core-relo-count", "section '.BTF.ext': .BTF.ext: core_relo: 16777216 records of 16 bytes at 0xc do not fit in 0x8c bytes"),
         open("btf-ext-func-info-record-size-4", "section '.BTF.ext': .BTF.ext: func_info: record size 4, expected at least 8 and a multiple of 4"),
         open("btf-ext-unknown-core-relo-kind", "section '.BTF.ext': .BTF.ext: core_relo section 0 record 0: unknown relocation kind 99"),
-        open("btf-ext-core-relo-huge-section-name-offset", "section '.BTF.ext': .BTF.ext: core_relo section 0: section name offset 0xfffffff0",
-             knownIssue: "an unreadable section name reads as '' and is reported as program '' at load"),
+        open("btf-ext-core-relo-huge-section-name-offset", "section '.BTF.ext': .BTF.ext: core_relo section 0: section name offset 0xfffffff0"),
         load("btf-ext-core-relo-missing-type", "program 'dump_task': relo #0: BTF has no type [1048575]"),
         load("btf-ext-core-relo-huge-access-string-offset", "program 'dump_task': relo #0: invalid CO-RE relocation: access string offset 2147483632 is outside the BTF strings"),
         load("btf-ext-core-relo-past-section-end", "program 'dump_task': relo #0: invalid CO-RE relocation: instruction offset 360 is beyond the 37 instructions of section 'iter/task'"),
-        open("btf-ext-func-info-missing-type", "section '.BTF.ext': .BTF.ext: func_info section 0 record 0: type [1048575]",
-             knownIssue: "not checked by planning: the kernel rejects it (EINVAL, exit 234) as 'verifier rejected it'"),
-        open("btf-ext-line-info-huge-section-name-offset", "section '.BTF.ext': .BTF.ext: line_info section 0: section name offset 0xfffffff0",
-             knownIssue: "accepted: line_info for an unreadable section name is ignored and the object loads"),
-        open("btf-ext-func-info-huge-section-name-offset", "section '.BTF.ext': .BTF.ext: func_info section 0: section name offset 0xfffffff0",
-             knownIssue: "accepted: func_info for an unreadable section name is ignored and the object loads"),
-        open("btf-ext-core-relo-for-data-section", "section '.BTF.ext': .BTF.ext: core_relo section 0: CO-RE relocations for section '.rodata', which holds no code",
-             knownIssue: "the section name is reported as a program name: program '.rodata'"),
+        open("btf-ext-func-info-missing-type", "section '.BTF.ext': .BTF.ext: func_info section 0 record 0: type [1048575] is not a FUNC of the object's BTF"),
+        open("btf-ext-line-info-huge-section-name-offset", "section '.BTF.ext': .BTF.ext: line_info section 0: section name offset 0xfffffff0"),
+        open("btf-ext-func-info-huge-section-name-offset", "section '.BTF.ext': .BTF.ext: func_info section 0: section name offset 0xfffffff0"),
+        open("btf-ext-core-relo-for-data-section", "section '.BTF.ext': .BTF.ext: core_relo section 0: CO-RE relocations for section '.rodata', which holds no code"),
         open("btf-ext-header-length-65536", "section '.BTF.ext': .BTF.ext: header length 65536 is invalid"),
     ]
 
@@ -266,21 +214,14 @@ struct BadCorpusTests {
     func badFile(binary: String, row: Row) throws {
         let dir = try BPFFSDirectory("badcorpus")
         let outcome = try run(binary, ["pin", row.path, dir.file("it")])
-        let check = {
-            #expect(outcome.status == row.status, "\(outcome)")
-            let lines = outcome.stderr.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
-            #expect(lines.count == 2 && lines[1].isEmpty, "exactly one line: \(outcome)")
-            let prefix = "Error: \(row.words) \(row.path): "
-            let line = lines.first ?? ""
-            #expect(line.hasPrefix(prefix), "\(outcome)")
-            #expect(line.dropFirst(prefix.count).contains(row.reason), "expected '\(row.reason)': \(outcome)")
-            #expect(outcome.stdout.isEmpty, "\(outcome)")
-            #expect(dir.entries.isEmpty, "nothing pinned: \(dir.entries)")
-        }
-        if let issue = row.knownIssue {
-            withKnownIssue(Comment(rawValue: issue)) { check() }
-        } else {
-            check()
-        }
+        #expect(outcome.status == row.status, "\(outcome)")
+        let lines = outcome.stderr.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        #expect(lines.count == 2 && lines[1].isEmpty, "exactly one line: \(outcome)")
+        let prefix = "Error: \(row.words) \(row.path): "
+        let line = lines.first ?? ""
+        #expect(line.hasPrefix(prefix), "\(outcome)")
+        #expect(line.dropFirst(prefix.count).contains(row.reason), "expected '\(row.reason)': \(outcome)")
+        #expect(outcome.stdout.isEmpty, "\(outcome)")
+        #expect(dir.entries.isEmpty, "nothing pinned: \(dir.entries)")
     }
 }

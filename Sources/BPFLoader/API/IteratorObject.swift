@@ -1,6 +1,7 @@
 import CLinuxBPF
 import BTFParser
 import Bytes
+import ELFReader
 import SyscallBPF
 
 /// An iterator program of an object.

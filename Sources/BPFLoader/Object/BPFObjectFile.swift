@@ -182,8 +182,11 @@ public struct BPFObjectFile {
         for symbol in elf.symbols where symbol.type == .function {
             guard let section = symbol.sectionIndex, let instructions = code[section] else { continue }
             let sectionName = elf.sections[section].name
-            guard symbol.value % 8 == 0, symbol.size % 8 == 0 else {
-                throw .badProgram(section: sectionName, program: symbol.name, reason: "offset \(symbol.value) or size \(symbol.size) is not a multiple of 8")
+            guard symbol.value % 8 == 0 else {
+                throw .badProgram(section: sectionName, program: symbol.name, reason: "offset \(symbol.value) is not a multiple of 8 (BPF instructions)")
+            }
+            guard symbol.size % 8 == 0 else {
+                throw .badProgram(section: sectionName, program: symbol.name, reason: "size \(symbol.size) is not a multiple of 8 (BPF instructions)")
             }
             let start = Int(clamping: symbol.value / 8)
             let count = Int(clamping: symbol.size / 8)

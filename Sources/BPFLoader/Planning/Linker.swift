@@ -108,7 +108,7 @@ struct Linker {
         let symbol = object.elf.symbols[Int(relocation.symbolIndex)]
         guard insn.isLoadImm64 else {
             throw .relocation(program: program, instruction: index,
-                              reason: "relocation against '\(symbol.name)' on an instruction that is neither ld_imm64 nor a call (opcode \(insn.opcode))")
+                              reason: "relocation against \(describe(symbol)) on an instruction that is neither ld_imm64 nor a call (opcode \(insn.opcode))")
         }
         guard index + 1 < linked.instructions.count else {
             throw .relocation(program: program, instruction: index, reason: "ld_imm64 is missing its second half")
@@ -131,7 +131,7 @@ struct Linker {
                 linked.mapReferences.append(MapReference(instruction: index, map: map))
             } else {
                 throw .relocation(program: program, instruction: index,
-                                  reason: "reference to '\(symbol.name)' in section '\(sectionName(section))', which is neither global data nor '.maps'")
+                                  reason: "reference to \(describe(symbol)) in section '\(sectionName(section))', which is neither global data nor '.maps'")
             }
         case .absolute, .common:
             throw .relocation(program: program, instruction: index,
@@ -154,14 +154,36 @@ struct Linker {
             throw .relocation(program: program, instruction: index,
                               reason: "call to '\(symbol.name)', which is not code in this object")
         }
-        let base = Int(clamping: symbol.value)
+        // Bound the symbol's value by its section before any arithmetic: nothing else checks the
+        // value of a non-function symbol, and an absurd one would overflow the sums below.
+        let sectionBytes = (code[targetSection]?.count ?? 0) * 8
+        guard symbol.value <= UInt64(sectionBytes) else {
+            throw .relocation(program: program, instruction: index,
+                              reason: "\(insn.isSubprogramCall ? "call target" : "callback address") \(describe(symbol)) at offset \(symbol.value) is outside section '\(sectionName(targetSection))' (\(sectionBytes) bytes)")
+        }
+        let base = Int(symbol.value)
         guard base % 8 == 0 else {
             throw .relocation(program: program, instruction: index, reason: "call target offset \(base) is not a multiple of 8")
         }
         if insn.isSubprogramCall {
             return (targetSection, base / 8 + Int(insn.immediate) + 1)
         }
-        return (targetSection, (base + Int(insn.immediate)) / 8)
+        // A callback's immediate is a byte offset from the symbol.
+        let offset = base + Int(insn.immediate)
+        guard offset >= 0, offset % 8 == 0 else {
+            throw .relocation(program: program, instruction: index,
+                              reason: "callback address \(describe(symbol)) + \(insn.immediate) is not an instruction of section '\(sectionName(targetSection))'")
+        }
+        return (targetSection, offset / 8)
+    }
+
+    /// A symbol as a message names it: section symbols (which clang uses for static data and
+    /// static functions) have no name of their own, so they are named by their section.
+    private func describe(_ symbol: ELFSymbol) -> String {
+        if symbol.type == .section || symbol.name.isEmpty, let section = symbol.sectionIndex {
+            return "section '\(sectionName(section))'"
+        }
+        return "'\(symbol.name)'"
     }
 
     private func sectionName(_ index: Int) -> String {

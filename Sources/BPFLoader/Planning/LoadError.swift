@@ -109,7 +109,7 @@ public enum LoadError: Error, CustomStringConvertible {
         case let .notBPF(machine):
             return "not a BPF object: ELF machine is \(machine), expected BPF (compile with clang -target bpf)"
         case let .notRelocatable(type):
-            return "ELF file is a \(type), expected a relocatable BPF object (clang -c)"
+            return "ELF file is \(type.withArticle), expected a relocatable BPF object (clang -c)"
         case let .byteOrder(object, host):
             return "object is \(object.description) but this machine is \(host.description) (compile with -target bpf, or bpfel/bpfeb to match)"
         case .noSymbolTable:

@@ -23,7 +23,11 @@ struct ObjectBTF {
         }
         var ext: BTFExt? = nil
         if let extSection = object.sections(where: { $0 == .btfExt }).first {
-            do { ext = try BTFExt(object.elf.data(of: extSection)) } catch { throw .btf(section: ".BTF.ext", error) }
+            do {
+                let parsed = try BTFExt(object.elf.data(of: extSection))
+                try check(parsed, btf: btf, object: object)
+                ext = parsed
+            } catch { throw .btf(section: ".BTF.ext", error) }
         }
         let fixed: EditableBTF
         do { fixed = try EditableBTF(btf) } catch { throw .btf(section: ".BTF", error) }
