@@ -6,8 +6,9 @@
 #      ratios to bpftool's;
 #   2. what reading the kernel's BTF costs alone (mmap and the walk over its type headers, from
 #      iter's `-d` timing line);
-#   3. the sizes of the static binaries (stripped) next to bpftool's with its shared libraries;
-#   4. scaling: generated objects of 1,000 / 2,000 / 4,000 programs, 10,000 / 20,000 / 40,000
+#   3. `iter list` and `iter show` (median wall, with three iterators pinned), and bpftool link show;
+#   4. the sizes of the static binaries (stripped) next to bpftool's with its shared libraries;
+#   5. scaling: generated objects of 1,000 / 2,000 / 4,000 programs, 10,000 / 20,000 / 40,000
 #      CO-RE relocations and 1 / 2 / 4 MiB of .rodata, planned (`iter run` stops at a map the
 #      kernel refuses, before loading any program): planning time and peak RSS.
 #
@@ -136,6 +137,25 @@ btf_size=$(stat -c %s /sys/kernel/btf/vmlinux)
 types=$(sed -n 's/^iter: kernel BTF: \([0-9]*\) types, \(.*\)$/\1 types, \2/p' "$work/trace")
 echo
 echo "vmlinux BTF ($((btf_size / 1024)) KiB, $types): opened, mapped and indexed in $(stats median "$work/scan") us (median)"
+
+# iter list and iter show: median wall of each over 30 runs, with three iterators pinned (a task
+# iterator, one with main_thread_only and a cgroup iterator with its order), so that show has
+# links to describe and bpffs mounts to walk; bpftool link show (which describes every link) next
+# to them for scale.
+"$iter" pin "$PWD/Tests/Fixtures/iter_task.bpf.o" "$pins/show-task"
+"$iter" pin "$PWD/Tests/Fixtures/iter_task.bpf.o" "$pins/show-leaders" task main_thread_only
+"$iter" pin "$PWD/Tests/Fixtures/iter_cgroup.bpf.o" "$pins/show-cgroup" cgroup path /sys/fs/cgroup order descendants_pre 2>/dev/null || true
+hyperfine -N --warmup 3 --runs 30 --style none --export-json "$work/listshow.json" \
+	"$iter list" "$iter show" "$iter show $pins/show-task" "$iter -j list" "$bpftool link show" >/dev/null
+rm -f "$pins"/show-*
+echo
+echo "iter list and iter show (median wall of 30 runs; $(ls /sys/fs/bpf -R 2>/dev/null | wc -l) bpffs entries)"
+python3 - "$work/listshow.json" "$iter" <<'PY'
+import json, statistics, sys
+for result in json.load(open(sys.argv[1]))["results"]:
+    command = result["command"].replace(sys.argv[2], "iter")
+    print(f"  {command:<44} {statistics.median(result['times']) * 1000:7.2f} ms")
+PY
 
 # Sizes: stripped static binaries, and bpftool with every shared library it loads.
 echo

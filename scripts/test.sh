@@ -1,35 +1,80 @@
 #!/usr/bin/env bash
-# Everything CI runs: installs the test-only tools, builds the static binary, runs the Swift test
-# suites (unit and end-to-end, against both the debug and the static binary), then the QEMU kernel
-# matrix. Needs root (BPF) on a Debian machine with Swift at /opt/swift.
-set -euo pipefail
+# Everything CI runs: installs the test-only tools, builds the static binaries (glibc and musl), runs
+# the Swift test suites (unit and end-to-end, against the debug and both static binaries), fuzzes
+# each libFuzzer target for 60 seconds, then runs the QEMU kernel matrix. Every step runs even when
+# an earlier one failed, so one run shows everything; the last line is `total: N passed, N failed`
+# (steps) and the exit status is non-zero if any step failed. Needs root (BPF) on a Debian machine
+# with Swift at /opt/swift.
+#
+#   scripts/test.sh            (FUZZ_SECONDS=60 per target by default; 0 skips fuzzing)
+set -uo pipefail
 cd "$(dirname "$0")/.."
 export PATH=/opt/swift/usr/bin:$PATH
 
 need=()
-for pkg in bpftool file groff-base man-db qemu-system-x86 busybox-static cpio util-linux python3; do
+for pkg in bpftool file groff-base man-db qemu-system-x86 busybox-static cpio util-linux python3 musl-tools strace; do
 	dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || need+=("$pkg")
 done
 if [ ${#need[@]} -gt 0 ]; then
 	echo "test.sh: installing ${need[*]}"
 	export DEBIAN_FRONTEND=noninteractive
 	apt-get update -q >/dev/null
-	apt-get install -y -q --no-install-recommends "${need[@]}" >/dev/null
+	apt-get install -y -q --no-install-recommends "${need[@]}" >/dev/null || { echo "test.sh: apt-get install failed"; exit 1; }
 fi
 mountpoint -q /sys/fs/bpf || mount -t bpf bpf /sys/fs/bpf
-
-echo "== static binary"
-static=$(scripts/build-static.sh)
-file "$static"
-
-echo "== swift test"
 mkdir -p .build
-set +e
-# Progress lines ("started") are dropped; results, issues and the closing line stay.
-ITER_STATIC_BINARY=$PWD/$static swift test 2>&1 | tee .build/test.log | grep -vE '^(◇|↳)'
-status=${PIPESTATUS[0]}
-set -e
-[ "$status" = 0 ] || { echo "test.sh: swift test failed (exit $status)"; exit "$status"; }
 
-echo "== kernel matrix"
-scripts/matrix/run.sh --iter "$static" --fixtures Tests/Fixtures
+passed=()
+failed=()
+# step NAME COMMAND...: runs it, records the outcome.
+step() {
+	local name=$1
+	shift
+	echo
+	echo "== $name"
+	local started=$SECONDS
+	"$@"
+	local status=$?
+	if [ "$status" = 0 ]; then
+		passed+=("$name")
+		echo "== $name: passed ($((SECONDS - started)) s)"
+	else
+		failed+=("$name")
+		echo "== $name: FAILED (exit $status, $((SECONDS - started)) s)"
+	fi
+}
+
+# swift test with progress lines ("started") dropped; results, issues and the closing line stay.
+swift_test() {
+	local log=$1
+	shift
+	swift test "$@" 2>&1 | tee "$log" | grep -vE '^(◇|↳)'
+	return "${PIPESTATUS[0]}"
+}
+
+static=.build-static/iter
+musl=.build-musl/iter
+step "static binary (glibc)" bash -c "scripts/build-static.sh >/dev/null && file $static && stat -c '%s bytes' $static"
+step "static binary (musl)" bash -c "scripts/build-musl.sh >/dev/null && file $musl && stat -c '%s bytes' $musl"
+if [ -x "$static" ]; then
+	step "swift test (debug and glibc static binary)" env ITER_STATIC_BINARY="$PWD/$static" bash -c "$(declare -f swift_test); swift_test .build/test.log"
+else
+	step "swift test (debug binary)" bash -c "$(declare -f swift_test); swift_test .build/test.log"
+fi
+if [ -x "$musl" ]; then
+	step "swift test EndToEnd (musl static binary)" env ITER_STATIC_BINARY="$PWD/$musl" bash -c "$(declare -f swift_test); swift_test .build/test-musl.log --filter EndToEnd"
+fi
+if [ "${FUZZ_SECONDS:-60}" != 0 ]; then
+	step "fuzz (${FUZZ_SECONDS:-60} s per target)" scripts/fuzz.sh "${FUZZ_SECONDS:-60}"
+fi
+if [ -x "$static" ]; then
+	step "kernel matrix" scripts/matrix/run.sh --iter "$static" --fixtures Tests/Fixtures
+else
+	failed+=("kernel matrix (no static binary)")
+fi
+
+echo
+for name in "${passed[@]}"; do echo "passed: $name"; done
+for name in "${failed[@]}"; do echo "FAILED: $name"; done
+echo "total: ${#passed[@]} passed, ${#failed[@]} failed"
+[ ${#failed[@]} = 0 ]
