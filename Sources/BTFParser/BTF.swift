@@ -3,16 +3,26 @@ import CLinuxBPF
 
 /// The 24-byte header of a BTF blob.
 public struct BTFHeader: Sendable, Equatable {
+    /// `BTF_MAGIC`, the first field of `struct btf_header`; read as 0x9feb, the blob is in the other byte order.
     public static let magic: UInt16 = 0xeb9f
+    /// `sizeof(struct btf_header)` in bytes (version 1); a blob's `hdr_len` may be larger.
     public static let size = 24
 
+    /// Byte order of the blob, from how `magic` reads; every other field is decoded in it.
     public let order: ByteOrder
+    /// `btf_header.version`: always 1 (`BTF_VERSION`); anything else is rejected.
     public let version: UInt8
+    /// `btf_header.flags`: none are defined and the kernel rejects non-zero; not checked here.
     public let flags: UInt8
+    /// `btf_header.hdr_len`: header size in bytes (at least `size`); the section offsets count from its end.
     public let headerLength: UInt32
+    /// `btf_header.type_off`: start of the type section, in bytes after the header (4-byte aligned).
     public let typeOffset: UInt32
+    /// `btf_header.type_len`: size of the type section in bytes.
     public let typeLength: UInt32
+    /// `btf_header.str_off`: start of the string section, in bytes after the header.
     public let stringOffset: UInt32
+    /// `btf_header.str_len`: size of the string section in bytes, final NUL included.
     public let stringLength: UInt32
 
     static func parse(_ blob: ByteView) throws(BTFError) -> BTFHeader {
@@ -39,7 +49,9 @@ public struct BTFHeader: Sendable, Equatable {
 
 /// Keeps the base of a split BTF alive (a struct cannot contain itself).
 public final class BaseBTF {
+    /// The base BTF (vmlinux for a module) whose type ids and string offsets the split BTF continues.
     public let btf: BTF
+    /// Holds `btf` as a base.
     public init(_ btf: BTF) { self.btf = btf }
 }
 
@@ -50,15 +62,21 @@ public final class BaseBTF {
 /// so a lookup in the 5 MB vmlinux BTF touches only what it reads. `validate()` adds the checks an
 /// untrusted object's BTF needs (string offsets, type ids, reference cycles).
 public struct BTF {
+    /// The blob's header, as parsed.
     public let header: BTFHeader
+    /// The type section (`type_off`, `type_len` after the header): a view into the blob, not a copy.
     public let typeSection: ByteView
+    /// This blob's own strings (`str_off`, `str_len`); for split BTF, string offsets below
+    /// `firstStringOffset` are in the base's.
     public let stringSection: ByteView
+    /// The BTF this one is split on (vmlinux for module BTF); nil for standalone BTF.
     public let base: BaseBTF?
     /// Offset of each own type's record in `typeSection`; own type `firstTypeID + i` is at `offsets[i]`.
     let offsets: [UInt32]
     /// Decoded large types, when this copy remembers them (`withTypeCache()`).
     let typeCache: BTFTypeCache?
 
+    /// Byte order of the blob (`header.order`).
     public var order: ByteOrder { header.order }
     /// The first id defined by this blob: 1, or the base's type count for split BTF.
     public let firstTypeID: TypeID
@@ -69,6 +87,11 @@ public struct BTF {
     /// Ids defined by this blob itself.
     public var ownTypeIDs: Range<TypeID> { firstTypeID..<TypeID(typeCount) }
 
+    /// Parses the header and indexes the type records of `blob`; pass `base` (vmlinux) for a module's
+    /// split BTF.
+    /// - Throws: `BTFError` for a bad magic, version or `hdr_len`, a section outside the blob, a
+    ///   misaligned type section, strings not NUL-terminated (or, without `base`, not starting
+    ///   with ""), or a truncated or unknown-kind type record.
     public init(_ blob: ByteView, base: BTF? = nil) throws(BTFError) {
         header = try BTFHeader.parse(blob)
         let start = Int(header.headerLength)

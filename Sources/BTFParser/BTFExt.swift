@@ -4,18 +4,24 @@ import Bytes
 public struct FuncInfoRecord: Sendable, Equatable {
     /// Byte offset of the instruction in its ELF section.
     public var instructionOffset: UInt32
+    /// `bpf_func_info.type_id`: the FUNC type, in the object's BTF, of the function starting there.
     public var typeID: TypeID
 }
 
 /// A line_info record: which source line an instruction came from.
 public struct LineInfoRecord: Sendable, Equatable {
+    /// `bpf_line_info.insn_off`: byte offset of the instruction in its ELF section.
     public var instructionOffset: UInt32
+    /// `bpf_line_info.file_name_off`: offset of the source file name in the object's BTF strings.
     public var fileNameOffset: UInt32
+    /// `bpf_line_info.line_off`: offset of the source line's text in the object's BTF strings.
     public var lineOffset: UInt32
     /// `line << 10 | column`, as the kernel stores it.
     public var lineColumn: UInt32
 
+    /// Source line number (`BPF_LINE_INFO_LINE_NUM`: the upper 22 bits of `line_col`).
     public var line: UInt32 { lineColumn >> 10 }
+    /// Source column (`BPF_LINE_INFO_LINE_COL`: the low 10 bits of `line_col`).
     public var column: UInt32 { lineColumn & 0x3ff }
 }
 
@@ -54,18 +60,23 @@ public enum CORERelocationKind: UInt32, Sendable, CaseIterable, CustomStringConv
         }
     }
 
+    /// A `BPF_CORE_FIELD_*` kind (0-5): the access spec is a path to a struct/union member.
     public var isFieldBased: Bool { rawValue <= 5 }
+    /// A `BPF_CORE_TYPE_*` kind (type id local/target, exists, size, matches): about the type itself.
     public var isTypeBased: Bool { (6...9).contains(rawValue) || self == .typeMatches }
+    /// A `BPF_CORE_ENUMVAL_*` kind: the access spec names an enumerator of an ENUM or ENUM64.
     public var isEnumValueBased: Bool { self == .enumValueExists || self == .enumValue }
 }
 
 /// A CO-RE relocation record (`struct bpf_core_relo`).
 public struct CORERelocationRecord: Sendable, Equatable {
+    /// `bpf_core_relo.insn_off`: byte offset, in its ELF section, of the instruction to patch.
     public var instructionOffset: UInt32
     /// The local (object) BTF type the access starts from.
     public var typeID: TypeID
     /// Offset in the object's BTF strings of the access spec (`0:1:2`).
     public var accessStringOffset: UInt32
+    /// `bpf_core_relo.kind`: what to compute from the matching kernel type.
     public var kind: CORERelocationKind
 }
 
@@ -73,8 +84,10 @@ public struct CORERelocationRecord: Sendable, Equatable {
 public struct BTFExtSection<Record> {
     /// Offset in the object's BTF strings of the ELF section name.
     public var sectionNameOffset: UInt32
+    /// The section's records, in file order.
     public var records: [Record]
 
+    /// A group of records for the ELF section whose name is at `sectionNameOffset`.
     public init(sectionNameOffset: UInt32, records: [Record]) {
         self.sectionNameOffset = sectionNameOffset
         self.records = records
@@ -86,14 +99,24 @@ extension BTFExtSection: Sendable where Record: Sendable {}
 
 /// A parsed `.BTF.ext`: func_info, line_info and CO-RE relocations per ELF section.
 public struct BTFExt: Sendable, Equatable {
+    /// Bytes of `struct btf_ext_header` up to `line_info_len`; `core_relo_off`/`core_relo_len`
+    /// (bytes 24-31) are optional.
     public static let headerMinimum = 24
 
+    /// `func_info_rec_size`: bytes per func_info record as the object states it (at least 8,
+    /// `sizeof(struct bpf_func_info)`); 8 when there is no func_info.
     public var funcInfoRecordSize: UInt32
+    /// func_info records, one group per ELF section.
     public var funcInfo: [BTFExtSection<FuncInfoRecord>]
+    /// `line_info_rec_size`: bytes per line_info record as the object states it (at least 16,
+    /// `sizeof(struct bpf_line_info)`); 16 when there is no line_info.
     public var lineInfoRecordSize: UInt32
+    /// line_info records, one group per ELF section.
     public var lineInfo: [BTFExtSection<LineInfoRecord>]
+    /// CO-RE relocation records, one group per ELF section; an unknown `kind` makes parsing throw.
     public var coreRelocations: [BTFExtSection<CORERelocationRecord>]
 
+    /// A `.BTF.ext` from parts; record sizes default to `sizeof(bpf_func_info)` and `sizeof(bpf_line_info)`.
     public init(funcInfoRecordSize: UInt32 = 8, funcInfo: [BTFExtSection<FuncInfoRecord>] = [],
                 lineInfoRecordSize: UInt32 = 16, lineInfo: [BTFExtSection<LineInfoRecord>] = [],
                 coreRelocations: [BTFExtSection<CORERelocationRecord>] = []) {

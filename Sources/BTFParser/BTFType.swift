@@ -5,21 +5,31 @@ public typealias TypeID = UInt32
 
 /// INT encoding bits (BTF_INT_SIGNED, BTF_INT_CHAR, BTF_INT_BOOL).
 public struct IntEncoding: OptionSet, Sendable, Equatable {
+    /// The encoding bits, `BTF_INT_ENCODING()`: bits 24-27 of the word after an INT's `struct btf_type`.
     public let rawValue: UInt8
+    /// Wraps raw encoding bits; unknown bits are kept.
     public init(rawValue: UInt8) { self.rawValue = rawValue }
+    /// `BTF_INT_SIGNED`.
     public static let signed = IntEncoding(rawValue: 1)
+    /// `BTF_INT_CHAR`: print as a character.
     public static let char = IntEncoding(rawValue: 2)
+    /// `BTF_INT_BOOL`.
     public static let bool = IntEncoding(rawValue: 4)
 }
 
 /// A struct or union member. `bitOffset` is from the start of the aggregate; `bitfieldSize` is
 /// non-zero only for bitfields of an aggregate whose kind_flag is set.
 public struct BTFMember: Sendable, Equatable {
+    /// `btf_member.name_off`: offset of the member name in the string section; 0 for an anonymous member.
     public var nameOffset: UInt32
+    /// `btf_member.type`: the member's type id.
     public var type: TypeID
+    /// `btf_member.offset` (its low 24 bits under kind_flag): offset in bits from the start of the aggregate.
     public var bitOffset: UInt32
+    /// Bitfield width in bits (`btf_member.offset >> 24` under kind_flag); 0 for a plain member.
     public var bitfieldSize: UInt32
 
+    /// A member; `bitfieldSize` is encoded only when the aggregate's `bitfields` (kind_flag) is set.
     public init(nameOffset: UInt32, type: TypeID, bitOffset: UInt32, bitfieldSize: UInt32) {
         self.nameOffset = nameOffset
         self.type = type
@@ -30,9 +40,13 @@ public struct BTFMember: Sendable, Equatable {
 
 /// An ENUM or ENUM64 enumerator (ENUM values are widened; `signed` on the type tells how).
 public struct BTFEnumValue: Sendable, Equatable {
+    /// `btf_enum.name_off` / `btf_enum64.name_off`: offset of the enumerator's name in the string section.
     public var nameOffset: UInt32
+    /// The value: ENUM's 32-bit `val`, sign-extended under kind_flag, else zero-extended;
+    /// ENUM64's `val_hi32:val_lo32` as a bit pattern.
     public var value: Int64
 
+    /// An enumerator; encoding it in an ENUM keeps only the low 32 bits of `value`.
     public init(nameOffset: UInt32, value: Int64) {
         self.nameOffset = nameOffset
         self.value = value
@@ -41,9 +55,12 @@ public struct BTFEnumValue: Sendable, Equatable {
 
 /// A FUNC_PROTO parameter (name offset 0 for unnamed; type 0 for a trailing `...`).
 public struct BTFParam: Sendable, Equatable {
+    /// `btf_param.name_off`: offset of the parameter name in the string section; 0 when unnamed.
     public var nameOffset: UInt32
+    /// `btf_param.type`: the parameter's type id; 0 (void) only for a trailing `...`.
     public var type: TypeID
 
+    /// A parameter with this name offset and type.
     public init(nameOffset: UInt32, type: TypeID) {
         self.nameOffset = nameOffset
         self.type = type
@@ -52,10 +69,14 @@ public struct BTFParam: Sendable, Equatable {
 
 /// One VAR of a DATASEC, placed at `offset` in the section.
 public struct BTFVarSecInfo: Sendable, Equatable {
+    /// `btf_var_secinfo.type`: the VAR placed in the section (an extern FUNC in `.ksyms`).
     public var type: TypeID
+    /// `btf_var_secinfo.offset`: byte offset of the variable from the start of the section.
     public var offset: UInt32
+    /// `btf_var_secinfo.size`: size of the variable in bytes.
     public var size: UInt32
 
+    /// An entry for `type` at byte `offset`, `size` bytes long.
     public init(type: TypeID, offset: UInt32, size: UInt32) {
         self.type = type
         self.offset = offset
@@ -101,6 +122,7 @@ public enum BTFTypeBody: Sendable, Equatable {
     /// `component` is -1 for the whole declaration, else a member or parameter index.
     case declTag(type: TypeID, component: Int32)
 
+    /// The `BTF_KIND_*` this body is (bits 24-28 of `btf_type.info`).
     public var kind: BTFKind {
         switch self {
         case .void: return .void
@@ -129,14 +151,20 @@ public enum BTFTypeBody: Sendable, Equatable {
 
 /// One BTF type: its name (an offset in the string section) and what it is.
 public struct BTFType: Sendable, Equatable {
+    /// `btf_type.name_off`: offset of the name in the string section (split BTF continues the
+    /// base's offsets); 0 if anonymous.
     public var nameOffset: UInt32
+    /// The kind and what it carries: `size`/`type`, the `vlen` items, `kind_flag`, and the data that
+    /// follows `struct btf_type`.
     public var body: BTFTypeBody
 
+    /// A type with this name offset and body.
     public init(nameOffset: UInt32, body: BTFTypeBody) {
         self.nameOffset = nameOffset
         self.body = body
     }
 
+    /// `BTF_INFO_KIND(info)`: the kind of `body`.
     public var kind: BTFKind { body.kind }
 
     /// The type this one refers to directly (pointee, modifier target, typedef, var, func proto).
@@ -180,6 +208,7 @@ public struct BTFType: Sendable, Equatable {
         }
     }
 
+    /// The members of a STRUCT or UNION; empty for any other kind.
     public var members: [BTFMember] {
         switch body {
         case let .structure(_, members, _), let .union(_, members, _): return members

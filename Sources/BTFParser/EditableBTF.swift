@@ -8,6 +8,7 @@ public struct EditableBTF: Sendable {
     /// The string section, starting with the empty string.
     public var strings: [UInt8]
 
+    /// BTF from parts: `types[0]` becomes id 1; an empty `strings` becomes the single empty string.
     public init(types: [BTFType] = [], strings: [UInt8] = [0]) {
         self.types = types
         self.strings = strings.isEmpty ? [0] : strings
@@ -20,6 +21,7 @@ public struct EditableBTF: Sendable {
         if strings.isEmpty { strings = [0] }
     }
 
+    /// Number of ids, void included: valid ids are `0..<typeCount`.
     public var typeCount: Int { types.count + 1 }
 
     /// The type with this id; nil for void or an id out of range.
@@ -28,6 +30,7 @@ public struct EditableBTF: Sendable {
         return types[Int(id) - 1]
     }
 
+    /// Replaces the type with this id, which keeps its id; does nothing for void (0) or an id out of range.
     public mutating func replace(_ id: TypeID, with type: BTFType) {
         guard id > 0, Int(id) <= types.count else { return }
         types[Int(id) - 1] = type
@@ -47,6 +50,7 @@ public struct EditableBTF: Sendable {
         return String(decoding: strings[start..<end], as: UTF8.self)
     }
 
+    /// The type's name; "" for void, an anonymous type, an id out of range or a bad name offset.
     public func name(of id: TypeID) -> String {
         guard let type = type(id) else { return "" }
         return string(at: type.nameOffset) ?? ""

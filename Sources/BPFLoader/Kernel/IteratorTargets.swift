@@ -5,6 +5,7 @@ import BTFParser
 public struct IteratorTarget: Sendable, Equatable {
     /// A field of the program's context (`struct bpf_iter__<target>`), `meta` left out.
     public struct Field: Sendable, Equatable {
+        /// The field's name in the context struct (`task`, `map`, `key`, ...).
         public var name: String
         /// C spelling of the type (`struct task_struct *`).
         public var type: String
@@ -17,8 +18,11 @@ public struct IteratorTarget: Sendable, Equatable {
         case cgroup
     }
 
+    /// The target name, as in `SEC("iter/<name>")`: the FUNC `bpf_iter_<name>` without its prefix.
     public var name: String
+    /// The context's fields after `meta`, in declaration order.
     public var fields: [Field]
+    /// The option the link takes for this target (`union bpf_iter_link_info`); nil for none.
     public var option: Option?
     /// A sleepable (`iter.s/`) program may attach: the target supports rescheduling.
     public var sleepable: Bool

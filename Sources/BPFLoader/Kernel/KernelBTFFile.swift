@@ -5,7 +5,9 @@ import SyscallBPF
 /// Reads the running kernel's BTF from sysfs: mapped read-only where the kernel allows it (6.16+),
 /// so nothing is copied and only the pages we touch become resident; read into memory otherwise.
 public enum KernelBTFFile {
+    /// Where the kernel publishes BTF: `vmlinux`, and split BTF for each loaded module that has it.
     public static let directory = "/sys/kernel/btf"
+    /// The kernel's own BTF (CONFIG_DEBUG_INFO_BTF).
     public static let vmlinuxPath = "/sys/kernel/btf/vmlinux"
 
     /// How the bytes were obtained, for `-d`.
@@ -70,15 +72,19 @@ public final class SysfsModuleBTF: ModuleBTFSource {
     let vmlinux: BTF
     var cache: [String: BTF] = [:]
 
+    /// Module BTF is parsed as split BTF on top of `vmlinux`, which must be the running kernel's.
     public init(vmlinux: BTF) {
         self.vmlinux = vmlinux
     }
 
+    /// Entries of /sys/kernel/btf other than vmlinux, sorted; empty if the directory cannot be listed.
     public func moduleNames() -> [String] {
         let entries = (try? Files.list(KernelBTFFile.directory)) ?? []
         return entries.map { $0.name }.filter { $0 != "vmlinux" }.sorted()
     }
 
+    /// /sys/kernel/btf/<module> parsed as split BTF on vmlinux, and cached; nil if it cannot be read or
+    /// parsed (a failure is not cached).
     public func btf(of module: String) -> BTF? {
         if let cached = cache[module] { return cached }
         guard let (bytes, _) = try? KernelBTFFile.bytes(path: KernelBTFFile.directory + "/" + module),

@@ -4,13 +4,18 @@ import SyscallBPF
 /// The running kernel's config, from where libbpf looks: /boot/config-$(uname -r) first (plain
 /// text), then /proc/config.gz (gzip, inflated by our own decoder).
 public enum KernelConfigFile {
+    /// What `load` found: the config, or why there is none.
     public struct Loaded {
+        /// The parsed config; nil if neither file could be read and parsed.
         public var config: KernelConfig?
+        /// The path the config came from; "" when `config` is nil.
         public var source: String
         /// What went wrong, when `config` is nil.
         public var problem: String?
     }
 
+    /// Tries /boot/config-<release> (`uname -r`), then /proc/config.gz. Never throws: when neither
+    /// can be read and parsed, `config` is nil and `problem` gives each path's error.
     public static func load(release: String) -> Loaded {
         var problems: [String] = []
         for path in ["/boot/config-" + release, "/proc/config.gz"] {
@@ -36,6 +41,9 @@ public enum Kallsyms {
     /// Marks a name with two different addresses (static symbols of several files): ambiguous.
     public static let ambiguous = UInt64.max
 
+    /// Addresses of those `names` that /proc/kallsyms lists (module symbols too); a name not found is
+    /// absent, and the result is empty if the file cannot be read. Where kptr_restrict hides addresses
+    /// from this process, the kernel prints 0 and 0 is what is returned.
     public static func addresses(of names: [String], path: String = "/proc/kallsyms") -> [String: UInt64] {
         guard !names.isEmpty, let bytes = try? Files.read(path) else { return [:] }
         let wanted = Set(names)

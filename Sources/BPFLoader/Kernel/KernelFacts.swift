@@ -18,6 +18,7 @@ public struct KernelFacts: Sendable {
     /// bpf_get_attach_cookie exists (LINUX_HAS_BPF_COOKIE), probed only when an object asks.
     public var hasBPFCookie: Bool
 
+    /// Facts given directly (tests); the defaults: every BTF feature, version 0, no kconfig, no kallsyms, no cookie.
     public init(btf: BTFSupport = .all, version: UInt32 = 0, release: String = "", kconfig: KernelConfig? = nil,
                 kconfigProblem: String? = nil, kconfigSource: String = "", kallsyms: [String: UInt64] = [:],
                 hasBPFCookie: Bool = false) {
@@ -51,6 +52,7 @@ public struct BTFSupport: Sendable, Equatable {
     /// ENUM64 and signed ENUM (6.0).
     public var enum64: Bool
 
+    /// A kernel with exactly these BTF features.
     public init(loads: Bool, functions: Bool, globalFunctions: Bool, dataSections: Bool, float: Bool,
                 declTag: Bool, typeTag: Bool, enum64: Bool) {
         self.loads = loads
@@ -76,8 +78,10 @@ public struct BTFSupport: Sendable, Equatable {
         return missing.isEmpty ? "nothing missing" : "no " + missing.joined(separator: ", ")
     }
 
+    /// A kernel with every feature here (6.0 and later).
     public static let all = BTFSupport(loads: true, functions: true, globalFunctions: true, dataSections: true,
                                        float: true, declTag: true, typeTag: true, enum64: true)
+    /// A kernel that cannot load BTF at all (before 4.18): the object is loaded without its BTF.
     public static let none = BTFSupport(loads: false, functions: false, globalFunctions: false, dataSections: false,
                                         float: false, declTag: false, typeTag: false, enum64: false)
 }

@@ -2,12 +2,14 @@ import BTFParser
 
 /// The kernel's BTF that planning relates an object to: vmlinux, and module BTF on demand.
 public struct KernelTypes {
+    /// The running kernel's BTF (/sys/kernel/btf/vmlinux), searched before any module.
     public let vmlinux: BTF
     /// Split BTF of loaded modules, by module name, provided lazily (read only when vmlinux lacks a type).
     public let modules: ModuleBTFSource?
     /// vmlinux name lookups already made, when planning batches them (`Planner.plan` sets it).
     var names: KernelNames? = nil
 
+    /// The kernel's types: `vmlinux`, and module BTF from `modules` if given (else vmlinux only).
     public init(vmlinux: BTF, modules: ModuleBTFSource? = nil) {
         self.vmlinux = vmlinux
         self.modules = modules
