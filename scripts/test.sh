@@ -52,6 +52,7 @@ swift_test() {
 	return "${PIPESTATUS[0]}"
 }
 
+step "doc comments on every public declaration" python3 scripts/check-docs.py
 static=.build-static/iter
 musl=.build-musl/iter
 step "static binary (glibc)" bash -c "scripts/build-static.sh >/dev/null && file $static && stat -c '%s bytes' $static"

@@ -1,6 +1,7 @@
 // IterCommand's grammar: the input split into arguments on NUL bytes (as argv would be; bytes that
 // are not UTF-8 are repaired as String(cString:) does), parsed as `iter …` and as `bpftool …`.
 // Every error message is also rendered as JSON, as `-j` prints it.
+import BPFLoader
 @testable import IterCommand
 
 @_cdecl("LLVMFuzzerTestOneInput")
@@ -14,7 +15,7 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
             let invocation = try ArgumentParser.parse(arguments, asBpftool: asBpftool)
             sink(invocation == invocation ? 1 : 0)
             if case let .pin(request, path) = invocation.command {
-                sink(ObjectSource.objectName(request.object) + baseName(path))
+                sink(IteratorObject.objectName(request.object) + baseName(path))
             }
         } catch {
             sink(error.message)
