@@ -47,6 +47,13 @@ struct ObjectBTF {
     /// VARs their symbols' offsets; hidden globals become static; VARs are sorted by offset. The
     /// extern sections (.kconfig, .ksyms) are laid out by the extern resolver instead.
     mutating func fixUpDataSections(_ object: BPFObjectFile) throws(LoadError) {
+        // Every VAR needs its symbol: index them once (first of each name wins, as a search of the
+        // table in order would find), or an object with n globals costs n searches of n symbols.
+        var globalObjects: [String: ELFSymbol] = [:]
+        for symbol in object.elf.symbols
+        where symbol.type == .object && (symbol.binding == .global || symbol.binding == .weak) && globalObjects[symbol.name] == nil {
+            globalObjects[symbol.name] = symbol
+        }
         for index in fixed.types.indices {
             guard case let .dataSection(size, vars) = fixed.types[index].body else { continue }
             let name = fixed.string(at: fixed.types[index].nameOffset) ?? ""
@@ -68,9 +75,7 @@ struct ObjectBTF {
                 }
                 if linkage == .static || linkage == .external { continue }
                 let varName = fixed.string(at: variable.nameOffset) ?? ""
-                guard let symbol = object.elf.symbols.first(where: {
-                    $0.type == .object && ($0.binding == .global || $0.binding == .weak) && $0.name == varName
-                }) else {
+                guard let symbol = globalObjects[varName] else {
                     throw .btf(section: ".BTF", .invalidType(id: TypeID(index + 1), reason: "VAR '\(varName)' in DATASEC '\(name)' has no ELF symbol"))
                 }
                 if fixOffsets { newVars[i].offset = UInt32(clamping: symbol.value) }
