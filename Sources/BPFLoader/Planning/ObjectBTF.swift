@@ -43,6 +43,17 @@ struct ObjectBTF {
         return nil
     }
 
+    /// Every DATASEC by name (the first of each name, as `dataSection(named:)` finds it): for
+    /// callers that look up every global data section, which would otherwise cost sections × types.
+    func dataSectionsByName() -> [String: TypeID] {
+        var found: [String: TypeID] = [:]
+        for (index, type) in fixed.types.enumerated() where type.kind == .dataSection {
+            guard let name = fixed.string(at: type.nameOffset), found[name] == nil else { continue }
+            found[name] = TypeID(index + 1)
+        }
+        return found
+    }
+
     /// libbpf's btf_fixup_datasec: a DATASEC of size 0 gets its ELF section's size and its global
     /// VARs their symbols' offsets; hidden globals become static; VARs are sorted by offset. The
     /// extern sections (.kconfig, .ksyms) are laid out by the extern resolver instead.
@@ -54,6 +65,9 @@ struct ObjectBTF {
         where symbol.type == .object && (symbol.binding == .global || symbol.binding == .weak) && globalObjects[symbol.name] == nil {
             globalObjects[symbol.name] = symbol
         }
+        // Likewise each DATASEC's section (the first of its name, as ELFFile.section(named:) finds).
+        var sections: [String: ELFSection] = [:]
+        for section in object.elf.sections where sections[section.name] == nil { sections[section.name] = section }
         for index in fixed.types.indices {
             guard case let .dataSection(size, vars) = fixed.types[index].body else { continue }
             let name = fixed.string(at: fixed.types[index].nameOffset) ?? ""
@@ -61,7 +75,7 @@ struct ObjectBTF {
             var newSize = size
             var fixOffsets = false
             if size == 0 {
-                guard let section = object.elf.section(named: name), section.size > 0 else {
+                guard let section = sections[name], section.size > 0 else {
                     throw .btf(section: ".BTF", .invalidType(id: TypeID(index + 1),
                                                               reason: "DATASEC '\(name)' has no ELF section to take its size from"))
                 }

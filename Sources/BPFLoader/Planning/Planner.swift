@@ -46,10 +46,11 @@ public enum Planner {
         } else if let section = object.sections(where: { $0 == .maps }).first {
             throw .badSection(section: section.name, reason: "BTF-defined maps need the object's BTF (compile with -g)")
         }
+        let dataSections = btf?.dataSectionsByName() ?? [:]
         for section in object.elf.sections {
             guard case let .globalData(kind) = object.roles[section.index], kind != .kconfig else { continue }
             index.globalData[section.index] = maps.count
-            let datasec = btf?.dataSection(named: section.name)
+            let datasec = dataSections[section.name]
             var map = GlobalData.plan(object: object, section: section, kind: kind)
             if let datasec { map.attributes.btfValueTypeID = datasec }
             notes.append("map '\(map.name)': \(section.name), \(map.attributes.valueSize) bytes"
