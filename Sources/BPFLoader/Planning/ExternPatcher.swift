@@ -14,10 +14,12 @@ enum ExternPatcher {
     /// libbpf's POISON_CALL_KFUNC_BASE: `call 2002000000 + extern index` marks an unresolved kfunc.
     static let poisonedKfuncBase: Int32 = 2_002_000_000
 
+    /// `positions`: `Externs.positions(externs)`, made once per object (not per program or
+    /// reference: that would cost references × externs).
     static func patch(_ references: [ExternReference], into program: inout PlannedProgram, externs: [Extern],
-                      resolutions: [ExternResolution], kconfigMap: Int?) throws(LoadError) {
+                      positions: [Int: Int], resolutions: [ExternResolution], kconfigMap: Int?) throws(LoadError) {
         for reference in references {
-            guard let index = externs.firstIndex(where: { $0.symbolIndex == reference.symbol.index }) else {
+            guard let index = positions[reference.symbol.index] else {
                 throw .relocation(program: program.name, instruction: reference.instruction,
                                   reason: "reference to undefined symbol '\(reference.symbol.name)', which is no extern")
             }

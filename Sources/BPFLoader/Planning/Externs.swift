@@ -55,9 +55,11 @@ enum Externs {
         guard var objectBTF = btf else {
             throw .extern(name: symbols[0].name, reason: "externs need the object's BTF (compile with -g)")
         }
+        let declarations = ExternDeclarations(objectBTF.fixed)
         var externs: [Extern] = []
+        externs.reserveCapacity(symbols.count)
         for symbol in symbols {
-            externs.append(try describe(symbol, in: objectBTF))
+            externs.append(try describe(symbol, in: objectBTF, declarations: declarations))
         }
         externs.sort(by: order)
         var offset = 0
@@ -86,6 +88,14 @@ enum Externs {
         }
     }
 
+    /// The position in `externs` of each extern's ELF symbol index (relocations name symbols).
+    static func positions(_ externs: [Extern]) -> [Int: Int] {
+        var positions: [Int: Int] = [:]
+        positions.reserveCapacity(externs.count)
+        for (i, e) in externs.enumerated() where positions[e.symbolIndex] == nil { positions[e.symbolIndex] = i }
+        return positions
+    }
+
     /// Size of the `.kconfig` map: the end of the last kconfig extern.
     static func kconfigSize(_ externs: [Extern]) -> Int {
         externs.reduce(0) { size, e in
@@ -94,20 +104,14 @@ enum Externs {
         }
     }
 
-    private static func describe(_ symbol: ELFSymbol, in btf: ObjectBTF) throws(LoadError) -> Extern {
+    private static func describe(_ symbol: ELFSymbol, in btf: ObjectBTF,
+                                 declarations: ExternDeclarations) throws(LoadError) -> Extern {
         let name = symbol.name
         func fail(_ reason: String) -> LoadError { .extern(name: name, reason: reason) }
-        // The extern VAR or FUNC of that name (libbpf's find_extern_btf_id).
-        var found: (TypeID, BTFType)? = nil
-        for (index, type) in btf.fixed.types.enumerated() where btf.fixed.string(at: type.nameOffset) == name {
-            switch type.body {
-            case .variable(_, .external), .function(_, .external): found = (TypeID(index + 1), type)
-            default: continue
-            }
-            break
+        guard let id = declarations.byName[name], let type = btf.fixed.type(id) else {
+            throw fail("no extern variable or function of that name in the object's BTF")
         }
-        guard let (id, type) = found else { throw fail("no extern variable or function of that name in the object's BTF") }
-        guard let section = dataSectionName(containing: id, in: btf.fixed) else {
+        guard let section = declarations.dataSection[id] else {
             throw fail("its BTF is in no DATASEC (expected .kconfig or .ksyms)")
         }
         let weak = symbol.binding == .weak
@@ -136,14 +140,6 @@ enum Externs {
         default:
             throw fail("extern section '\(section)' is not supported (expected .kconfig or .ksyms)")
         }
-    }
-
-    static func dataSectionName(containing id: TypeID, in btf: EditableBTF) -> String? {
-        for type in btf.types {
-            guard case let .dataSection(_, vars) = type.body, vars.contains(where: { $0.type == id }) else { continue }
-            return btf.string(at: type.nameOffset)
-        }
-        return nil
     }
 
     /// libbpf's find_kcfg_type.

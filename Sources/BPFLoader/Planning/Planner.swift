@@ -112,6 +112,7 @@ public enum Planner {
         // Programs: link each one; `?` programs not chosen are planned but not loaded.
         let linker = Linker(object: object, code: code, maps: index)
         let lineInfoIndex = FuncLineInfo.Index()
+        let externPositions = Externs.positions(externs)
         var programs: [PlannedProgram] = []
         for (i, program) in object.programs.enumerated() {
             let linked = try linker.link(program)
@@ -124,8 +125,8 @@ public enum Planner {
                 name: program.name, sectionName: program.sectionName, target: program.kind.target,
                 attachBTFID: attachID, sleepable: program.kind.sleepable, autoload: autoload,
                 instructions: linked.instructions, mapReferences: linked.mapReferences)
-            try ExternPatcher.patch(linked.externReferences, into: &planned, externs: externs, resolutions: resolutions,
-                                    kconfigMap: kconfigMap)
+            try ExternPatcher.patch(linked.externReferences, into: &planned, externs: externs, positions: externPositions,
+                                    resolutions: resolutions, kconfigMap: kconfigMap)
             for placement in linked.placements {
                 for (instruction, note) in poisoned[placement.function.section] ?? [:]
                 where placement.function.range.contains(instruction) {
