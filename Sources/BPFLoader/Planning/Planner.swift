@@ -127,9 +127,12 @@ public enum Planner {
                 instructions: linked.instructions, mapReferences: linked.mapReferences)
             try ExternPatcher.patch(linked.externReferences, into: &planned, externs: externs, positions: externPositions,
                                     resolutions: resolutions, kconfigMap: kconfigMap)
+            // Each placed function's own instructions are looked up (not every poisoned instruction
+            // of its section tested per function: functions × relocations in a large .text).
             for placement in linked.placements {
-                for (instruction, note) in poisoned[placement.function.section] ?? [:]
-                where placement.function.range.contains(instruction) {
+                guard let notes = poisoned[placement.function.section], !notes.isEmpty else { continue }
+                for instruction in placement.function.range {
+                    guard let note = notes[instruction] else { continue }
                     planned.poisoned.append(PoisonedInstruction(
                         instruction: placement.start + instruction - placement.function.start, note: note))
                 }
