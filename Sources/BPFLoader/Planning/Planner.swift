@@ -9,18 +9,25 @@ public enum Planner {
     /// Plans loading `object` on a kernel with `kernel` types and `facts`.
     public static func plan(_ object: BPFObjectFile, kernel: KernelTypes, facts: KernelFacts,
                             options: PlanOptions = PlanOptions()) throws(LoadError) -> LoadPlan {
+        try plan(object, prepared: prepare(object), kernel: kernel, facts: facts, options: options)
+    }
+
+    /// The same, with the object already prepared (`prepare`); its failure is reported in turn.
+    static func plan(_ object: BPFObjectFile, prepared: Result<PreparedObject, LoadError>, kernel: KernelTypes,
+                     facts: KernelFacts, options: PlanOptions) throws(LoadError) -> LoadPlan {
         var notes: [String] = []
         // This planning's own copy of the kernel's types: it remembers the large vmlinux types it
         // decodes and gains a cache of name lookups below (results unchanged; see KernelNames).
         var kernel = KernelTypes(vmlinux: kernel.vmlinux.withTypeCache(), modules: kernel.modules)
         let selected = try selectProgram(object, options: options)
 
-        var btf = try ObjectBTF.load(object)
-        if btf != nil {
-            try btf?.fixUpDataSections(object)
-            btf?.markHiddenFunctionsStatic(object)
+        let ready: PreparedObject
+        switch prepared {
+        case let .success(value): ready = value
+        case let .failure(error): throw error
         }
-        let externs = try Externs.collect(object, btf: &btf)
+        let btf = ready.btf
+        let externs = ready.externs
 
         // Maps, in libbpf's order: declared (.maps) first, then global data sections.
         var maps: [PlannedMap] = []
@@ -170,22 +177,10 @@ public enum Planner {
     /// What the object needs from the system (kernel config, kallsyms, probes) so the caller reads
     /// only that. Problems with the object are left for `plan` to report.
     public static func needs(of object: BPFObjectFile) -> ObjectNeeds {
-        var needs = ObjectNeeds()
-        guard var btf = (try? ObjectBTF.load(object)) ?? nil else { return needs }
-        needs.btfKinds = btf.kinds
+        guard let btf = (try? ObjectBTF.load(object)) ?? nil else { return ObjectNeeds() }
         var optional: ObjectBTF? = btf
-        guard let externs = try? Externs.collect(object, btf: &optional) else { return needs }
-        btf = optional ?? btf
-        for e in externs {
-            switch e.kind {
-            case .kconfig:
-                if e.name.hasPrefix("CONFIG_") { needs.kernelConfig = true }
-                if e.name == "LINUX_HAS_BPF_COOKIE" { needs.bpfCookie = true }
-            case .ksymAddress: needs.kallsyms.append(e.name)
-            case .ksymVariable, .kfunc: break
-            }
-        }
-        return needs
+        let externs = (try? Externs.collect(object, btf: &optional)) ?? []
+        return needs(kinds: btf.kinds, externs: externs)
     }
 
     /// The program to attach: the one named, or the first iterator program in section order.
