@@ -47,6 +47,12 @@ enum Externs {
     static let kconfigSection = ".kconfig"
     static let ksymsSection = ".ksyms"
 
+    /// The most bytes the `.kconfig` map may hold. libbpf sets no bound, but every byte is
+    /// allocated here and again in the kernel (one array-map value), and an extern may be 64 KiB:
+    /// a 0.7 MB object could ask for 131 MB, a 22 MB one for more than 4 GiB. A whole kernel
+    /// config is some 10,000 options of a few bytes each, so 1 MiB leaves room for any real use.
+    static let kconfigLimit = 1 << 20
+
     static func collect(_ object: BPFObjectFile, btf: inout ObjectBTF?) throws(LoadError) -> [Extern] {
         let symbols = object.elf.symbols.filter {
             $0.section == .undefined && ($0.binding == .global || $0.binding == .weak) && !$0.name.isEmpty
@@ -62,6 +68,16 @@ enum Externs {
             externs.append(try describe(symbol, in: objectBTF, declarations: declarations))
         }
         externs.sort(by: order)
+        let kconfigSize = try layOutKconfig(&externs)
+        try rewriteDataSections(&objectBTF, externs: externs, kconfigSize: kconfigSize)
+        btf = objectBTF
+        return externs
+    }
+
+    /// Gives each kconfig extern its offset in the `.kconfig` map (in `order`, each at its
+    /// alignment) and returns the map's size, at most `kconfigLimit`. Cannot overflow: each
+    /// extern adds at most 64 KiB plus 7 bytes of padding, and there are fewer externs than bytes.
+    static func layOutKconfig(_ externs: inout [Extern]) throws(LoadError) -> Int {
         var offset = 0
         for i in externs.indices {
             guard case let .kconfig(_, size, alignment, _) = externs[i].kind else { continue }
@@ -69,9 +85,12 @@ enum Externs {
             externs[i].dataOffset = offset
             offset += size
         }
-        try rewriteDataSections(&objectBTF, externs: externs, kconfigSize: offset)
-        btf = objectBTF
-        return externs
+        // Name the first extern that does not fit, and say how large all of them would make it.
+        for e in externs {
+            guard case let .kconfig(_, size, _, _) = e.kind, e.dataOffset + size > kconfigLimit else { continue }
+            throw .extern(name: e.name, reason: "\(kconfigSection) would be \(offset) bytes, more than the \(kconfigLimit) iter accepts")
+        }
+        return offset
     }
 
     /// libbpf's cmp_externs: kconfig before ksyms; kconfig by descending alignment, then ascending
@@ -207,10 +226,17 @@ enum Externs {
                     guard let e = byName[name], case let .variable(type, _)? = fixed.type(newVars[i].type)?.body else {
                         throw .extern(name: name, reason: "is in .kconfig but no symbol refers to it")
                     }
-                    newVars[i].offset = UInt32(e.dataOffset)
+                    // layOutKconfig bounds both to kconfigLimit; checked all the same, as input-derived.
+                    guard let offset = UInt32(exactly: e.dataOffset) else {
+                        throw .extern(name: name, reason: "offset \(e.dataOffset) in \(kconfigSection) does not fit in 32 bits")
+                    }
+                    newVars[i].offset = offset
                     fixed.types[Int(newVars[i].type) - 1].body = .variable(type: type, linkage: .global)
                 }
-                fixed.types[index].body = .dataSection(size: UInt32(kconfigSize), vars: newVars)
+                guard let size = UInt32(exactly: kconfigSize) else {
+                    throw .badSection(section: kconfigSection, reason: "\(kconfigSize) bytes do not fit in 32 bits")
+                }
+                fixed.types[index].body = .dataSection(size: size, vars: newVars)
             } else if section == ksymsSection {
                 let int = intType(&fixed)
                 var dummy: TypeID? = nil
@@ -241,6 +267,7 @@ enum Externs {
                     default:
                         break
                     }
+                    // A DATASEC lists at most 65535 VARs (vlen is 16 bits): these cannot pass 2^32.
                     newVars[i].offset = UInt32(i * 4)
                     newVars[i].size = 4
                 }

@@ -69,7 +69,7 @@ public enum Planner {
         // ksyms resolved against the kernel's BTF and kallsyms.
         var kconfigMap: Int? = nil
         if externs.contains(where: { $0.isKconfig }) {
-            var map = GlobalData.planKconfig(object: object, size: Externs.kconfigSize(externs))
+            var map = try GlobalData.planKconfig(object: object, size: Externs.kconfigSize(externs))
             map.initialValue = try KconfigValues.contents(externs, facts: facts, vmlinux: kernel.vmlinux, notes: &notes)
             if let datasec = btf?.dataSection(named: Externs.kconfigSection) { map.attributes.btfValueTypeID = datasec }
             kconfigMap = maps.count
