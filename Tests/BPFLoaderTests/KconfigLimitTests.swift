@@ -48,4 +48,12 @@ struct KconfigLimitTests {
             #expect(error.description == "extern 'CONFIG_ITER_BIG_16': .kconfig would be 1114112 bytes, more than the 1048576 iter accepts")
         }
     }
+
+    @Test("a struct member of size 0 has no alignment (no division by zero)")
+    func zeroSizedMember() throws {
+        var btf = CORETestBTF()
+        let zero = btf.int("zero", size: 0)
+        let holder = btf.structure("holder", size: 4, [("z", zero, 8, 0)])
+        #expect(Externs.alignment(of: holder, in: try btf.btf()) == nil)
+    }
 }

@@ -197,7 +197,8 @@ enum Externs {
         case let .structure(_, members, _), let .union(_, members, _):
             var maximum = 1
             for member in members {
-                guard let a = alignment(of: member.type, in: btf, depth: depth + 1) else { return nil }
+                // An INT or FLOAT member of size 0 has alignment 0: no usable alignment (not a division by 0).
+                guard let a = alignment(of: member.type, in: btf, depth: depth + 1), a > 0 else { return nil }
                 // A member off its natural alignment means a packed struct: alignment 1.
                 if member.bitfieldSize == 0, (member.bitOffset / 8) % UInt32(a) != 0 { return 1 }
                 maximum = max(maximum, a)
