@@ -245,6 +245,8 @@ struct NameSet {
     /// prefix. Without, with the few names of each length.
     var byHash: [UInt64: [Int]]? = nil
     static let hashedAbove = 16
+    /// The most prefixes `mayMatch` tests; with more, `prefixes` holds one more than this.
+    static let prefixTestLimit = 8
 
     init(exact: [String], essential: [String]) {
         var names: [[UInt8]] = []
@@ -285,7 +287,9 @@ struct NameSet {
             }
             byHash = table
         }
-        for name in names where !name.isEmpty {
+        // Past `prefixTestLimit` distinct prefixes `mayMatch` is skipped, so collecting more would
+        // only cost a search of those found per name: names × names for thousands of ksyms.
+        for name in names where !name.isEmpty && prefixes.count <= NameSet.prefixTestLimit {
             var bytes = [UInt8](repeating: 0, count: 8)
             var ones = [UInt8](repeating: 0, count: 8)
             for k in 0..<min(name.count, 8) {
@@ -303,7 +307,7 @@ struct NameSet {
     @inline(__always)
     func mayMatch(_ base: UnsafeRawPointer, at: Int) -> Bool {
         // Past a few prefixes the hash lookup that follows is the cheaper test.
-        guard prefixes.count <= 8 else { return true }
+        guard prefixes.count <= NameSet.prefixTestLimit else { return true }
         let word = base.loadUnaligned(fromByteOffset: at, as: UInt64.self)
         for prefix in prefixes where word & prefix.mask == prefix.value { return true }
         return false

@@ -60,6 +60,16 @@ struct ExternTests {
         }
     }
 
+    @Test("a .kconfig over 1 MiB is refused, naming the extern that does not fit", arguments: Repo.binaries)
+    func kconfigTooBig(binary: String) throws {
+        let object = Repo.fixture("iter_kconfig_too_big.bpf.o")
+        let outcome = try run(binary, ["run", object])
+        #expect(outcome.status == 255, "\(outcome)")
+        #expect(outcome.stdout.isEmpty, "\(outcome)")
+        #expect(outcome.stderr == "Error: can't open objfile \(object): extern 'CONFIG_ITER_BIG_16': "
+                + ".kconfig would be 1114112 bytes, more than the 1048576 iter accepts\n", "\(outcome)")
+    }
+
     @Test("an extern with no kernel counterpart names itself", arguments: Repo.binaries)
     func missingExtern(binary: String) throws {
         // iter_kfunc's kfuncs exist here; a kernel without them is covered by the matrix (5.10, 6.1).

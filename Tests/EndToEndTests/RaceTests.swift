@@ -83,7 +83,10 @@ struct ClosedStreamTests {
         let dir = try BPFFSDirectory("closed")
         let path = dir.file("it")
         // The exit status goes to a file under /tmp: the streams are closed, and bpffs holds no files.
-        let statusFile = FileManager.default.temporaryDirectory.appendingPathComponent("iter-closed-\(getpid())").path
+        // One file per case: the cases (one per binary) run at once in this process, and each
+        // removes its file when done.
+        let statusFile = FileManager.default.temporaryDirectory
+            .appendingPathComponent("iter-closed-\(getpid())-\(UUID().uuidString)").path
         defer { unlink(statusFile) }
         _ = try sh("(exec 0<&- 1>&- 2>&-; '\(binary)' -d pin '\(Repo.fixture("iter_counter.bpf.o"))' '\(path)'; echo $? > '\(statusFile)')")
         let status = try String(contentsOfFile: statusFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)

@@ -83,17 +83,22 @@ public struct IteratorObject {
         }
         trace("timing: kernel BTF opened and indexed in \(IteratorObject.microseconds(since: opening)) us")
         let kernel = KernelTypes(vmlinux: vmlinux, modules: SysfsModuleBTF(vmlinux: vmlinux))
-        let facts = KernelProbe.facts(for: Planner.needs(of: file))
+        // The object's BTF and externs, read once for both what to probe and the plan.
+        let preparing = iter_monotonic_ns()
+        let prepared = Planner.prepare(file)
+        let preparedIn = IteratorObject.microseconds(since: preparing)
+        let facts = KernelProbe.facts(for: Planner.needs(of: file, prepared: prepared))
 
         let plan: LoadPlan
         let planning = iter_monotonic_ns()
         do {
-            plan = try Planner.plan(file, kernel: kernel, facts: facts,
+            plan = try Planner.plan(file, prepared: prepared, kernel: kernel, facts: facts,
                                     options: PlanOptions(programName: program, mainThreadOnly: resolved.mainThreadOnly))
         } catch {
             throw .object(path: path, error)
         }
-        trace("timing: planned \(plan.programs.count) programs in \(IteratorObject.microseconds(since: planning)) us")
+        let plannedIn = preparedIn + IteratorObject.microseconds(since: planning)
+        trace("timing: planned \(plan.programs.count) programs in \(plannedIn) us")
         for note in plan.notes { trace(note) }
         let loaded: LoadedObject
         do { loaded = try Executor.execute(plan, verifierLog: verifierLog, debug: trace) } catch {

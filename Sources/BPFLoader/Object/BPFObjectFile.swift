@@ -39,7 +39,7 @@ public enum SectionRole: Sendable, Equatable {
 }
 
 /// A function in an executable section: a program or a subprogram, by its symbol.
-public struct ObjectFunction: Sendable, Equatable {
+public struct ObjectFunction: Sendable, Hashable {
     /// The symbol's name.
     public let name: String
     /// Index of the ELF section holding the function.
@@ -147,7 +147,16 @@ public struct BPFObjectFile {
 
     /// The function starting at `instruction` of `section`.
     public func function(in section: Int, startingAt instruction: Int) -> ObjectFunction? {
-        functions.first { $0.section == section && $0.start == instruction }
+        // `functions` is sorted by (section, start): a binary search for the first of them, not a
+        // walk over all of them for each call (calls × functions for thousands of subprograms).
+        var low = 0
+        var high = functions.count
+        while low < high {
+            let middle = (low + high) / 2
+            if (functions[middle].section, functions[middle].start) < (section, instruction) { low = middle + 1 } else { high = middle }
+        }
+        guard low < functions.count, functions[low].section == section, functions[low].start == instruction else { return nil }
+        return functions[low]
     }
 
     // MARK: - Classification

@@ -14,10 +14,12 @@ enum ExternPatcher {
     /// libbpf's POISON_CALL_KFUNC_BASE: `call 2002000000 + extern index` marks an unresolved kfunc.
     static let poisonedKfuncBase: Int32 = 2_002_000_000
 
+    /// `positions`: `Externs.positions(externs)`, made once per object (not per program or
+    /// reference: that would cost references × externs).
     static func patch(_ references: [ExternReference], into program: inout PlannedProgram, externs: [Extern],
-                      resolutions: [ExternResolution], kconfigMap: Int?) throws(LoadError) {
+                      positions: [Int: Int], resolutions: [ExternResolution], kconfigMap: Int?) throws(LoadError) {
         for reference in references {
-            guard let index = externs.firstIndex(where: { $0.symbolIndex == reference.symbol.index }) else {
+            guard let index = positions[reference.symbol.index] else {
                 throw .relocation(program: program.name, instruction: reference.instruction,
                                   reason: "reference to undefined symbol '\(reference.symbol.name)', which is no extern")
             }
@@ -29,12 +31,20 @@ enum ExternPatcher {
                 }
                 switch resolutions[index] {
                 case let .btf(id, module):
+                    let slot = module.map { fdArrayIndex(of: $0, in: &program) } ?? 0
+                    guard let offset = Int16(exactly: slot) else {
+                        throw .extern(name: e.name, reason: "its module would be entry \(slot) of the program's fd_array, beyond what a call's 16-bit offset can name")
+                    }
                     program.instructions[at].src = BPFInstruction.pseudoKfuncCall
                     program.instructions[at].immediate = Int32(bitPattern: id)
-                    program.instructions[at].offset = Int16(module.map { fdArrayIndex(of: $0, in: &program) } ?? 0)
+                    program.instructions[at].offset = offset
                 default:
+                    // The extern's position goes into the immediate (libbpf's encoding), so it must fit.
+                    guard let position = Int32(exactly: index), position <= Int32.max - poisonedKfuncBase else {
+                        throw .extern(name: e.name, reason: "is extern \(index) of the object: too many to mark its unresolved calls (\(poisonedKfuncBase) + index must fit in 32 bits)")
+                    }
                     program.instructions[at] = BPFInstruction(opcode: BPFInstruction.call,
-                                                              immediate: poisonedKfuncBase + Int32(index))
+                                                              immediate: poisonedKfuncBase + position)
                     program.poisoned.append(PoisonedInstruction(instruction: at, note: COREPoisonNote(
                         relocation: index, reason: "weak kfunc '\(e.name)' is not in this kernel; guard its calls with bpf_ksym_exists()")))
                 }
@@ -46,8 +56,12 @@ enum ExternPatcher {
             switch (e.kind, resolutions[index]) {
             case let (.kconfig, .kconfig(offset)):
                 guard let map = kconfigMap else { continue }
+                // Within Externs.kconfigLimit, so this fits; checked because it comes from the object.
+                guard let immediate = Int32(exactly: offset) else {
+                    throw .extern(name: e.name, reason: "offset \(offset) in .kconfig does not fit an instruction's 32-bit immediate")
+                }
                 program.instructions[at].src = BPFInstruction.pseudoMapValue
-                program.instructions[at + 1].immediate = Int32(offset)
+                program.instructions[at + 1].immediate = immediate
                 program.mapReferences.append(MapReference(instruction: at, map: map))
             case let (_, .btf(id, module)):
                 program.instructions[at].src = BPFInstruction.pseudoBTFID

@@ -47,6 +47,12 @@ enum Externs {
     static let kconfigSection = ".kconfig"
     static let ksymsSection = ".ksyms"
 
+    /// The most bytes the `.kconfig` map may hold. libbpf sets no bound, but every byte is
+    /// allocated here and again in the kernel (one array-map value), and an extern may be 64 KiB:
+    /// a 0.7 MB object could ask for 131 MB, a 22 MB one for more than 4 GiB. A whole kernel
+    /// config is some 10,000 options of a few bytes each, so 1 MiB leaves room for any real use.
+    static let kconfigLimit = 1 << 20
+
     static func collect(_ object: BPFObjectFile, btf: inout ObjectBTF?) throws(LoadError) -> [Extern] {
         let symbols = object.elf.symbols.filter {
             $0.section == .undefined && ($0.binding == .global || $0.binding == .weak) && !$0.name.isEmpty
@@ -55,11 +61,23 @@ enum Externs {
         guard var objectBTF = btf else {
             throw .extern(name: symbols[0].name, reason: "externs need the object's BTF (compile with -g)")
         }
+        let declarations = ExternDeclarations(objectBTF.fixed)
         var externs: [Extern] = []
+        externs.reserveCapacity(symbols.count)
         for symbol in symbols {
-            externs.append(try describe(symbol, in: objectBTF))
+            externs.append(try describe(symbol, in: objectBTF, declarations: declarations))
         }
         externs.sort(by: order)
+        let kconfigSize = try layOutKconfig(&externs)
+        try rewriteDataSections(&objectBTF, externs: externs, kconfigSize: kconfigSize)
+        btf = objectBTF
+        return externs
+    }
+
+    /// Gives each kconfig extern its offset in the `.kconfig` map (in `order`, each at its
+    /// alignment) and returns the map's size, at most `kconfigLimit`. Cannot overflow: each
+    /// extern adds at most 64 KiB plus 7 bytes of padding, and there are fewer externs than bytes.
+    static func layOutKconfig(_ externs: inout [Extern]) throws(LoadError) -> Int {
         var offset = 0
         for i in externs.indices {
             guard case let .kconfig(_, size, alignment, _) = externs[i].kind else { continue }
@@ -67,9 +85,12 @@ enum Externs {
             externs[i].dataOffset = offset
             offset += size
         }
-        try rewriteDataSections(&objectBTF, externs: externs, kconfigSize: offset)
-        btf = objectBTF
-        return externs
+        // Name the first extern that does not fit, and say how large all of them would make it.
+        for e in externs {
+            guard case let .kconfig(_, size, _, _) = e.kind, e.dataOffset + size > kconfigLimit else { continue }
+            throw .extern(name: e.name, reason: "\(kconfigSection) would be \(offset) bytes, more than the \(kconfigLimit) iter accepts")
+        }
+        return offset
     }
 
     /// libbpf's cmp_externs: kconfig before ksyms; kconfig by descending alignment, then ascending
@@ -86,6 +107,14 @@ enum Externs {
         }
     }
 
+    /// The position in `externs` of each extern's ELF symbol index (relocations name symbols).
+    static func positions(_ externs: [Extern]) -> [Int: Int] {
+        var positions: [Int: Int] = [:]
+        positions.reserveCapacity(externs.count)
+        for (i, e) in externs.enumerated() where positions[e.symbolIndex] == nil { positions[e.symbolIndex] = i }
+        return positions
+    }
+
     /// Size of the `.kconfig` map: the end of the last kconfig extern.
     static func kconfigSize(_ externs: [Extern]) -> Int {
         externs.reduce(0) { size, e in
@@ -94,20 +123,14 @@ enum Externs {
         }
     }
 
-    private static func describe(_ symbol: ELFSymbol, in btf: ObjectBTF) throws(LoadError) -> Extern {
+    private static func describe(_ symbol: ELFSymbol, in btf: ObjectBTF,
+                                 declarations: ExternDeclarations) throws(LoadError) -> Extern {
         let name = symbol.name
         func fail(_ reason: String) -> LoadError { .extern(name: name, reason: reason) }
-        // The extern VAR or FUNC of that name (libbpf's find_extern_btf_id).
-        var found: (TypeID, BTFType)? = nil
-        for (index, type) in btf.fixed.types.enumerated() where btf.fixed.string(at: type.nameOffset) == name {
-            switch type.body {
-            case .variable(_, .external), .function(_, .external): found = (TypeID(index + 1), type)
-            default: continue
-            }
-            break
+        guard let id = declarations.byName[name], let type = btf.fixed.type(id) else {
+            throw fail("no extern variable or function of that name in the object's BTF")
         }
-        guard let (id, type) = found else { throw fail("no extern variable or function of that name in the object's BTF") }
-        guard let section = dataSectionName(containing: id, in: btf.fixed) else {
+        guard let section = declarations.dataSection[id] else {
             throw fail("its BTF is in no DATASEC (expected .kconfig or .ksyms)")
         }
         let weak = symbol.binding == .weak
@@ -136,14 +159,6 @@ enum Externs {
         default:
             throw fail("extern section '\(section)' is not supported (expected .kconfig or .ksyms)")
         }
-    }
-
-    static func dataSectionName(containing id: TypeID, in btf: EditableBTF) -> String? {
-        for type in btf.types {
-            guard case let .dataSection(_, vars) = type.body, vars.contains(where: { $0.type == id }) else { continue }
-            return btf.string(at: type.nameOffset)
-        }
-        return nil
     }
 
     /// libbpf's find_kcfg_type.
@@ -182,7 +197,8 @@ enum Externs {
         case let .structure(_, members, _), let .union(_, members, _):
             var maximum = 1
             for member in members {
-                guard let a = alignment(of: member.type, in: btf, depth: depth + 1) else { return nil }
+                // An INT or FLOAT member of size 0 has alignment 0: no usable alignment (not a division by 0).
+                guard let a = alignment(of: member.type, in: btf, depth: depth + 1), a > 0 else { return nil }
                 // A member off its natural alignment means a packed struct: alignment 1.
                 if member.bitfieldSize == 0, (member.bitOffset / 8) % UInt32(a) != 0 { return 1 }
                 maximum = max(maximum, a)
@@ -211,10 +227,17 @@ enum Externs {
                     guard let e = byName[name], case let .variable(type, _)? = fixed.type(newVars[i].type)?.body else {
                         throw .extern(name: name, reason: "is in .kconfig but no symbol refers to it")
                     }
-                    newVars[i].offset = UInt32(e.dataOffset)
+                    // layOutKconfig bounds both to kconfigLimit; checked all the same, as input-derived.
+                    guard let offset = UInt32(exactly: e.dataOffset) else {
+                        throw .extern(name: name, reason: "offset \(e.dataOffset) in \(kconfigSection) does not fit in 32 bits")
+                    }
+                    newVars[i].offset = offset
                     fixed.types[Int(newVars[i].type) - 1].body = .variable(type: type, linkage: .global)
                 }
-                fixed.types[index].body = .dataSection(size: UInt32(kconfigSize), vars: newVars)
+                guard let size = UInt32(exactly: kconfigSize) else {
+                    throw .badSection(section: kconfigSection, reason: "\(kconfigSize) bytes do not fit in 32 bits")
+                }
+                fixed.types[index].body = .dataSection(size: size, vars: newVars)
             } else if section == ksymsSection {
                 let int = intType(&fixed)
                 var dummy: TypeID? = nil
@@ -245,6 +268,7 @@ enum Externs {
                     default:
                         break
                     }
+                    // A DATASEC lists at most 65535 VARs (vlen is 16 bits): these cannot pass 2^32.
                     newVars[i].offset = UInt32(i * 4)
                     newVars[i].size = 4
                 }

@@ -33,10 +33,15 @@ enum GlobalData {
     /// The `.kconfig` map: one element holding every kconfig extern, read-only for programs and
     /// frozen, so the verifier treats its values as constants (dead-code-eliminating what the
     /// config turns off).
-    static func planKconfig(object: BPFObjectFile, size: Int) -> PlannedMap {
-        PlannedMap(
+    /// `size` is at most `Externs.kconfigLimit` after `Externs.collect`; checked here all the same,
+    /// as it comes from the object.
+    static func planKconfig(object: BPFObjectFile, size: Int) throws(LoadError) -> PlannedMap {
+        guard let valueSize = UInt32(exactly: size) else {
+            throw .badSection(section: ".kconfig", reason: "\(size) bytes do not fit in a map value's 32-bit size")
+        }
+        return PlannedMap(
             name: mapName(object: object.name, section: ".kconfig"), origin: .globalData(.kconfig, section: ".kconfig"),
-            attributes: MapAttributes(type: arrayMapType, keySize: 4, valueSize: UInt32(size), maxEntries: 1, flags: readOnlyProgram),
+            attributes: MapAttributes(type: arrayMapType, keySize: 4, valueSize: valueSize, maxEntries: 1, flags: readOnlyProgram),
             initialValue: nil, freeze: true)
     }
 

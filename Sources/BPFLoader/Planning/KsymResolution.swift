@@ -29,7 +29,9 @@ enum KsymResolution {
             }
         }
         let found = lookUp(wanted, in: kernel.vmlinux)
+        let inModules = moduleHits(externs, vmlinuxHits: found, kernel: kernel)
         var resolutions: [ExternResolution] = []
+        resolutions.reserveCapacity(externs.count)
         for e in externs {
             switch e.kind {
             case .kconfig:
@@ -48,31 +50,25 @@ enum KsymResolution {
                     throw .extern(name: e.name, reason: "not found in /proc/kallsyms")
                 }
             case let .ksymVariable(localType):
-                resolutions.append(try resolveBTF(e, name: e.name, kind: .variable, localType: localType,
-                                                  local: local, kernel: kernel, vmlinuxHits: found, notes: &notes))
+                resolutions.append(try resolveBTF(e, name: e.name, kind: .variable, localType: localType, local: local,
+                                                  kernel: kernel, vmlinuxHits: found, moduleHits: inModules, notes: &notes))
             case let .kfunc(proto):
-                resolutions.append(try resolveBTF(e, name: CORENames.essential(e.name), kind: .function, localType: proto,
-                                                  local: local, kernel: kernel, vmlinuxHits: found, notes: &notes))
+                resolutions.append(try resolveBTF(e, name: CORENames.essential(e.name), kind: .function, localType: proto, local: local,
+                                                  kernel: kernel, vmlinuxHits: found, moduleHits: inModules, notes: &notes))
             }
         }
         return resolutions
     }
 
     private static func resolveBTF(_ e: Extern, name: String, kind: BTFKind, localType: TypeID, local: BTF, kernel: KernelTypes,
-                                   vmlinuxHits: [String: [TypeID]], notes: inout [String]) throws(LoadError) -> ExternResolution {
+                                   vmlinuxHits: [String: [TypeID]], moduleHits: ModuleHits,
+                                   notes: inout [String]) throws(LoadError) -> ExternResolution {
         let what = kind == .function ? "function" : "variable"
         var candidates: [(BTF, TypeID, String?)] = (vmlinuxHits[name] ?? []).compactMap { id in
             kernel.vmlinux.kind(of: id) == kind ? (kernel.vmlinux, id, nil) : nil
         }
-        if candidates.isEmpty, let modules = kernel.modules {
-            for module in modules.moduleNames() {
-                guard let btf = modules.btf(of: module) else { continue }
-                let ids = btf.ownTypeIDs(nameOffsets: Set(btf.ownStringOffsets(of: [name])[0]), kind: kind)
-                if let id = ids.first {
-                    candidates.append((btf, id, module))
-                    break
-                }
-            }
+        if candidates.isEmpty, let hit = moduleHits[name, kind] {
+            candidates.append((hit.btf, hit.id, hit.module))
         }
         guard let (btf, id, module) = candidates.first else {
             if e.weak {
@@ -101,6 +97,44 @@ enum KsymResolution {
         return .btf(id: id, module: module)
     }
 
+    /// For each name wanted as a variable or a function that vmlinux lacks as such, the first
+    /// module (in name order) with an own type of that name and kind, and its id there. All
+    /// names are looked up in each module at once: one module at a time per name would read
+    /// every module's strings once per extern (thousands of weak ksyms × a hundred modules).
+    static func moduleHits(_ externs: [Extern], vmlinuxHits: [String: [TypeID]], kernel: KernelTypes) -> ModuleHits {
+        var hits = ModuleHits()
+        guard let modules = kernel.modules else { return hits }
+        var remaining: [(name: String, kind: BTFKind)] = []
+        var listedVariables = Set<String>()
+        var listedFunctions = Set<String>()
+        for e in externs {
+            let wanted: (name: String, kind: BTFKind)
+            switch e.kind {
+            case .ksymVariable: wanted = (e.name, .variable)
+            case .kfunc: wanted = (CORENames.essential(e.name), .function)
+            default: continue
+            }
+            let inVmlinux = (vmlinuxHits[wanted.name] ?? []).contains { kernel.vmlinux.kind(of: $0) == wanted.kind }
+            guard !inVmlinux else { continue }
+            let new = wanted.kind == .function ? listedFunctions.insert(wanted.name).inserted
+                                               : listedVariables.insert(wanted.name).inserted
+            if new { remaining.append(wanted) }
+        }
+        guard !remaining.isEmpty else { return hits }
+        for module in modules.moduleNames() {
+            guard let btf = modules.btf(of: module) else { continue }
+            var seen = Set<String>()
+            let found = lookUp(remaining.map { $0.name }.filter { seen.insert($0).inserted }, in: btf)
+            remaining = remaining.filter { wanted in
+                guard let id = (found[wanted.name] ?? []).first(where: { btf.kind(of: $0) == wanted.kind }) else { return true }
+                hits[wanted.name, wanted.kind] = ModuleHits.Hit(btf: btf, id: id, module: module)
+                return false
+            }
+            if remaining.isEmpty { break }
+        }
+        return hits
+    }
+
     /// Own type ids of `btf` for each name (any kind), in one string pass and one type walk.
     static func lookUp(_ names: [String], in btf: BTF) -> [String: [TypeID]] {
         guard !names.isEmpty else { return [:] }
@@ -119,5 +153,24 @@ enum KsymResolution {
 
     static func hexAddress(_ value: UInt64) -> String {
         "0x" + String(value, radix: 16)
+    }
+}
+
+/// Kernel variables and functions found in module BTF, by name and kind.
+struct ModuleHits {
+    struct Hit {
+        let btf: BTF
+        let id: TypeID
+        let module: String
+    }
+
+    private var variables: [String: Hit] = [:]
+    private var functions: [String: Hit] = [:]
+
+    subscript(name: String, kind: BTFKind) -> Hit? {
+        get { kind == .function ? functions[name] : variables[name] }
+        set {
+            if kind == .function { functions[name] = newValue } else { variables[name] = newValue }
+        }
     }
 }

@@ -16,6 +16,8 @@ struct LinkedProgram {
     var placements: [Placement]
     /// ld_imm64 / call instructions that refer to externs, for the extern resolver.
     var externReferences: [ExternReference]
+    /// Where each placed function starts: each call looks its callee up here, not in `placements`.
+    var starts: [ObjectFunction: Int] = [:]
 }
 
 /// An instruction that refers to an extern symbol (`.kconfig` / `.ksyms`).
@@ -65,6 +67,7 @@ struct Linker {
             linked.instructions.append(contentsOf: section[function.range])
         }
         linked.placements.append(Placement(function: function, start: start))
+        if linked.starts[function] == nil { linked.starts[function] = start }
     }
 
     private func relocate(at index: Int, sectionInstruction: Int, of function: ObjectFunction, program: String,
@@ -95,8 +98,8 @@ struct Linker {
                                   reason: "call to instruction \(targetInstruction) of section '\(sectionName(targetSection))', which does not start a function")
             }
             let start: Int
-            if let placed = linked.placements.first(where: { $0.function == callee }) {
-                start = placed.start
+            if let placed = linked.starts[callee] {
+                start = placed
             } else {
                 start = linked.instructions.count
                 append(callee, to: &linked)

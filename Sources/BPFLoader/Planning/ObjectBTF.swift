@@ -47,10 +47,31 @@ struct ObjectBTF {
         return nil
     }
 
+    /// Every DATASEC by name (the first of each name, as `dataSection(named:)` finds it): for
+    /// callers that look up every global data section, which would otherwise cost sections × types.
+    func dataSectionsByName() -> [String: TypeID] {
+        var found: [String: TypeID] = [:]
+        for (index, type) in fixed.types.enumerated() where type.kind == .dataSection {
+            guard let name = fixed.string(at: type.nameOffset), found[name] == nil else { continue }
+            found[name] = TypeID(index + 1)
+        }
+        return found
+    }
+
     /// libbpf's btf_fixup_datasec: a DATASEC of size 0 gets its ELF section's size and its global
     /// VARs their symbols' offsets; hidden globals become static; VARs are sorted by offset. The
     /// extern sections (.kconfig, .ksyms) are laid out by the extern resolver instead.
     mutating func fixUpDataSections(_ object: BPFObjectFile) throws(LoadError) {
+        // Every VAR needs its symbol: index them once (first of each name wins, as a search of the
+        // table in order would find), or an object with n globals costs n searches of n symbols.
+        var globalObjects: [String: ELFSymbol] = [:]
+        for symbol in object.elf.symbols
+        where symbol.type == .object && (symbol.binding == .global || symbol.binding == .weak) && globalObjects[symbol.name] == nil {
+            globalObjects[symbol.name] = symbol
+        }
+        // Likewise each DATASEC's section (the first of its name, as ELFFile.section(named:) finds).
+        var sections: [String: ELFSection] = [:]
+        for section in object.elf.sections where sections[section.name] == nil { sections[section.name] = section }
         for index in fixed.types.indices {
             guard case let .dataSection(size, vars) = fixed.types[index].body else { continue }
             let name = fixed.string(at: fixed.types[index].nameOffset) ?? ""
@@ -58,7 +79,7 @@ struct ObjectBTF {
             var newSize = size
             var fixOffsets = false
             if size == 0 {
-                guard let section = object.elf.section(named: name), section.size > 0 else {
+                guard let section = sections[name], section.size > 0 else {
                     throw .btf(section: ".BTF", .invalidType(id: TypeID(index + 1),
                                                               reason: "DATASEC '\(name)' has no ELF section to take its size from"))
                 }
@@ -72,9 +93,7 @@ struct ObjectBTF {
                 }
                 if linkage == .static || linkage == .external { continue }
                 let varName = fixed.string(at: variable.nameOffset) ?? ""
-                guard let symbol = object.elf.symbols.first(where: {
-                    $0.type == .object && ($0.binding == .global || $0.binding == .weak) && $0.name == varName
-                }) else {
+                guard let symbol = globalObjects[varName] else {
                     throw .btf(section: ".BTF", .invalidType(id: TypeID(index + 1), reason: "VAR '\(varName)' in DATASEC '\(name)' has no ELF symbol"))
                 }
                 if fixOffsets { newVars[i].offset = UInt32(clamping: symbol.value) }

@@ -9,18 +9,25 @@ public enum Planner {
     /// Plans loading `object` on a kernel with `kernel` types and `facts`.
     public static func plan(_ object: BPFObjectFile, kernel: KernelTypes, facts: KernelFacts,
                             options: PlanOptions = PlanOptions()) throws(LoadError) -> LoadPlan {
+        try plan(object, prepared: prepare(object), kernel: kernel, facts: facts, options: options)
+    }
+
+    /// The same, with the object already prepared (`prepare`); its failure is reported in turn.
+    static func plan(_ object: BPFObjectFile, prepared: Result<PreparedObject, LoadError>, kernel: KernelTypes,
+                     facts: KernelFacts, options: PlanOptions) throws(LoadError) -> LoadPlan {
         var notes: [String] = []
         // This planning's own copy of the kernel's types: it remembers the large vmlinux types it
         // decodes and gains a cache of name lookups below (results unchanged; see KernelNames).
         var kernel = KernelTypes(vmlinux: kernel.vmlinux.withTypeCache(), modules: kernel.modules)
         let selected = try selectProgram(object, options: options)
 
-        var btf = try ObjectBTF.load(object)
-        if btf != nil {
-            try btf?.fixUpDataSections(object)
-            btf?.markHiddenFunctionsStatic(object)
+        let ready: PreparedObject
+        switch prepared {
+        case let .success(value): ready = value
+        case let .failure(error): throw error
         }
-        let externs = try Externs.collect(object, btf: &btf)
+        let btf = ready.btf
+        let externs = ready.externs
 
         // Maps, in libbpf's order: declared (.maps) first, then global data sections.
         var maps: [PlannedMap] = []
@@ -46,10 +53,11 @@ public enum Planner {
         } else if let section = object.sections(where: { $0 == .maps }).first {
             throw .badSection(section: section.name, reason: "BTF-defined maps need the object's BTF (compile with -g)")
         }
+        let dataSections = btf?.dataSectionsByName() ?? [:]
         for section in object.elf.sections {
             guard case let .globalData(kind) = object.roles[section.index], kind != .kconfig else { continue }
             index.globalData[section.index] = maps.count
-            let datasec = btf?.dataSection(named: section.name)
+            let datasec = dataSections[section.name]
             var map = GlobalData.plan(object: object, section: section, kind: kind)
             if let datasec { map.attributes.btfValueTypeID = datasec }
             notes.append("map '\(map.name)': \(section.name), \(map.attributes.valueSize) bytes"
@@ -61,7 +69,7 @@ public enum Planner {
         // ksyms resolved against the kernel's BTF and kallsyms.
         var kconfigMap: Int? = nil
         if externs.contains(where: { $0.isKconfig }) {
-            var map = GlobalData.planKconfig(object: object, size: Externs.kconfigSize(externs))
+            var map = try GlobalData.planKconfig(object: object, size: Externs.kconfigSize(externs))
             map.initialValue = try KconfigValues.contents(externs, facts: facts, vmlinux: kernel.vmlinux, notes: &notes)
             if let datasec = btf?.dataSection(named: Externs.kconfigSection) { map.attributes.btfValueTypeID = datasec }
             kconfigMap = maps.count
@@ -111,6 +119,7 @@ public enum Planner {
         // Programs: link each one; `?` programs not chosen are planned but not loaded.
         let linker = Linker(object: object, code: code, maps: index)
         let lineInfoIndex = FuncLineInfo.Index()
+        let externPositions = Externs.positions(externs)
         var programs: [PlannedProgram] = []
         for (i, program) in object.programs.enumerated() {
             let linked = try linker.link(program)
@@ -123,11 +132,14 @@ public enum Planner {
                 name: program.name, sectionName: program.sectionName, target: program.kind.target,
                 attachBTFID: attachID, sleepable: program.kind.sleepable, autoload: autoload,
                 instructions: linked.instructions, mapReferences: linked.mapReferences)
-            try ExternPatcher.patch(linked.externReferences, into: &planned, externs: externs, resolutions: resolutions,
-                                    kconfigMap: kconfigMap)
+            try ExternPatcher.patch(linked.externReferences, into: &planned, externs: externs, positions: externPositions,
+                                    resolutions: resolutions, kconfigMap: kconfigMap)
+            // Each placed function's own instructions are looked up (not every poisoned instruction
+            // of its section tested per function: functions × relocations in a large .text).
             for placement in linked.placements {
-                for (instruction, note) in poisoned[placement.function.section] ?? [:]
-                where placement.function.range.contains(instruction) {
+                guard let notes = poisoned[placement.function.section], !notes.isEmpty else { continue }
+                for instruction in placement.function.range {
+                    guard let note = notes[instruction] else { continue }
                     planned.poisoned.append(PoisonedInstruction(
                         instruction: placement.start + instruction - placement.function.start, note: note))
                 }
@@ -165,22 +177,10 @@ public enum Planner {
     /// What the object needs from the system (kernel config, kallsyms, probes) so the caller reads
     /// only that. Problems with the object are left for `plan` to report.
     public static func needs(of object: BPFObjectFile) -> ObjectNeeds {
-        var needs = ObjectNeeds()
-        guard var btf = (try? ObjectBTF.load(object)) ?? nil else { return needs }
-        needs.btfKinds = btf.kinds
+        guard let btf = (try? ObjectBTF.load(object)) ?? nil else { return ObjectNeeds() }
         var optional: ObjectBTF? = btf
-        guard let externs = try? Externs.collect(object, btf: &optional) else { return needs }
-        btf = optional ?? btf
-        for e in externs {
-            switch e.kind {
-            case .kconfig:
-                if e.name.hasPrefix("CONFIG_") { needs.kernelConfig = true }
-                if e.name == "LINUX_HAS_BPF_COOKIE" { needs.bpfCookie = true }
-            case .ksymAddress: needs.kallsyms.append(e.name)
-            case .ksymVariable, .kfunc: break
-            }
-        }
-        return needs
+        let externs = (try? Externs.collect(object, btf: &optional)) ?? []
+        return needs(kinds: btf.kinds, externs: externs)
     }
 
     /// The program to attach: the one named, or the first iterator program in section order.
