@@ -110,5 +110,9 @@ struct IteratorOptionTests {
         #expect(try walk(["path", root]) == pre)
         let missing = try run(binary, ["run", Repo.fixture("iter_cgroup.bpf.o"), "cgroup", "path", root + "/nope"])
         #expect(missing.stderr == "Error: can't open cgroup \(root)/nope: No such file or directory (ENOENT)\n")
+        // A directory that is not a cgroup: said before the kernel's bare EBADF, nothing left behind.
+        let notCgroup = try run(binary, ["run", Repo.fixture("iter_cgroup.bpf.o"), "cgroup", "path", "/sys/fs/bpf"])
+        #expect(notCgroup.status == 255)
+        #expect(notCgroup.stderr.hasPrefix("Error: can't use cgroup /sys/fs/bpf: not a directory of a cgroup file system"))
     }
 }

@@ -36,9 +36,19 @@ enum OptionResolution {
                 throw .option("can't open cgroup \(path)", error)
             }
             let owned = OwnedDescriptor(fd)
+            // The kernel answers a directory outside cgroupfs with a bare EBADF at BPF_LINK_CREATE
+            // (on hosts where /sys/fs/cgroup is a tmpfs of v1 hierarchies, the common mistake).
+            let type = try? Mounts.fileSystemType(path)
+            guard type == cgroup2Magic || type == cgroup1Magic else {
+                throw .option("can't use cgroup \(path): not a directory of a cgroup file system (cgroup2 is mounted at /sys/fs/cgroup, or /sys/fs/cgroup/unified on hybrid systems)", nil)
+            }
             return ResolvedOptions(holder: owned, link: .cgroup(order: order.rawValue, cgroup: owned.fd), mainThreadOnly: false)
         }
     }
+
+    /// statfs(2) f_type of cgroup2 (CGROUP2_SUPER_MAGIC) and of a cgroup v1 hierarchy (CGROUP_SUPER_MAGIC).
+    static let cgroup2Magic: Int64 = 0x6367_7270
+    static let cgroup1Magic: Int64 = 0x27_e0eb
 
     static func openMap(_ selection: IteratorOptions.MapSelection) throws(IteratorError) -> OwnedDescriptor {
         switch selection {
