@@ -28,17 +28,6 @@ struct FailedCommandHygieneTests {
         ["pin", fixture("iter_task.bpf.o"), "/sys/fs/bpf/iter-hygiene/exists"],
     ]
 
-    /// fds whose target is something iter opens: BPF objects, BTF, files under /sys, objects.
-    static func openDescriptors() -> [String] {
-        let fds = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []
-        return fds.compactMap { fd -> String? in
-            guard let target = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/fd/" + fd) else { return nil }
-            let ours = target.hasPrefix("anon_inode:bpf") || target.hasPrefix("anon_inode:btf") || target.contains("/sys/")
-                || target.hasSuffix(".o") || target.contains("cgroup")
-            return ours ? fd + " " + target : nil
-        }.sorted()
-    }
-
     @Test("every failing command returns non-zero with its fds closed and nothing pinned")
     func noLeaks() throws {
         let dir = "/sys/fs/bpf/iter-hygiene"
@@ -49,11 +38,11 @@ struct FailedCommandHygieneTests {
         }
         // bpffs holds pins only: make "exists" by pinning something there.
         try #require(IterTool.run(arguments: ["pin", Self.fixture("iter_counter.bpf.o"), dir + "/exists"], programName: "iter") == 0)
-        let before = Self.openDescriptors()
+        let before = OpenDescriptors.list()
         for command in Self.commands {
             let status = IterTool.run(arguments: command, programName: "iter")
             #expect(status != 0, "\(command) succeeded")
-            #expect(Self.openDescriptors() == before, "fds left open by \(command)")
+            #expect(OpenDescriptors.leftOpen(since: before) == [], "fds left open by \(command)")
         }
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir) == ["exists"])
     }

@@ -20,18 +20,6 @@ struct FailedPinTests {
         }
     }
 
-    /// fds that iter could have opened: BPF objects, BTF, kernel BTF and object files, mount
-    /// points. Other tests run concurrently in this process, but none of them opens these kinds.
-    static func openDescriptors() -> Set<String> {
-        let fds = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []
-        return Set(fds.compactMap { fd -> String? in
-            guard let target = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/fd/" + fd) else { return nil }
-            let ours = target.hasPrefix("anon_inode:bpf") || target.hasPrefix("anon_inode:btf") || target.contains("/sys/")
-                || target.hasSuffix(".o") || target.contains("iter-failpin")
-            return ours ? fd + " " + target : nil
-        })
-    }
-
     @Test("the bpffs it mounted is unmounted, and every fd it opened is closed")
     func unmountsAndCloses() throws {
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("iter-failpin-\(getpid())").path
@@ -41,7 +29,7 @@ struct FailedPinTests {
             rmdir(scratch)
         }
         try #require(mount("tmpfs", scratch, "tmpfs", 0, nil) == 0)
-        let before = Self.openDescriptors()
+        let before = OpenDescriptors.list(marker: "iter-failpin")
         var pinnedAfterMount = false
         let request = IteratorRequest(object: Self.fixtures.appendingPathComponent("iter_counter.bpf.o").path)
         #expect(throws: CommandFailure.self) {
@@ -53,6 +41,6 @@ struct FailedPinTests {
         }
         #expect(pinnedAfterMount, "the pin step ran with bpffs mounted")
         #expect(Self.mounts(at: scratch) == ["tmpfs"], "bpffs was unmounted")
-        #expect(Self.openDescriptors() == before, "no fd left open")
+        #expect(OpenDescriptors.leftOpen(since: before, marker: "iter-failpin") == [], "no fd left open")
     }
 }
