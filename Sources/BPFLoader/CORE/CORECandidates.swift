@@ -59,12 +59,16 @@ struct CORECandidateIndex {
             kernel.names?.essentialTypeIDs(names) ?? vmlinux.ownTypeIDs(exact: [], essential: names).essential)
         var missing: [(id: TypeID, kind: BTFKind, name: Int)] = []
         var missingNames: [Int] = []
+        var positions: [Int: Int] = [:]  // name index -> position in missingNames
         for root in roots {
             let found = vmlinuxTypes[root.name].filter { COREMatch.kindsCompatible(vmlinux.kind(of: $0) ?? .void, root.kind) }
             candidates[root.id] = found.map { CORECandidate(target: 0, id: $0) }
             guard found.isEmpty else { continue }
             missing.append(root)
-            if !missingNames.contains(root.name) { missingNames.append(root.name) }
+            if positions[root.name] == nil {
+                positions[root.name] = missingNames.count
+                missingNames.append(root.name)
+            }
         }
         guard !missing.isEmpty, let modules = kernel.modules else { return }
         let vmlinuxOffsets = kernel.names?.essentialStringOffsets(names) ?? vmlinux.ownStringOffsets(ofEssentialNames: names)
@@ -81,7 +85,7 @@ struct CORECandidateIndex {
             let target = targets.count
             var used = false
             for root in missing {
-                guard let position = missingNames.firstIndex(of: root.name) else { continue }
+                guard let position = positions[root.name] else { continue }
                 let found = types[position].filter { COREMatch.kindsCompatible(btf.kind(of: $0) ?? .void, root.kind) }
                 guard !found.isEmpty else { continue }
                 candidates[root.id, default: []] += found.map { CORECandidate(target: target, id: $0) }

@@ -54,23 +54,37 @@ struct FuncLineInfo {
         return FuncLineInfo(funcInfo: funcs.bytes, lineInfo: lines.bytes, sourceLines: sourceLines)
     }
 
-    /// func_info and line_info records per ELF section name, grouped once per planning.
+    /// func_info and line_info records per ELF section name, grouped once per planning: the groups
+    /// are sorted by section name in one pass, so an object with many code sections costs one pass
+    /// over the groups, not one per section.
     final class Index {
+        private var funcGroups: [String: [BTFExtSection<FuncInfoRecord>]]? = nil
+        private var lineGroups: [String: [BTFExtSection<LineInfoRecord>]]? = nil
         private var funcInfos: [String: Records<FuncInfoRecord>] = [:]
         private var lineInfos: [String: Records<LineInfoRecord>] = [:]
 
         func funcInfo(_ ext: BTFExt, _ btf: ObjectBTF, section: String) -> Records<FuncInfoRecord> {
             if let known = funcInfos[section] { return known }
-            let made = Records(ext.funcInfo, btf, section: section) { $0.instructionOffset }
+            let groups = funcGroups ?? Index.byName(ext.funcInfo, btf)
+            funcGroups = groups
+            let made = Records(groups[section] ?? []) { $0.instructionOffset }
             funcInfos[section] = made
             return made
         }
 
         func lineInfo(_ ext: BTFExt, _ btf: ObjectBTF, section: String) -> Records<LineInfoRecord> {
             if let known = lineInfos[section] { return known }
-            let made = Records(ext.lineInfo, btf, section: section) { $0.instructionOffset }
+            let groups = lineGroups ?? Index.byName(ext.lineInfo, btf)
+            lineGroups = groups
+            let made = Records(groups[section] ?? []) { $0.instructionOffset }
             lineInfos[section] = made
             return made
+        }
+
+        private static func byName<R>(_ groups: [BTFExtSection<R>], _ btf: ObjectBTF) -> [String: [BTFExtSection<R>]] {
+            var result: [String: [BTFExtSection<R>]] = [:]
+            for group in groups { result[btf.sectionName(group.sectionNameOffset), default: []].append(group) }
+            return result
         }
     }
 
@@ -82,8 +96,9 @@ struct FuncLineInfo {
         let byOffset: [Int]
         let offsets: [UInt32]
 
-        init(_ sections: [BTFExtSection<R>], _ btf: ObjectBTF, section: String, offset: (R) -> UInt32) {
-            all = sections.filter { btf.sectionName($0.sectionNameOffset) == section }.flatMap { $0.records }
+        /// - Parameter sections: the groups of one ELF section, in file order.
+        init(_ sections: [BTFExtSection<R>], offset: (R) -> UInt32) {
+            all = sections.flatMap { $0.records }
             let keys = all.map(offset)
             byOffset = Array(all.indices).sorted { keys[$0] != keys[$1] ? keys[$0] < keys[$1] : $0 < $1 }
             offsets = byOffset.map { keys[$0] }

@@ -96,13 +96,21 @@ public enum Planner {
         var code = object.code
         var poisoned: [Int: [Int: COREPoisonNote]] = [:]
         if let btf, let ext = btf.ext {
+            // Looked up through dictionaries built once: an object may have thousands of sections.
+            var sectionByName: [String: Int] = [:]
+            for section in object.elf.sections where sectionByName[section.name] == nil { sectionByName[section.name] = section.index }
+            var programBySection: [Int: String] = [:]
+            for program in object.programs where programBySection[program.function.section] == nil {
+                programBySection[program.function.section] = program.name
+            }
             for group in ext.coreRelocations {
                 let name = btf.sectionName(group.sectionNameOffset)
-                guard let section = object.elf.section(named: name), var instructions = code[section.index] else {
+                guard let index = sectionByName[name], var instructions = code[index] else {
                     throw .core(program: name, reason: "CO-RE relocations for section '\(name)', which holds no code")
                 }
+                let section = object.elf.sections[index]
                 // Messages name the section's program (a program section holds one, as clang emits it).
-                let owner = object.programs.first { $0.function.section == section.index }?.name ?? name
+                let owner = programBySection[index] ?? name
                 do {
                     let fixups = try CORERelocator.relocate(local: btf.original, kernel: kernel, records: group.records,
                                                             instructions: instructions, section: name, program: owner)
