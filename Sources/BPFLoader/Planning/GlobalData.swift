@@ -47,7 +47,11 @@ enum GlobalData {
 
     /// The map for one global data section. Flags as libbpf 1.1 (the reference bpftool's) sets them:
     /// `.rodata` and `.kconfig` read-only for programs, every section but `.kconfig` mmapable.
-    static func plan(object: BPFObjectFile, section: ELFSection, kind: GlobalDataKind) -> PlannedMap {
+    static func plan(object: BPFObjectFile, section: ELFSection, kind: GlobalDataKind) throws(LoadError) -> PlannedMap {
+        // A NOBITS section (.bss) claims any size without file bytes behind it: check, not clamp.
+        guard let valueSize = UInt32(exactly: section.size) else {
+            throw .badSection(section: section.name, reason: "size \(section.size) does not fit in a map value's 32-bit size")
+        }
         var flags: UInt32 = kind == .rodata || kind == .kconfig ? readOnlyProgram : 0
         if kind != .kconfig { flags |= mmapable }
         let contents: [UInt8]?
@@ -59,7 +63,7 @@ enum GlobalData {
             name: mapName(object: object.name, section: section.name),
             origin: .globalData(kind, section: section.name),
             attributes: MapAttributes(
-                type: arrayMapType, keySize: 4, valueSize: UInt32(clamping: section.size), maxEntries: 1, flags: flags),
+                type: arrayMapType, keySize: 4, valueSize: valueSize, maxEntries: 1, flags: flags),
             initialValue: contents,
             freeze: kind == .rodata)
     }

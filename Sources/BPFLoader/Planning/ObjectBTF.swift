@@ -83,7 +83,11 @@ struct ObjectBTF {
                     throw .btf(section: ".BTF", .invalidType(id: TypeID(index + 1),
                                                               reason: "DATASEC '\(name)' has no ELF section to take its size from"))
                 }
-                newSize = UInt32(clamping: section.size)
+                guard let size = UInt32(exactly: section.size) else {
+                    throw .btf(section: ".BTF", .invalidType(id: TypeID(index + 1),
+                                                              reason: "DATASEC '\(name)': section size \(section.size) does not fit in 32 bits"))
+                }
+                newSize = size
                 fixOffsets = true
             }
             var newVars = vars
@@ -96,7 +100,13 @@ struct ObjectBTF {
                 guard let symbol = globalObjects[varName] else {
                     throw .btf(section: ".BTF", .invalidType(id: TypeID(index + 1), reason: "VAR '\(varName)' in DATASEC '\(name)' has no ELF symbol"))
                 }
-                if fixOffsets { newVars[i].offset = UInt32(clamping: symbol.value) }
+                if fixOffsets {
+                    guard let offset = UInt32(exactly: symbol.value), offset <= newSize else {
+                        throw .btf(section: ".BTF", .invalidType(id: TypeID(index + 1),
+                                                                  reason: "VAR '\(varName)' at offset \(symbol.value) lies outside DATASEC '\(name)' (\(newSize) bytes)"))
+                    }
+                    newVars[i].offset = offset
+                }
                 if symbol.visibility == .hidden || symbol.visibility == .internal {
                     fixed.replace(info.type, with: BTFType(nameOffset: variable.nameOffset, body: .variable(type: type, linkage: .static)))
                 }

@@ -58,7 +58,7 @@ public enum Planner {
             guard case let .globalData(kind) = object.roles[section.index], kind != .kconfig else { continue }
             index.globalData[section.index] = maps.count
             let datasec = dataSections[section.name]
-            var map = GlobalData.plan(object: object, section: section, kind: kind)
+            var map = try GlobalData.plan(object: object, section: section, kind: kind)
             if let datasec { map.attributes.btfValueTypeID = datasec }
             notes.append("map '\(map.name)': \(section.name), \(map.attributes.valueSize) bytes"
                          + (datasec.map { ", BTF DATASEC [\($0)]" } ?? ""))
