@@ -146,7 +146,7 @@ echo "vmlinux BTF ($((btf_size / 1024)) KiB, $types): opened, mapped and indexed
 "$iter" pin "$PWD/Tests/Fixtures/iter_task.bpf.o" "$pins/show-leaders" task main_thread_only
 "$iter" pin "$PWD/Tests/Fixtures/iter_cgroup.bpf.o" "$pins/show-cgroup" cgroup path /sys/fs/cgroup order descendants_pre 2>/dev/null || true
 hyperfine -N --warmup 3 --runs 30 --style none --export-json "$work/listshow.json" \
-	"$iter list" "$iter show" "$iter show $pins/show-task" "$iter -j list" "$bpftool link show" >/dev/null
+	"$iter list" "$iter show" "$iter show $pins/show-task" "$iter -j list" "$bpftool link show" >/dev/null 2>"$work/hyperfine.err" || { cat "$work/hyperfine.err" >&2; fail "hyperfine failed"; }
 rm -f "$pins"/show-*
 echo
 echo "iter list and iter show (median wall of 30 runs; $(ls /sys/fs/bpf -R 2>/dev/null | wc -l) bpffs entries)"

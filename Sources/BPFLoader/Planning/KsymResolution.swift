@@ -40,6 +40,11 @@ enum KsymResolution {
                 if facts.kallsyms[e.name] == Kallsyms.ambiguous {
                     throw .extern(name: e.name, reason: "several different addresses in /proc/kallsyms: resolution is ambiguous")
                 }
+                if facts.kallsyms[e.name] == 0 {
+                    // With kernel.kptr_restrict=2 (or without CAP_SYSLOG) every address reads as 0:
+                    // patching in 0 would load a program that reads from address 0.
+                    throw .extern(name: e.name, reason: "/proc/kallsyms shows its address as 0 (addresses hidden: kernel.kptr_restrict, or no CAP_SYSLOG)")
+                }
                 if let address = facts.kallsyms[e.name] {
                     notes.append("extern (ksym) '\(e.name)': address \(hexAddress(address)) from /proc/kallsyms")
                     resolutions.append(.address(address))
