@@ -35,6 +35,9 @@ public struct BTFHeader: Sendable, Equatable {
         }
         let version = blob.u8(at: 2) ?? 0
         guard version == 1 else { throw .unsupportedVersion(version) }
+        // The kernel defines no header flag and refuses any (btf_parse_hdr: "Unsupported flags").
+        let flags = blob.u8(at: 3) ?? 0
+        guard flags == 0 else { throw .unsupportedFlags(flags) }
         let headerLength = blob.u32(at: 4, order) ?? 0
         // Newer headers may be longer; the kernel accepts that only if the extra bytes are zero.
         guard headerLength >= UInt32(size), headerLength <= UInt32(blob.count) else {

@@ -5,6 +5,8 @@ public enum BTFError: Error, Equatable, CustomStringConvertible {
     case truncatedHeader(size: Int)
     case badMagic(UInt16)
     case unsupportedVersion(UInt8)
+    /// `btf_header.flags` is not 0: no kernel defines a flag.
+    case unsupportedFlags(UInt8)
     case badHeaderLength(UInt32)
     /// A section (types or strings) that does not fit in the blob.
     case sectionOutOfBounds(section: String, offset: UInt32, length: UInt32, blobSize: Int)
@@ -29,6 +31,8 @@ public enum BTFError: Error, Equatable, CustomStringConvertible {
             return "BTF is \(size) bytes, too short for its 24-byte header"
         case let .badMagic(magic):
             return "bad BTF magic \(hex(magic)), expected 0xeb9f"
+        case let .unsupportedFlags(flags):
+            return "BTF header flags \(hex(flags)) are not 0 (the kernel defines no flag and refuses any)"
         case let .unsupportedVersion(version):
             return "unsupported BTF version \(version), expected 1"
         case let .badHeaderLength(length):

@@ -96,7 +96,7 @@ struct BTFErrorTests {
         }
     }
 
-    @Test("header problems: magic, version, sections out of bounds, huge offsets")
+    @Test("header problems: magic, version, flags, sections out of bounds, huge offsets")
     func header() throws {
         var btf = EditableBTF()
         _ = int(&btf)
@@ -107,6 +107,9 @@ struct BTFErrorTests {
         var version = good
         version[2] = 2
         #expect(throws: BTFError.unsupportedVersion(2)) { try BTF(ByteView(version)) }
+        var flags = good
+        flags[3] = 0x80
+        #expect(throws: BTFError.unsupportedFlags(0x80)) { try BTF(ByteView(flags)) }
         var strings = good
         strings[16] = 0xff; strings[17] = 0xff; strings[18] = 0xff; strings[19] = 0xff  // str_off
         guard case .sectionOutOfBounds(section: "string", _, _, _)? = catching({ () throws(BTFError) -> BTF in try BTF(ByteView(strings)) }) else {
