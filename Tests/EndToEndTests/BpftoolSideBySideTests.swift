@@ -8,7 +8,7 @@ struct BpftoolSideBySideTests {
     /// between the two reads (tasks of other tests coming and going).
     static let fixtures = [
         "iter_task", "iter_counter", "iter_subprog", "iter_loop", "iter_global_func", "iter_hash", "iter_two_progs",
-        "iter_btf_kinds", "iter_core_layout", "iter_kfunc", "iter_kfunc_weak", "iter_map_fill", "iter_netlink",
+        "iter_btf_kinds", "iter_core_layout", "iter_kfunc", "iter_kfunc_weak", "iter_netlink",
         "iter_ksym", "iter_kconfig",
     ]
 
@@ -42,6 +42,19 @@ struct BpftoolSideBySideTests {
         let differing = a.symmetricDifference(b).count
         #expect(differing <= max(12, (a.count + b.count) / 25), "\(differing) of \(a.count) lines differ: \(a.symmetricDifference(b).sorted().prefix(20))")
         #expect(abs(a.count - b.count) <= 12)
+    }
+
+    /// iter_map_fill declares `fill_pinned` with LIBBPF_PIN_BY_NAME: bpftool pins it at
+    /// /sys/fs/bpf/fill_pinned, and iter must reuse that pin (pinning its own would fail with
+    /// EEXIST). One case at a time, and the pin is removed after, as the tests leave nothing.
+    @Test("a map pinned by name: iter reuses bpftool's pin, same output", .serialized, arguments: Repo.binaries)
+    func pinnedByName(binary: String) throws {
+        let pinned = "/sys/fs/bpf/fill_pinned"
+        unlink(pinned)
+        defer { unlink(pinned) }
+        let (bpftool, ours) = try both(binary, "iter_map_fill")
+        #expect(FileManager.default.fileExists(atPath: pinned))
+        #expect(!ours.isEmpty && Set(bpftool).symmetricDifference(Set(ours)).count <= 12, "\(bpftool.count) and \(ours.count) lines")
     }
 
     @Test("task_file and task_vma: the same lines for a process that lives through both reads",
