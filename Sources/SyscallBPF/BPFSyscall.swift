@@ -15,7 +15,7 @@ enum BPFSyscall {
         return .success(Int32(truncatingIfNeeded: result))
     }
 
-    /// Calls bpf(cmd, attr) and returns its non-negative result or throws the errno.
+    /// Calls bpf(cmd, attr) and returns its non-negative result; a failure is thrown as its errno.
     @discardableResult
     static func call(_ command: bpf_cmd, _ attr: inout bpf_attr) throws(Errno) -> Int32 {
         try invoke(command, &attr).get()

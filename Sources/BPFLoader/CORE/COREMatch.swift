@@ -2,7 +2,7 @@ import BTFParser
 import Bytes
 
 /// The matching rules of libbpf's (and the kernel's) relo_core.c: which target types and members
-/// correspond to the local ones. Each function answers true/false for "matches" and throws only
+/// correspond to the local ones. Each function answers true/false for "matches" and fails only
 /// for BTF that cannot be walked (libbpf's negative returns, which abort the load).
 enum COREMatch {
     /// libbpf's recursion limit for type comparisons.

@@ -14,7 +14,7 @@ public enum KernelConfigFile {
         public var problem: String?
     }
 
-    /// Tries /boot/config-<release> (`uname -r`), then /proc/config.gz. Never throws: when neither
+    /// Tries /boot/config-<release> (`uname -r`), then /proc/config.gz. Cannot fail: when neither
     /// can be read and parsed, `config` is nil and `problem` gives each path's error.
     public static func load(release: String) -> Loaded {
         var problems: [String] = []

@@ -54,37 +54,29 @@ struct FuncLineInfo {
         return FuncLineInfo(funcInfo: funcs.bytes, lineInfo: lines.bytes, sourceLines: sourceLines)
     }
 
-    /// func_info and line_info records per ELF section name, grouped once per planning: the groups
-    /// are sorted by section name in one pass, so an object with many code sections costs one pass
-    /// over the groups, not one per section.
+    /// func_info and line_info records per ELF section name, built on first use in one pass over
+    /// the groups: an object with many code sections costs one pass, not one per section.
     final class Index {
-        private var funcGroups: [String: [BTFExtSection<FuncInfoRecord>]]? = nil
-        private var lineGroups: [String: [BTFExtSection<LineInfoRecord>]]? = nil
-        private var funcInfos: [String: Records<FuncInfoRecord>] = [:]
-        private var lineInfos: [String: Records<LineInfoRecord>] = [:]
+        private var funcInfos: [String: Records<FuncInfoRecord>]? = nil
+        private var lineInfos: [String: Records<LineInfoRecord>]? = nil
 
         func funcInfo(_ ext: BTFExt, _ btf: ObjectBTF, section: String) -> Records<FuncInfoRecord> {
-            if let known = funcInfos[section] { return known }
-            let groups = funcGroups ?? Index.byName(ext.funcInfo, btf)
-            funcGroups = groups
-            let made = Records(groups[section] ?? []) { $0.instructionOffset }
-            funcInfos[section] = made
-            return made
+            let table = funcInfos ?? Index.bySection(ext.funcInfo, btf) { $0.instructionOffset }
+            funcInfos = table
+            return table[section] ?? Records([]) { $0.instructionOffset }
         }
 
         func lineInfo(_ ext: BTFExt, _ btf: ObjectBTF, section: String) -> Records<LineInfoRecord> {
-            if let known = lineInfos[section] { return known }
-            let groups = lineGroups ?? Index.byName(ext.lineInfo, btf)
-            lineGroups = groups
-            let made = Records(groups[section] ?? []) { $0.instructionOffset }
-            lineInfos[section] = made
-            return made
+            let table = lineInfos ?? Index.bySection(ext.lineInfo, btf) { $0.instructionOffset }
+            lineInfos = table
+            return table[section] ?? Records([]) { $0.instructionOffset }
         }
 
-        private static func byName<R>(_ groups: [BTFExtSection<R>], _ btf: ObjectBTF) -> [String: [BTFExtSection<R>]] {
-            var result: [String: [BTFExtSection<R>]] = [:]
-            for group in groups { result[btf.sectionName(group.sectionNameOffset), default: []].append(group) }
-            return result
+        private static func bySection<R>(_ groups: [BTFExtSection<R>], _ btf: ObjectBTF,
+                                         offset: (R) -> UInt32) -> [String: Records<R>] {
+            var grouped: [String: [BTFExtSection<R>]] = [:]
+            for group in groups { grouped[btf.sectionName(group.sectionNameOffset), default: []].append(group) }
+            return grouped.mapValues { Records($0, offset: offset) }
         }
     }
 
