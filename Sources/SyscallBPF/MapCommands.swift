@@ -60,10 +60,13 @@ public struct MapInfo: Sendable, Equatable {
 
 /// BPF_MAP_* commands.
 public enum BPFMap {
-    /// BPF_MAP_CREATE, with BTF key/value types when `btf` is given.
-    public static func create(_ spec: MapAttributes, btf: OwnedDescriptor? = nil) throws(Errno) -> FileDescriptor {
+    /// BPF_MAP_CREATE, with BTF key/value types when `btf` is given, and for a map-in-map the
+    /// template its inner maps must match (`inner_map_fd`).
+    public static func create(_ spec: MapAttributes, btf: OwnedDescriptor? = nil,
+                              innerMap: OwnedDescriptor? = nil) throws(Errno) -> FileDescriptor {
         let btfFD = btf?.fd.rawValue ?? -1
         var attr = bpf_attr()
+        if let innerMap { attr.inner_map_fd = UInt32(bitPattern: innerMap.fd.rawValue) }
         attr.map_type = spec.type
         attr.key_size = spec.keySize
         attr.value_size = spec.valueSize

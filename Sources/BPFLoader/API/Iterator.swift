@@ -21,7 +21,7 @@ public struct Iterator {
 
     /// The id of the attached program.
     public var programID: UInt32? {
-        loaded.selectedProgram.flatMap { try? BPFProgram.info($0.fd) }?.id
+        (try? BPFProgram.info(loaded.selectedProgram.fd))?.id
     }
 
     /// Reads the iterator's output: one full pass, as text (invalid UTF-8 becomes U+FFFD).
@@ -88,11 +88,39 @@ public struct Iterator {
         }
     }
 
+    /// An option given for a target that does not take it, found before anything is loaded:
+    /// the kernel would read the bytes of `union bpf_iter_link_info` as its own option (a map
+    /// fd as a tid) or ignore them, and iterate something else than asked.
+    static func misplacedOption(_ options: IteratorOptions, target: String) -> String? {
+        let takes = IteratorTargets.option(of: target)
+        let given: (IteratorTarget.Option, String)
+        switch options {
+        case .none: return nil
+        case .map: given = (.map, "map")
+        case .task(.mainThreadOnly): return nil  // a filter iter adds itself; checked when it is planned
+        case .task: given = (.task, "task")
+        case .cgroup: given = (.cgroup, "cgroup")
+        }
+        guard takes != given.0 else { return nil }
+        let what: String
+        switch takes {
+        case nil: what = "takes no option"
+        case .map?: what = "takes a 'map' option"
+        case .task?: what = "takes a 'task' option"
+        case .cgroup?: what = "takes a 'cgroup' option"
+        }
+        return "target '\(target)' \(what), not '\(given.1)' (`iter list` shows each target's option)"
+    }
+
     /// Why the kernel may have refused a link, when the errno alone does not say.
     static func attachHint(_ options: IteratorOptions, target: String, _ error: Errno) -> String {
         // A target that takes a map, given none: the kernel says EBADF (map fd 0) or EINVAL.
         if case .none = options, IteratorTargets.option(of: target) == .map {
             return " (target '\(target)' walks a map's elements: add 'map { id MAP_ID | pinned FILE | name MAP_NAME }')"
+        }
+        // A cgroup iterator needs a starting cgroup and an order: the kernel says EINVAL or EBADF.
+        if case .none = options, IteratorTargets.option(of: target) == .cgroup {
+            return " (target '\(target)' walks cgroups: add 'cgroup { id CGROUP_ID | path PATH } order ORDER')"
         }
         switch (options, error) {
         case (.task, .EINVAL), (.task, .E2BIG):

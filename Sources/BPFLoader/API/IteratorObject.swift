@@ -100,12 +100,15 @@ public struct IteratorObject {
         let plannedIn = preparedIn + IteratorObject.microseconds(since: planning)
         trace("timing: planned \(plan.programs.count) programs in \(plannedIn) us")
         for note in plan.notes { trace(note) }
+        if let misplaced = Iterator.misplacedOption(options, target: plan.selectedProgram.target) {
+            throw .option("program \(plan.selectedProgram.name): \(misplaced)", nil)
+        }
         let loaded: LoadedObject
         do { loaded = try Executor.execute(plan, verifierLog: verifierLog, debug: trace) } catch {
             throw .object(path: path, error)
         }
         let chosen = plan.selectedProgram
-        guard let programFD = loaded.selectedProgram else { throw .object(path: path, .noIteratorProgram) }
+        let programFD = loaded.selectedProgram
         let link: FileDescriptor
         do {
             link = try BPFLink.createIterator(program: programFD.fd, options: resolved.link)

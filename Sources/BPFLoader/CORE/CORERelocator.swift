@@ -16,19 +16,21 @@ public enum CORERelocator {
     ///   - records: the section's records from `.BTF.ext`, in file order (`relo #N` is the index).
     ///   - instructions: the section's instructions as decoded, before any other relocation.
     ///   - section, program: for messages.
-    /// - Returns: one fixup per record, in record order.
+    ///   - including: which records to relocate (those of code that is loaded); the others are
+    ///     skipped, and the numbering of the rest is kept.
+    /// - Returns: one fixup per included record, in record order.
     /// - Throws: `COREError` for what libbpf also refuses: malformed records, ambiguous candidates,
     ///   instructions that do not hold the value the object's BTF predicts.
     public static func relocate(local: BTF, kernel: KernelTypes, records: [CORERelocationRecord],
-                                instructions: [BPFInstruction], section: String,
-                                program: String) throws(COREError) -> [COREFixup] {
+                                instructions: [BPFInstruction], section: String, program: String,
+                                including: (CORERelocationRecord) -> Bool = { _ in true }) throws(COREError) -> [COREFixup] {
         guard !records.isEmpty else { return [] }
         // Every local type a relocation needs candidates for, looked up together.
-        let roots = records.filter { $0.kind != .typeIDLocal }.map { $0.typeID }
+        let roots = records.filter { $0.kind != .typeIDLocal && including($0) }.map { $0.typeID }
         var candidates = CORECandidateIndex(local: local, rootTypeIDs: roots, kernel: kernel)
         var fixups: [COREFixup] = []
         fixups.reserveCapacity(records.count)
-        for (number, record) in records.enumerated() {
+        for (number, record) in records.enumerated() where including(record) {
             do {
                 fixups.append(try relocate(record, number: number, local: local, candidates: &candidates,
                                            instructions: instructions, section: section, program: program))

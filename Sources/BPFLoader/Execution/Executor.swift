@@ -17,18 +17,31 @@ public enum Executor {
 
         let btf = try loadBTF(plan, debug: debug)
         var maps: [OwnedDescriptor] = []
+        var reused: Set<Int> = []
         var pinned: [String] = []
         do {
-            for map in plan.maps {
-                maps.append(try createMap(map, btf: btf, pinned: &pinned, debug: debug))
+            for (i, map) in plan.maps.enumerated() {
+                let (fd, wasReused) = try createMap(map, btf: btf, pinned: &pinned, debug: debug)
+                if wasReused { reused.insert(i) }
+                maps.append(fd)
             }
-            var programs: [OwnedDescriptor?] = []
-            for program in plan.programs {
-                guard program.autoload else {
-                    programs.append(nil)
-                    continue
+            // Map-in-map slots once every map exists (an outer map may be declared before its inner ones).
+            for (i, map) in plan.maps.enumerated() where !reused.contains(i) {
+                try fillSlots(map, of: maps[i], debug: debug) { target throws(LoadError) in
+                    guard case let .map(m) = target else { return nil }
+                    return maps[m].fd.rawValue
                 }
+            }
+            var programs: [OwnedDescriptor] = []
+            for program in plan.programs {
                 programs.append(try loadProgram(program, plan: plan, maps: maps, btf: btf, verifierLog: verifierLog, debug: debug))
+            }
+            // Program arrays after their programs load, as libbpf's bpf_object_init_prog_arrays does.
+            for (i, map) in plan.maps.enumerated() where !reused.contains(i) {
+                try fillSlots(map, of: maps[i], debug: debug) { target throws(LoadError) in
+                    guard case let .program(p) = target else { return nil }
+                    return programs[p].fd.rawValue
+                }
             }
             return LoadedObject(plan: plan, btf: btf, maps: maps, programs: programs, pinnedMaps: pinned)
         } catch {
@@ -58,25 +71,52 @@ public enum Executor {
         }
     }
 
+    /// Writes the slots of `map` whose target `fd` gives (nil: a slot of the other kind) into it:
+    /// key the slot index, value the target's fd.
+    static func fillSlots(_ map: PlannedMap, of outer: OwnedDescriptor, debug: (String) -> Void,
+                          fd: (MapSlot.Target) throws(LoadError) -> Int32?) throws(LoadError) {
+        for slot in map.slots {
+            guard let value = try fd(slot.target) else { continue }
+            do {
+                try BPFMap.update(outer.fd, key: hostBytes(slot.index), value: hostBytes(UInt32(bitPattern: value)))
+            } catch {
+                throw .mapSlot(name: map.name, slot: slot.index, target: slot.targetName, error)
+            }
+            debug("map '\(map.name)': slot [\(slot.index)] set to '\(slot.targetName)' (fd \(value))")
+        }
+    }
+
+    static func hostBytes(_ value: UInt32) -> [UInt8] {
+        withUnsafeBytes(of: value) { Array($0) }
+    }
+
+    /// Creates (or reuses from its pin) one map; true when it was reused.
     static func createMap(_ map: PlannedMap, btf: OwnedDescriptor?, pinned: inout [String],
-                          debug: (String) -> Void) throws(LoadError) -> OwnedDescriptor {
+                          debug: (String) -> Void) throws(LoadError) -> (OwnedDescriptor, Bool) {
         var attributes = map.attributes
         attributes.name = map.name
         if let path = map.pinPath, let reused = try reusePinned(map, at: path) {
             debug("map '\(map.name)': reusing the map pinned at \(path): fd \(reused.fd.rawValue)")
-            return reused
+            return (reused, true)
+        }
+        // A map-in-map's template: what every inner map must match, closed once the outer map exists.
+        var template: OwnedDescriptor? = nil
+        if let inner = map.innerMap {
+            do { template = OwnedDescriptor(try BPFMap.create(inner)) } catch {
+                throw .mapCreate(name: inner.name, error)
+            }
         }
         let usesBTF = btf != nil && (attributes.btfValueTypeID != 0 || attributes.btfKeyTypeID != 0)
         var created: FileDescriptor? = nil
         do {
-            created = try BPFMap.create(attributes, btf: usesBTF ? btf : nil)
+            created = try BPFMap.create(attributes, btf: usesBTF ? btf : nil, innerMap: template)
         } catch {
             guard usesBTF else { throw .mapCreate(name: map.name, error) }
             // Kernels that cannot check this map's BTF still create it without: libbpf retries the same way.
             debug("map '\(map.name)': create with BTF failed (\(error.description)); retrying without BTF")
             attributes.btfKeyTypeID = 0
             attributes.btfValueTypeID = 0
-            do { created = try BPFMap.create(attributes, btf: nil) } catch { throw .mapCreate(name: map.name, error) }
+            do { created = try BPFMap.create(attributes, btf: nil, innerMap: template) } catch { throw .mapCreate(name: map.name, error) }
         }
         guard let fd = consume created else { throw .mapCreate(name: map.name, .EINVAL) }
         if let value = map.initialValue {
@@ -91,7 +131,7 @@ public enum Executor {
         }
         debug("map '\(map.name)' created: fd \(fd.rawValue), type \(attributes.type), value size \(attributes.valueSize)"
               + (map.freeze ? ", frozen" : "") + (map.pinPath.map { ", pinned at \($0)" } ?? ""))
-        return OwnedDescriptor(fd)
+        return (OwnedDescriptor(fd), false)
     }
 
     /// The map pinned at `path`, if there is one and it matches the declaration (libbpf's
@@ -161,7 +201,7 @@ public enum Executor {
             if let relocation = COREVerifierLog.explain(error.log, poisoned: notes) {
                 throw .core(program: program.name, reason: relocation)
             }
-            throw .programLoad(program: program.name, errno: error.errno, log: error.log,
+            throw .programLoad(program: program.name, target: program.target, errno: error.errno, log: error.log,
                                hint: VerifierHints.hint(for: error.log, license: plan.license))
         }
     }

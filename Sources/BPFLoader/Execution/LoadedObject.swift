@@ -9,8 +9,8 @@ public struct LoadedObject {
     public let btf: OwnedDescriptor?
     /// One per planned map, in plan order.
     public let maps: [OwnedDescriptor]
-    /// One per planned program; nil for programs not loaded (`?` sections).
-    public let programs: [OwnedDescriptor?]
+    /// One per planned program, in plan order.
+    public let programs: [OwnedDescriptor]
     /// bpffs paths where this load pinned maps (LIBBPF_PIN_BY_NAME), not counting reused pins.
     public let pinnedMaps: [String]
 
@@ -20,7 +20,7 @@ public struct LoadedObject {
     }
 
     /// The program chosen for attaching.
-    public var selectedProgram: OwnedDescriptor? { programs[plan.selected] }
+    public var selectedProgram: OwnedDescriptor { programs[plan.selected] }
 }
 
 /// Why a step of executing a plan failed (wraps `LoadError` for kernel calls).

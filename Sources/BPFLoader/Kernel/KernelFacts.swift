@@ -17,11 +17,14 @@ public struct KernelFacts: Sendable {
     public var kallsyms: [String: UInt64]
     /// bpf_get_attach_cookie exists (LINUX_HAS_BPF_COOKIE), probed only when an object asks.
     public var hasBPFCookie: Bool
+    /// Possible CPUs (/sys/devices/system/cpu/possible): the size of a perf event array declared
+    /// without one; nil when unknown.
+    public var possibleCPUs: UInt32?
 
     /// Facts given directly (tests); the defaults: every BTF feature, version 0, no kconfig, no kallsyms, no cookie.
     public init(btf: BTFSupport = .all, version: UInt32 = 0, release: String = "", kconfig: KernelConfig? = nil,
                 kconfigProblem: String? = nil, kconfigSource: String = "", kallsyms: [String: UInt64] = [:],
-                hasBPFCookie: Bool = false) {
+                hasBPFCookie: Bool = false, possibleCPUs: UInt32? = nil) {
         self.btf = btf
         self.version = version
         self.release = release
@@ -30,6 +33,7 @@ public struct KernelFacts: Sendable {
         self.kconfigSource = kconfigSource
         self.kallsyms = kallsyms
         self.hasBPFCookie = hasBPFCookie
+        self.possibleCPUs = possibleCPUs
     }
 }
 

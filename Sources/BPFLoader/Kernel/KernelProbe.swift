@@ -23,6 +23,7 @@ public enum KernelProbe {
         }
         facts.kallsyms = Kallsyms.addresses(of: needs.kallsyms)
         if needs.bpfCookie { facts.hasBPFCookie = hasBPFCookie() }
+        facts.possibleCPUs = PossibleCPUs.read()
         return facts
     }
 

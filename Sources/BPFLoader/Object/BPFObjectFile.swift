@@ -18,8 +18,9 @@ public enum GlobalDataKind: Sendable, Equatable {
 public enum SectionRole: Sendable, Equatable {
     /// An iterator program section (`iter/…`, `iter.s/…`).
     case program(ProgramSectionName)
-    /// Executable code in a section we cannot load (`kprobe/…`); an error unless `?`-prefixed.
-    case unsupportedProgram(optional: Bool)
+    /// A program section of another type (`fentry/…`, `kprobe/…`, `xdp`): its programs are
+    /// named and left alone, as a loader of iterators has no use for them.
+    case otherProgram(OtherProgramSection)
     /// `.text`: subprograms called from programs.
     case text
     /// `license`: the NUL-terminated license string passed to BPF_PROG_LOAD.
@@ -68,6 +69,20 @@ public struct ObjectProgram: Sendable, Equatable {
     public var name: String { function.name }
 }
 
+/// A program of a type iter does not attach (`fentry`, `kprobe`, `raw_tp`, `syscall`, `xdp`…): known
+/// by name so `-d` can list it and `prog NAME` can say what it is, never relocated or loaded.
+public struct OtherProgram: Sendable, Equatable {
+    /// The program's entry function.
+    public let function: ObjectFunction
+    /// The ELF section name, as written (`fentry/do_nanosleep`).
+    public let sectionName: String
+    /// What the section name says: the program type and whether it is `?`-prefixed.
+    public let kind: OtherProgramSection
+
+    /// The program's name: its function's symbol.
+    public var name: String { function.name }
+}
+
 /// A relocatable BPF object, classified: which section is what, its functions, programs,
 /// instructions and relocations. Pure: built from bytes, no I/O (aya-obj's model).
 public struct BPFObjectFile {
@@ -81,8 +96,10 @@ public struct BPFObjectFile {
     public let license: String
     /// Every function of every executable section, ordered by section then start.
     public let functions: [ObjectFunction]
-    /// Programs in section order (the first is what `pin` picks by default).
+    /// Iterator programs in section order (the first not `?`-prefixed is what `pin` picks by default).
     public let programs: [ObjectProgram]
+    /// Programs of every other type, in section order: named, never loaded.
+    public let otherPrograms: [OtherProgram]
     /// Instructions of each executable section, by section index.
     public let code: [Int: [BPFInstruction]]
     /// Relocations of each executable section: section index → instruction index → relocation.
@@ -95,8 +112,7 @@ public struct BPFObjectFile {
     ///   - name: The object name; see ``name``.
     /// - Throws: `LoadError` for malformed ELF, a foreign machine, file type or byte order, no symbol
     ///   table, a code section that is not whole instructions, a function or relocation outside its
-    ///   section, a static program, a non-optional program section iter cannot load, or a legacy
-    ///   `maps` section.
+    ///   section, a static iterator program, or a legacy `maps` section.
     public init(bytes: ByteView, name: String) throws(LoadError) {
         let elf: ELFFile
         do { elf = try ELFFile(bytes) } catch { throw .elf(error) }
@@ -117,7 +133,7 @@ public struct BPFObjectFile {
             case .license:
                 let data = elf.data(of: section)
                 license = (data.cString(at: 0) ?? data).string
-            case .program, .text, .unsupportedProgram:
+            case .program, .text, .otherProgram:
                 guard section.size % UInt64(BPFInstruction.size) == 0 else {
                     throw .badSection(section: section.name, reason: "size \(section.size) is not a multiple of 8 (BPF instructions)")
                 }
@@ -127,9 +143,6 @@ public struct BPFObjectFile {
             }
         }
         for (index, role) in roles.enumerated() {
-            if case .unsupportedProgram(optional: false) = role {
-                throw .unsupportedProgramSection(section: elf.sections[index].name)
-            }
             if case .legacyMaps = role { throw .legacyMapsSection(section: elf.sections[index].name) }
         }
         self.roles = roles
@@ -137,6 +150,10 @@ public struct BPFObjectFile {
         self.code = code
         functions = try BPFObjectFile.collectFunctions(elf, code: code)
         programs = try BPFObjectFile.collectPrograms(elf, roles: roles, functions: functions)
+        otherPrograms = functions.compactMap { function in
+            guard case let .otherProgram(kind) = roles[function.section] else { return nil }
+            return OtherProgram(function: function, sectionName: elf.sections[function.section].name, kind: kind)
+        }
         relocations = try BPFObjectFile.collectRelocations(elf, code: code)
     }
 
@@ -166,7 +183,7 @@ public struct BPFObjectFile {
         if section.type == .progbits && section.flags.contains(.execInstr) {
             if name == ".text" { return .text }
             if let program = ProgramSectionName(name) { return .program(program) }
-            return .unsupportedProgram(optional: name.hasPrefix("?"))
+            return .otherProgram(OtherProgramSection(name))
         }
         switch name {
         case "license": return .license

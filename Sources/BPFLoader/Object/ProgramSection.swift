@@ -24,3 +24,22 @@ public struct ProgramSectionName: Equatable, Sendable {
         guard !target.isEmpty else { return nil }
     }
 }
+
+/// The name of a program section of a type iter does not attach (`fentry/do_nanosleep`,
+/// `?kprobe/do_sys_open`, `syscall`).
+public struct OtherProgramSection: Equatable, Sendable {
+    /// The program type as libbpf's section table names it: the name up to its first `/`
+    /// (`fentry`, `kprobe`, `tp`, `raw_tp`, `syscall`, `xdp`, `struct_ops`).
+    public let type: String
+    /// A leading `?`: libbpf would not load it by default either.
+    public let optional: Bool
+
+    /// Classifies any executable section name that is not `.text` or an iterator section.
+    public init(_ section: String) {
+        var name = Substring(section)
+        optional = name.hasPrefix("?")
+        if optional { name = name.dropFirst() }
+        if let slash = name.firstIndex(of: "/") { name = name[..<slash] }
+        type = name.isEmpty ? "unnamed" : String(name)
+    }
+}

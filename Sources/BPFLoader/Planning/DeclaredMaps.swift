@@ -2,15 +2,75 @@ import ELFReader
 import Bytes
 import BTFParser
 import SyscallBPF
+import CLinuxBPF
 
 /// A map declared in `.maps` with BTF: `struct { __uint(type, …); __type(key, …); … } name SEC(".maps")`.
 struct MapDeclaration {
     var name: String
     /// Offset of the map's variable in `.maps` (what relocations against it point at).
     var offset: UInt64
+    /// Size of the map's variable in `.maps` (it grows with a `.values` initialiser).
+    var size: UInt64 = 0
     var attributes: MapAttributes
-    /// LIBBPF_PIN_BY_NAME and friends: noted under -d, not acted on (iter pins iterators, not maps).
+    /// LIBBPF_PIN_BY_NAME (1) or LIBBPF_PIN_NONE (0).
     var pinning: UInt32
+    /// `__array(values, …)`: what the slots hold and where the member starts in the definition.
+    var values: ValuesMember? = nil
+}
+
+/// The `values` member of a map-in-map or program-array definition.
+struct ValuesMember {
+    enum Content {
+        /// `__array(values, struct inner)`: maps like the inner definition (its attributes).
+        case maps(inner: MapAttributes)
+        /// `__array(values, int (void *))`: programs.
+        case programs
+    }
+    var content: Content
+    /// Byte offset of the member in the definition struct: slot i is the pointer at offset + 8 i.
+    var offset: UInt64
+}
+
+/// Map types, from the UAPI header, that the loader treats specially.
+enum MapType {
+    static let progArray = UInt32(BPF_MAP_TYPE_PROG_ARRAY.rawValue)
+    static let perfEventArray = UInt32(BPF_MAP_TYPE_PERF_EVENT_ARRAY.rawValue)
+    static let arrayOfMaps = UInt32(BPF_MAP_TYPE_ARRAY_OF_MAPS.rawValue)
+    static let hashOfMaps = UInt32(BPF_MAP_TYPE_HASH_OF_MAPS.rawValue)
+    static let ringbuf = UInt32(BPF_MAP_TYPE_RINGBUF.rawValue)
+    /// Newer than the UAPI headers of Debian 12 (linux-libc-dev 6.1) that the builds use: the
+    /// values of `enum bpf_map_type` in Linux 6.2 and 6.9.
+    static let cgroupLocalStorage: UInt32 = 32  // BPF_MAP_TYPE_CGRP_STORAGE
+    static let arena: UInt32 = 33               // BPF_MAP_TYPE_ARENA
+
+    /// BPF_F_INNER_MAP: an array inner map whose size may differ between the slots.
+    static let innerMapFlag = UInt32(BPF_F_INNER_MAP)
+
+    static func isMapInMap(_ type: UInt32) -> Bool { type == arrayOfMaps || type == hashOfMaps }
+
+    /// Arrays, whose inner-map compatibility includes max_entries.
+    static func isArray(_ type: UInt32) -> Bool {
+        type == UInt32(BPF_MAP_TYPE_ARRAY.rawValue) || type == UInt32(BPF_MAP_TYPE_PERCPU_ARRAY.rawValue)
+    }
+
+    /// Types whose `max_entries` must be 0 (local storage: one element per owner, sized by the
+    /// kernel); every other type needs a size, except a perf event array, which libbpf sizes to
+    /// the possible CPUs.
+    static func takesNoSize(_ type: UInt32) -> Bool {
+        type == cgroupLocalStorage
+            || [BPF_MAP_TYPE_SK_STORAGE, BPF_MAP_TYPE_INODE_STORAGE, BPF_MAP_TYPE_TASK_STORAGE,
+                BPF_MAP_TYPE_CGROUP_STORAGE, BPF_MAP_TYPE_PERCPU_CGROUP_STORAGE].contains { UInt32($0.rawValue) == type }
+    }
+
+    /// Types created without BTF for key and value, as libbpf's bpf_object__create_map does (the
+    /// kernel refuses BTF for maps whose values are fds, or that have no keys).
+    static func takesNoBTF(_ type: UInt32) -> Bool {
+        type == arena
+            || [BPF_MAP_TYPE_PERF_EVENT_ARRAY, BPF_MAP_TYPE_CGROUP_ARRAY, BPF_MAP_TYPE_STACK_TRACE, BPF_MAP_TYPE_ARRAY_OF_MAPS,
+                BPF_MAP_TYPE_HASH_OF_MAPS, BPF_MAP_TYPE_DEVMAP, BPF_MAP_TYPE_DEVMAP_HASH, BPF_MAP_TYPE_CPUMAP,
+                BPF_MAP_TYPE_XSKMAP, BPF_MAP_TYPE_SOCKMAP, BPF_MAP_TYPE_SOCKHASH, BPF_MAP_TYPE_QUEUE,
+                BPF_MAP_TYPE_STACK].contains { UInt32($0.rawValue) == type }
+    }
 }
 
 /// Reads BTF-defined map declarations as libbpf's parse_btf_map_def does: each attribute is a
@@ -36,12 +96,17 @@ enum DeclaredMaps {
                 throw .badSection(section: ".maps", reason: "DATASEC member [\(info.type)] is not a variable")
             }
             let name = btf.fixed.string(at: variable.nameOffset) ?? ""
-            maps.append(try parseDefinition(name: name, offset: UInt64(info.offset), typeID: structType, types))
+            var map = try parseDefinition(name: name, offset: UInt64(info.offset), typeID: structType, types)
+            map.size = UInt64(info.size)
+            maps.append(map)
         }
         return maps
     }
 
-    static func parseDefinition(name: String, offset: UInt64, typeID: TypeID, _ btf: BTF) throws(LoadError) -> MapDeclaration {
+    /// `inner`: the definition is a map-in-map's `__array(values, struct …)` (no pinning, no
+    /// values of its own, as libbpf requires).
+    static func parseDefinition(name: String, offset: UInt64, typeID: TypeID, _ btf: BTF,
+                                inner: Bool = false) throws(LoadError) -> MapDeclaration {
         func fail(_ reason: String) -> LoadError { .map(name: name, reason: reason) }
         let definition: BTFType
         do { definition = try btf.skipModsAndTypedefs(typeID).type } catch { throw .btf(section: ".BTF", error) }
@@ -51,7 +116,8 @@ enum DeclaredMaps {
         var spec = MapAttributes(type: 0, keySize: 0, valueSize: 0, maxEntries: 0, name: name)
         var haveType = false
         var pinning: UInt32 = 0
-        for member in members {
+        var values: ValuesMember? = nil
+        for (position, member) in members.enumerated() {
             let field = btf.string(at: member.nameOffset)?.string ?? ""
             switch field {
             case "type":
@@ -60,7 +126,9 @@ enum DeclaredMaps {
             case "max_entries": spec.maxEntries = try integer(field, member, btf, map: name)
             case "map_flags": spec.flags = try integer(field, member, btf, map: name)
             case "numa_node": spec.numaNode = try integer(field, member, btf, map: name)
-            case "pinning": pinning = try integer(field, member, btf, map: name)
+            case "pinning":
+                guard !inner else { throw fail("an inner map definition cannot be pinned") }
+                pinning = try integer(field, member, btf, map: name)
             case "map_extra": spec.mapExtra = UInt64(try integer(field, member, btf, map: name))
             case "key_size", "value_size":
                 let size = try integer(field, member, btf, map: name)
@@ -83,13 +151,59 @@ enum DeclaredMaps {
                     spec.btfValueTypeID = type
                 }
             case "values":
-                throw fail("'values' (map-in-map or prog-array initialisation) is not supported by iter")
+                guard !inner else { throw fail("an inner map definition cannot have values of its own (multi-level map-in-map)") }
+                guard position == members.count - 1 else { throw fail("'values' must be the last member of the definition") }
+                guard spec.valueSize == 0 || spec.valueSize == 4 else {
+                    throw fail("value size \(spec.valueSize) conflicts with 'values' (slots hold 4-byte fds)")
+                }
+                spec.valueSize = 4
+                let content = try valuesContent(member, type: spec.type, haveType: haveType, btf, map: name)
+                values = ValuesMember(content: content, offset: UInt64(member.bitOffset / 8))
             default:
                 throw fail("unknown attribute '\(field)' (expected type, max_entries, key, value, key_size, value_size, map_flags, numa_node, pinning or map_extra)")
             }
         }
         guard haveType else { throw fail("no 'type' attribute (__uint(type, BPF_MAP_TYPE_…))") }
-        return MapDeclaration(name: name, offset: offset, attributes: spec, pinning: pinning)
+        if MapType.isMapInMap(spec.type) && values == nil && !inner {
+            throw fail("map-in-map without an inner map definition (declare it with __array(values, struct …))")
+        }
+        return MapDeclaration(name: name, offset: offset, attributes: spec, pinning: pinning, values: values)
+    }
+
+    /// What `__array(values, T)` declares, as libbpf's parse_btf_map_def reads it: a zero-sized
+    /// array of pointers, to a map definition struct (map-in-map) or a function prototype
+    /// (program array).
+    static func valuesContent(_ member: BTFMember, type: UInt32, haveType: Bool, _ btf: BTF,
+                              map: String) throws(LoadError) -> ValuesMember.Content {
+        func fail(_ reason: String) -> LoadError { .map(name: map, reason: reason) }
+        let isMapInMap = MapType.isMapInMap(type)
+        guard haveType, isMapInMap || type == MapType.progArray else {
+            throw fail("'values' needs a map-in-map (ARRAY_OF_MAPS, HASH_OF_MAPS) or PROG_ARRAY type, declared before it")
+        }
+        let what = isMapInMap ? "map-in-map inner" : "prog-array value"
+        func resolve<T>(_ body: () throws(BTFError) -> T) throws(LoadError) -> T {
+            do { return try body() } catch { throw .btf(section: ".BTF", error) }
+        }
+        let array = try resolve { () throws(BTFError) in try btf.type(member.type) }
+        guard case let .array(element, _, count) = array.body, count == 0 else {
+            throw fail("\(what) spec is not a zero-sized array (__array(values, …))")
+        }
+        let pointer = try resolve { () throws(BTFError) in try btf.skipModsAndTypedefs(element).type }
+        guard case let .pointer(target) = pointer.body else {
+            throw fail("\(what) definition is \(pointer.kind), expected a pointer")
+        }
+        let resolved = try resolve { () throws(BTFError) in try btf.skipModsAndTypedefs(target) }
+        if !isMapInMap {
+            guard case .functionProto = resolved.type.body else {
+                throw fail("prog-array value definition is \(resolved.type.kind), expected a function prototype")
+            }
+            return .programs
+        }
+        guard case .structure = resolved.type.body else {
+            throw fail("map-in-map inner definition is \(resolved.type.kind), expected a struct")
+        }
+        let inner = try parseDefinition(name: map + ".inner", offset: 0, typeID: resolved.id, btf, inner: true)
+        return .maps(inner: inner.attributes)
     }
 
     /// `__uint(name, value)`: a pointer to an array whose element count is the value. `__ulong`

@@ -31,16 +31,15 @@ public enum LoadError: Error, CustomStringConvertible {
     case badSection(section: String, reason: String)
     /// A program or subprogram symbol outside its section, misaligned, or static in a program section.
     case badProgram(section: String, program: String, reason: String)
-    /// Executable code in a section that is not `iter/` or `iter.s/` and not `?`-prefixed.
-    case unsupportedProgramSection(section: String)
     /// A legacy `maps` section (`struct bpf_map_def`), which iter does not load.
     case legacyMapsSection(section: String)
-    /// The object has no iterator program to attach.
-    case noIteratorProgram
+    /// The object has no iterator program to attach; `others` names its other programs (`p (kprobe/x)`).
+    case noIteratorProgram(others: [String])
     /// No program has the requested name; `available` lists the ones there are.
     case noSuchProgram(name: String, available: [String])
-    /// The requested program is not in an iterator section.
-    case notAnIterator(name: String, section: String)
+    /// The requested program is not in an iterator section: `type` is what it is (`fentry`, or
+    /// `subprogram` for a function in `.text`); `iterators` lists the iterator programs there are.
+    case notAnIterator(name: String, section: String, type: String, iterators: [String])
     /// An instruction's relocation or call that cannot be resolved (no such function, map or data, wrong opcode).
     case relocation(program: String, instruction: Int, reason: String)
     /// The object's `.BTF` or `.BTF.ext` is malformed where the loader needed it.
@@ -65,21 +64,35 @@ public enum LoadError: Error, CustomStringConvertible {
     case mapCreate(name: String, Errno)
     /// Writing a map's initial contents (BPF_MAP_UPDATE_ELEM) or freezing it (BPF_MAP_FREEZE) failed.
     case mapUpdate(name: String, Errno)
+    /// Setting a slot of a map-in-map or program array to its map or program failed.
+    case mapSlot(name: String, slot: UInt32, target: String, Errno)
     /// Pinning a LIBBPF_PIN_BY_NAME map, or opening the map already pinned there, failed.
     case mapPin(name: String, path: String, Errno)
     /// A map is pinned at the map's pin path but does not match its declaration.
     case mapReuse(name: String, path: String, reason: String)
     /// BPF_PROG_LOAD failed: the verifier's log, and a hint when its last line is a known pattern.
-    case programLoad(program: String, errno: Errno, log: String, hint: String?)
+    /// `target` is the iterator target, for a refusal that came before the verifier ran.
+    case programLoad(program: String, target: String, errno: Errno, log: String, hint: String?)
+
+    /// Whether a BPF_PROG_LOAD log shows the verifier at work (it processed instructions).
+    static func verifierRan(_ log: String) -> Bool {
+        // Line by line, with no substring search (Embedded Swift's String has none).
+        var sawText = false
+        for line in log.split(separator: "\n") {
+            if line.hasPrefix("processed 0 insns") { return false }
+            if line.contains(where: { $0 != " " }) { sawText = true }
+        }
+        return sawText
+    }
 
     /// Whether the failure happened while opening or while loading the object (bpftool's wording).
     public var phase: LoadPhase {
         switch self {
         case .elf, .notBPF, .notRelocatable, .byteOrder, .noSymbolTable, .badSection, .badProgram,
-             .unsupportedProgramSection, .legacyMapsSection, .relocation, .btf, .map, .extern:
+             .legacyMapsSection, .relocation, .btf, .map, .extern:
             return .open
         case .noIteratorProgram, .noSuchProgram, .notAnIterator, .unknownTarget, .kernelBTF,
-             .kernelBTFUnavailable, .core, .btfLoad, .mapCreate, .mapUpdate, .mapPin, .mapReuse, .programLoad:
+             .kernelBTFUnavailable, .core, .btfLoad, .mapCreate, .mapUpdate, .mapSlot, .mapPin, .mapReuse, .programLoad:
             return .load
         }
     }
@@ -87,9 +100,10 @@ public enum LoadError: Error, CustomStringConvertible {
     /// The errno of a failed system call, if that is what this is (it decides the exit code).
     public var errno: Errno? {
         switch self {
-        case let .kernelBTFUnavailable(_, e), let .mapCreate(_, e), let .mapUpdate(_, e), let .mapPin(_, _, e): return e
+        case let .kernelBTFUnavailable(_, e), let .mapCreate(_, e), let .mapUpdate(_, e), let .mapPin(_, _, e),
+             let .mapSlot(_, _, _, e): return e
         case let .btfLoad(e, _): return e
-        case let .programLoad(_, e, _, _): return e
+        case let .programLoad(_, _, e, _, _): return e
         default: return nil
         }
     }
@@ -97,7 +111,9 @@ public enum LoadError: Error, CustomStringConvertible {
     /// The verifier's (or BTF checker's) log, shown after the one-line message.
     public var kernelLog: String? {
         switch self {
-        case let .btfLoad(_, log), let .programLoad(_, _, log, _): return log.isEmpty ? nil : log
+        case let .btfLoad(_, log): return log.isEmpty ? nil : log
+        // A log of "processed 0 insns" says only that the verifier never ran: the message says so.
+        case let .programLoad(_, _, _, log, _): return LoadError.verifierRan(log) ? log : nil
         default: return nil
         }
     }
@@ -118,17 +134,18 @@ public enum LoadError: Error, CustomStringConvertible {
             return "section '\(section)': \(reason)"
         case let .badProgram(section, program, reason):
             return "section '\(section)': program '\(program)': \(reason)"
-        case let .unsupportedProgramSection(section):
-            return "section '\(section)': not an iterator program (expected SEC(\"iter/<target>\") or SEC(\"iter.s/<target>\"); prefix it with '?' to leave it unloaded)"
         case let .legacyMapsSection(section):
             return "section '\(section)': legacy map definitions are not supported, declare maps in SEC(\".maps\") with __uint/__type"
-        case .noIteratorProgram:
-            return "no iterator program (SEC(\"iter/<target>\")) in the object"
+        case let .noIteratorProgram(others):
+            let base = "no iterator program (SEC(\"iter/<target>\")) in the object"
+            return others.isEmpty ? base : base + " (its programs: " + others.joined(separator: ", ") + ")"
         case let .noSuchProgram(name, available):
             let list = available.isEmpty ? "none" : available.joined(separator: ", ")
             return "no program named '\(name)' in the object (programs: \(list))"
-        case let .notAnIterator(name, section):
-            return "program '\(name)' in section '\(section)' is not an iterator program"
+        case let .notAnIterator(name, section, type, iterators):
+            let what = type == "subprogram" ? "a subprogram" : "a \(type) program"
+            let list = iterators.isEmpty ? "none" : iterators.joined(separator: ", ")
+            return "program '\(name)' in section '\(section)' is \(what), not an iterator program (iterator programs: \(list))"
         case let .relocation(program, instruction, reason):
             return "program '\(program)': instruction \(instruction): \(reason)"
         case let .btf(section, error):
@@ -151,12 +168,24 @@ public enum LoadError: Error, CustomStringConvertible {
             return "map '\(name)': create failed: \(errno.description)"
         case let .mapUpdate(name, errno):
             return "map '\(name)': setting initial contents failed: \(errno.description)"
+        case let .mapSlot(name, slot, target, errno):
+            return "map '\(name)': setting slot [\(slot)] to '\(target)' failed: \(errno.description)"
         case let .mapPin(name, path, errno):
             return "map '\(name)': pinning at \(path) failed: \(errno.description)"
         case let .mapReuse(name, path, reason):
             return "map '\(name)': can't reuse the map pinned at \(path): \(reason)"
-        case let .programLoad(program, errno, _, hint):
-            let base = "program '\(program)': verifier rejected it: \(errno.description)"
+        case let .programLoad(program, target, errno, log, hint):
+            let base: String
+            if LoadError.verifierRan(log) {
+                base = "program '\(program)': verifier rejected it: \(errno.description)"
+            } else if errno == .EPERM || errno == .EACCES {
+                // No log, or "processed 0 insns": refused before the verifier looked at the code.
+                return "program '\(program)': the kernel refused to load a program for target '\(target)' before verifying it: "
+                    + "\(errno.description) (usually kernel lockdown, an LSM such as SELinux or AppArmor, "
+                    + "or a missing capability: CAP_BPF and CAP_PERFMON, or CAP_SYS_ADMIN)"
+            } else {
+                base = "program '\(program)': loading failed: \(errno.description)"
+            }
             return hint.map { base + ": " + $0 } ?? base
         }
     }

@@ -24,6 +24,11 @@ public struct PlannedMap: Sendable {
     /// `__uint(pinning, LIBBPF_PIN_BY_NAME)`: reuse the map pinned here if compatible, else create
     /// and pin it here (libbpf's default root, /sys/fs/bpf).
     public var pinPath: String? = nil
+    /// A map-in-map's inner definition: created as the template (`inner_map_fd`), then closed.
+    public var innerMap: MapAttributes? = nil
+    /// `.values` initialisers: filled after every map is created (maps) or after the programs
+    /// load (program arrays); left alone when the map was reused from its pin, as libbpf does.
+    public var slots: [MapSlot] = []
 }
 
 /// An instruction whose immediate becomes a map's fd when the plan runs (ld_imm64 with
@@ -47,8 +52,6 @@ public struct PlannedProgram: Sendable {
     public var attachBTFID: TypeID
     /// `iter.s/`: loaded with BPF_F_SLEEPABLE.
     public var sleepable: Bool
-    /// False for `?`-sections not chosen: planned (so errors show) but not loaded.
-    public var autoload: Bool
     /// The linked program: its function, then the subprograms it calls, relocated for this kernel.
     public var instructions: [BPFInstruction]
     /// Instructions that get a map fd just before BPF_PROG_LOAD.
@@ -121,7 +124,8 @@ public struct LoadPlan: Sendable {
     public var btfRequired: Bool = false
     /// The maps to create, in libbpf's order: `.maps` declarations, then global data sections.
     public var maps: [PlannedMap]
-    /// Every program of the object, in section order, loaded or not (see `PlannedProgram.autoload`).
+    /// The programs to load, in section order: the iterator to attach and the programs of its
+    /// object's program arrays. Other programs of the object are not planned.
     public var programs: [PlannedProgram]
     /// Index in `programs` of the program to attach (pin or run).
     public var selected: Int
