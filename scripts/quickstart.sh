@@ -7,7 +7,8 @@ cd "$(dirname "$0")/.."
 iter=$(scripts/build-static.sh)
 echo "built $iter ($(stat -c %s "$iter") bytes, $(file -b "$iter" | cut -d, -f1-2))"
 mountpoint -q /sys/fs/bpf || mount -t bpf bpf /sys/fs/bpf
-dir=$(mktemp -d /sys/fs/bpf/iter-quickstart.XXXXXX)
+dir=/sys/fs/bpf/iter_quickstart_$$
+mkdir "$dir"
 trap 'rm -rf "$dir"' EXIT
 set -x
 "$iter" pin Tests/Fixtures/iter_task.bpf.o "$dir/tasks"

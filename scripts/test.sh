@@ -57,6 +57,7 @@ static=.build-static/iter
 musl=.build-musl/iter
 step "static binary (glibc)" bash -c "scripts/build-static.sh >/dev/null && file $static && stat -c '%s bytes' $static"
 step "static binary (musl)" bash -c "scripts/build-musl.sh >/dev/null && file $musl && stat -c '%s bytes' $musl"
+step "quickstart (the README's first command)" bash scripts/quickstart.sh
 if [ -x "$static" ]; then
 	step "swift test (debug and glibc static binary)" env ITER_STATIC_BINARY="$PWD/$static" bash -c "$(declare -f swift_test); swift_test .build/test.log"
 else

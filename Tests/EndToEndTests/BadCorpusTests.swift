@@ -144,7 +144,7 @@ struct BadCorpusTests {
 
         // Program sections.
         open("program-size-not-multiple-of-8", "section 'iter/task': size 295 is not a multiple of 8 (BPF instructions)"),
-        open("non-iterator-program-section", #"section 'kprobe/t': not an iterator program (expected SEC("iter/<target>") or SEC("iter.s/<target>"); prefix it with '?' to leave it unloaded)"#),
+        find("non-iterator-program-section", #"no iterator program (SEC("iter/<target>")) in the object (its programs: dump_task (kprobe/t))"#),
         find("optional-non-iterator-program-only", #"no iterator program (SEC("iter/<target>")) in the object"#),
         open("legacy-maps-section", #"section 'maps': legacy map definitions are not supported, declare maps in SEC(".maps") with __uint/__type"#),
 
