@@ -58,7 +58,7 @@ static __always_inline bool touch(void *inner_map)
 		return false;
 	hits = bpf_map_lookup_elem(inner_map, &zero);
 	if (hits != NULL)
-		__sync_fetch_and_add(hits, 1);
+		*hits += 1; /* not __sync_fetch_and_add: clang emits BPF_FETCH, which needs 5.12 */
 	return true;
 }
 

@@ -249,9 +249,6 @@ t_two_programs() {
 
 t_mixed_program_types() {
   # An iterator among fentry, raw_tp, tp, kprobe, syscall and xdp programs: only it loads.
-  # 5.10 refuses these two objects' programs with EINVAL and no verifier log: not understood
-  # yet (see the closing note of the session that added them); 6.1 and 6.12 load them.
-  need_kernel 6 1
   pin iter_mixed_progs.bpf.o tasks
   assert_rc 0
   readpin tasks
@@ -272,9 +269,6 @@ t_second_iterator_alone() {
 }
 
 t_map_in_map() {
-  # 5.10 refuses these two objects' programs with EINVAL and no verifier log: not understood
-  # yet (see the closing note of the session that added them); 6.1 and 6.12 load them.
-  need_kernel 6 1
   pin iter_map_in_map.bpf.o mim
   assert_rc 0
   readpin mim
