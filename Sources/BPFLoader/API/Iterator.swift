@@ -73,7 +73,7 @@ public struct Iterator {
     }
 
     /// For the command line: access to the link's descriptor without giving up ownership.
-    public func withLink<R>(_ body: (borrowing FileDescriptor) throws(IteratorError) -> R) throws(IteratorError) -> R {
+    package func withLink<R>(_ body: (borrowing FileDescriptor) throws(IteratorError) -> R) throws(IteratorError) -> R {
         try body(link.fd)
     }
 

@@ -3,27 +3,27 @@ import Bytes
 
 /// The outcome of one CO-RE relocation record: what to write into which instruction, and the
 /// texts `-d` shows. Computed by `CORERelocator.relocate` (pure), written by `CORERelocator.apply`.
-public struct COREFixup: Sendable, Equatable, CustomStringConvertible {
+package struct COREFixup: Sendable, Equatable, CustomStringConvertible {
     /// The program whose instruction is relocated.
-    public let program: String
+    package let program: String
     /// The ELF section the program is in (`iter/task`), as `.BTF.ext` groups CO-RE records.
-    public let section: String
+    package let section: String
     /// Index of the record among the section's CO-RE records (libbpf's `relo #N`).
-    public let relocation: Int
+    package let relocation: Int
     /// Index of the relocated instruction in the section.
-    public let instruction: Int
+    package let instruction: Int
     /// `bpf_core_relo.kind`: what the instruction holds (field offset, type id, enum value, ...).
-    public let kind: CORERelocationKind
+    package let kind: CORERelocationKind
     /// The access in the object's BTF: `[7] struct task_struct.pid (0:1 @ offset 4)`.
-    public let localSpec: String
+    package let localSpec: String
     /// The access in the kernel's BTF; nil when nothing in the kernel matched (or for local_type_id).
-    public let targetSpec: String?
+    package let targetSpec: String?
     /// The value the object's BTF predicts the instruction holds.
-    public let oldValue: UInt64
+    package let oldValue: UInt64
     /// The value for this kernel (meaningless when poisoned).
-    public let newValue: UInt64
+    package let newValue: UInt64
     /// Why the instruction is poisoned; nil when it is patched.
-    public let failure: String?
+    package let failure: String?
 
     /// Everything `apply` needs to patch (and re-check) the instruction.
     let computed: COREResult
@@ -32,16 +32,16 @@ public struct COREFixup: Sendable, Equatable, CustomStringConvertible {
 
     /// True when the instruction becomes `call 0xbad2310`: harmless if unreachable, and named by
     /// `COREVerifierLog.explain` if the verifier reaches it.
-    public var poisoned: Bool { failure != nil }
+    package var poisoned: Bool { failure != nil }
 
     /// What the verifier-log mapping needs to remember about a poisoned instruction.
-    public var poisonNote: COREPoisonNote? {
+    package var poisonNote: COREPoisonNote? {
         failure.map { COREPoisonNote(relocation: relocation, reason: $0) }
     }
 
     /// One `-d` line: `relo #3: byte_off [7] struct task_struct.pid (0:1 @ offset 4) ->
     /// [123] struct task_struct.pid (0:10 @ offset 2468): 4 -> 2468`.
-    public var description: String {
+    package var description: String {
         var s = "relo #\(relocation): \(kind.description) \(localSpec) -> "
         if kind == .typeIDLocal {
             s += "local"
@@ -63,18 +63,18 @@ public struct COREFixup: Sendable, Equatable, CustomStringConvertible {
 }
 
 /// A poisoned instruction's relocation, for turning a verifier log back into words.
-public struct COREPoisonNote: Sendable, Equatable, CustomStringConvertible {
+package struct COREPoisonNote: Sendable, Equatable, CustomStringConvertible {
     /// Index of the record among its section's CO-RE records (libbpf's `relo #N`).
-    public let relocation: Int
+    package let relocation: Int
     /// Why the relocation failed: what was not found in the kernel, and where.
-    public let reason: String
+    package let reason: String
 
     /// A note for relocation `relocation`, poisoned because of `reason`.
-    public init(relocation: Int, reason: String) {
+    package init(relocation: Int, reason: String) {
         self.relocation = relocation
         self.reason = reason
     }
 
     /// `relo #3: field 'task_struct.foo' not found in kernel`
-    public var description: String { "relo #\(relocation): \(reason)" }
+    package var description: String { "relo #\(relocation): \(reason)" }
 }

@@ -7,7 +7,7 @@ import Bytes
 ///
 /// Two steps, so each is tested alone: `relocate` is pure and returns one `COREFixup` per record
 /// (the decision, with texts for `-d` and for poisoned instructions); `apply` writes them.
-public enum CORERelocator {
+package enum CORERelocator {
     /// Computes the fixups for the CO-RE records of one ELF section.
     ///
     /// - Parameters:
@@ -21,7 +21,7 @@ public enum CORERelocator {
     /// - Returns: one fixup per included record, in record order.
     /// - Throws: `COREError` for what libbpf also refuses: malformed records, ambiguous candidates,
     ///   instructions that do not hold the value the object's BTF predicts.
-    public static func relocate(local: BTF, kernel: KernelTypes, records: [CORERelocationRecord],
+    package static func relocate(local: BTF, kernel: KernelTypes, records: [CORERelocationRecord],
                                 instructions: [BPFInstruction], section: String, program: String,
                                 including: (CORERelocationRecord) -> Bool = { _ in true }) throws(COREError) -> [COREFixup] {
         guard !records.isEmpty else { return [] }
@@ -44,7 +44,7 @@ public enum CORERelocator {
     /// Writes `fixups` into the section's instructions: new immediates and offsets, memory sizes,
     /// poisoned calls. Each instruction is checked again first (form, expected old value), so a
     /// fixup computed for other instructions is refused rather than written.
-    public static func apply(_ fixups: [COREFixup], to instructions: inout [BPFInstruction]) throws(COREError) {
+    package static func apply(_ fixups: [COREFixup], to instructions: inout [BPFInstruction]) throws(COREError) {
         for fixup in fixups {
             let patch: COREPatch
             do {
@@ -59,7 +59,7 @@ public enum CORERelocator {
     /// Poisoned instructions of `fixups`, by instruction index in the section, for
     /// `COREVerifierLog.explain` (the caller shifts the indices to where the section's code lands
     /// in the linked program).
-    public static func poisonNotes(_ fixups: [COREFixup]) -> [Int: COREPoisonNote] {
+    package static func poisonNotes(_ fixups: [COREFixup]) -> [Int: COREPoisonNote] {
         var notes: [Int: COREPoisonNote] = [:]
         for fixup in fixups {
             if let note = fixup.poisonNote { notes[fixup.instruction] = note }

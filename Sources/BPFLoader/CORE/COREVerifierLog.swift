@@ -8,9 +8,9 @@
 ///
 /// This finds that instruction and names the relocation instead (libbpf rewrites its log the same
 /// way): `relo #3: field 'task_struct.foo' not found in kernel`.
-public enum COREVerifierLog {
+package enum COREVerifierLog {
     /// The poisoned call's immediate, 0xbad2310 ("bad relo"), as the verifier prints it.
-    public static let poisonMarker: Int32 = 0xbad2310
+    package static let poisonMarker: Int32 = 0xbad2310
 
     private static let callText = Array("call unknown#195896080".utf8)
     private static let invalidText = Array("invalid func unknown#195896080".utf8)
@@ -18,7 +18,7 @@ public enum COREVerifierLog {
     /// The explanation of a log that stops at a poisoned call: the note of the poisoned
     /// instruction the verifier reached, by its index in the loaded (linked) program.
     /// nil when the log does not end that way or names an instruction not in `poisoned`.
-    public static func explain(_ log: String, poisoned: [Int: COREPoisonNote]) -> String? {
+    package static func explain(_ log: String, poisoned: [Int: COREPoisonNote]) -> String? {
         let lines = splitLines(log)
         guard let failing = lines.lastIndex(where: { contains($0, invalidText) }) else { return nil }
         if let index = instructionIndex(before: failing, in: lines), let note = poisoned[index] {
@@ -32,7 +32,7 @@ public enum COREVerifierLog {
 
     /// Index of the poisoned call the verifier rejected, from the instruction line printed just
     /// before `invalid func unknown#195896080`; nil if the log does not show one.
-    public static func failedInstruction(in log: String) -> Int? {
+    package static func failedInstruction(in log: String) -> Int? {
         let lines = splitLines(log)
         guard let failing = lines.lastIndex(where: { contains($0, invalidText) }) else { return nil }
         return instructionIndex(before: failing, in: lines)

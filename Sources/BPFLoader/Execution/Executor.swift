@@ -3,14 +3,14 @@ import SyscallBPF
 
 /// Runs a `LoadPlan`: BTF, maps (with contents, frozen where planned), then programs with map fds
 /// patched in. If any step fails, the fds created so far close as the partial result is dropped.
-public enum Executor {
+package enum Executor {
     static let tracingProgramType: UInt32 = 26   // BPF_PROG_TYPE_TRACING
     static let traceIterAttachType: UInt32 = 28  // BPF_TRACE_ITER
     static let sleepableFlag: UInt32 = 16        // BPF_F_SLEEPABLE
 
     /// Executes `plan`. `debug` receives one line per step (for `-d`); `verifierLog` asks for the
     /// verifier's log of successful loads too.
-    public static func execute(_ plan: LoadPlan, verifierLog: Bool = false,
+    package static func execute(_ plan: LoadPlan, verifierLog: Bool = false,
                                debug: (String) -> Void = { _ in }) throws(LoadError) -> LoadedObject {
         // Kernels before 5.11 charge BPF memory to RLIMIT_MEMLOCK (often 64 KiB): lift it, as libbpf does.
         _ = iter_raise_memlock()

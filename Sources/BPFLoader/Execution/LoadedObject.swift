@@ -2,26 +2,26 @@ import SyscallBPF
 
 /// The kernel objects a plan created. They live until the last copy of this value goes away (or,
 /// for what is pinned, as long as the pin): dropping it on an error path cleans up everything.
-public struct LoadedObject {
+package struct LoadedObject {
     /// The plan that was executed: the maps and programs the descriptors below belong to.
-    public let plan: LoadPlan
+    package let plan: LoadPlan
     /// The object's BTF in the kernel, if it was loaded.
-    public let btf: OwnedDescriptor?
+    package let btf: OwnedDescriptor?
     /// One per planned map, in plan order.
-    public let maps: [OwnedDescriptor]
+    package let maps: [OwnedDescriptor]
     /// One per planned program, in plan order.
-    public let programs: [OwnedDescriptor]
+    package let programs: [OwnedDescriptor]
     /// bpffs paths where this load pinned maps (LIBBPF_PIN_BY_NAME), not counting reused pins.
-    public let pinnedMaps: [String]
+    package let pinnedMaps: [String]
 
     /// Removes the map pins this load made: a command that fails after loading leaves nothing.
-    public func unpinMaps() {
+    package func unpinMaps() {
         for path in pinnedMaps { try? Files.remove(path) }
     }
 
     /// The program chosen for attaching.
-    public var selectedProgram: OwnedDescriptor { programs[plan.selected] }
+    package var selectedProgram: OwnedDescriptor { programs[plan.selected] }
 }
 
 /// Why a step of executing a plan failed (wraps `LoadError` for kernel calls).
-public typealias ExecutionError = LoadError
+package typealias ExecutionError = LoadError

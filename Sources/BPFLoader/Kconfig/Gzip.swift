@@ -3,7 +3,7 @@ import Bytes
 /// gzip files (RFC 1952): one or more members, each a header, a DEFLATE stream and a trailer with the
 /// CRC-32 and size (mod 2^32) of its data, both checked. Anything after the last member that is not
 /// another member is an error (`badMagic` at its offset).
-public enum Gzip {
+package enum Gzip {
     /// FLG bits.
     static let flagText: UInt8 = 0x01
     static let flagHeaderCRC: UInt8 = 0x02
@@ -13,13 +13,13 @@ public enum Gzip {
     static let reservedFlags: UInt8 = 0xe0
 
     /// True when `data` starts with the gzip magic (1f 8b).
-    public static func isGzip(_ data: ByteView) -> Bool {
+    package static func isGzip(_ data: ByteView) -> Bool {
         data.u8(at: 0) == 0x1f && data.u8(at: 1) == 0x8b
     }
 
     /// The concatenated data of every member of the gzip file `data`; more than `limit` bytes of it is
     /// an error (`outputLimit`).
-    public static func decompress(_ data: ByteView, limit: Int) throws(InflateError) -> [UInt8] {
+    package static func decompress(_ data: ByteView, limit: Int) throws(InflateError) -> [UInt8] {
         let crc = CRC32()
         // Size the output from the last member's ISIZE when it is plausible (DEFLATE expands at most
         // about 1032:1), so the usual single-member file needs no reallocation.

@@ -3,15 +3,15 @@ import Bytes
 /// Raw DEFLATE (RFC 1951): stored, fixed-Huffman and dynamic-Huffman blocks. Safe on hostile input:
 /// every read is bounds-checked, every loop consumes input or ends, and the output never grows past
 /// the caller's `limit`. Errors name the byte offset where the stream went wrong.
-public enum Inflate {
+package enum Inflate {
     /// Inflates the DEFLATE stream at the start of `data`; bytes after its final block are ignored.
-    public static func decompress(_ data: ByteView, limit: Int) throws(InflateError) -> [UInt8] {
+    package static func decompress(_ data: ByteView, limit: Int) throws(InflateError) -> [UInt8] {
         try decompress(data, from: 0, limit: limit).bytes
     }
 
     /// Inflates the DEFLATE stream starting at byte `offset` of `data`. `end` is the offset of the
     /// first byte after the stream (its final block padded to a byte boundary).
-    public static func decompress(
+    package static func decompress(
         _ data: ByteView, from offset: Int, limit: Int
     ) throws(InflateError) -> (bytes: [UInt8], end: Int) {
         guard offset >= 0, offset <= data.count else { throw .truncated(offset: data.count) }

@@ -1,7 +1,7 @@
 import Bytes
 
 /// Which of a DEFLATE block's three Huffman codes an error concerns.
-public enum HuffmanCodeKind: Sendable, Equatable, CustomStringConvertible {
+package enum HuffmanCodeKind: Sendable, Equatable, CustomStringConvertible {
     /// The code-length code of a dynamic block (RFC 1951 3.2.7, HCLEN).
     case codeLength
     /// The literal/length code.
@@ -9,7 +9,7 @@ public enum HuffmanCodeKind: Sendable, Equatable, CustomStringConvertible {
     /// The distance code.
     case distance
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .codeLength: return "code-length code"
         case .literalLength: return "literal/length code"
@@ -20,7 +20,7 @@ public enum HuffmanCodeKind: Sendable, Equatable, CustomStringConvertible {
 
 /// Everything that can be wrong with a gzip file or a raw DEFLATE stream. `offset` is the byte offset in
 /// the input where the problem was found (for Huffman data: the byte holding the next unread bit).
-public enum InflateError: Error, Equatable, CustomStringConvertible {
+package enum InflateError: Error, Equatable, CustomStringConvertible {
     // DEFLATE (RFC 1951).
     /// The input ended inside a block, a header or a trailer.
     case truncated(offset: Int)
@@ -63,7 +63,7 @@ public enum InflateError: Error, Equatable, CustomStringConvertible {
     case sizeMismatch(offset: Int, stored: UInt32, actual: UInt32)
 
     /// Where in the input the problem was found.
-    public var offset: Int {
+    package var offset: Int {
         switch self {
         case let .truncated(o), let .invalidBlockType(o), let .storedLengthMismatch(o, _, _),
              let .tooManyCodes(o, _, _), let .overSubscribed(o, _), let .incomplete(o, _),
@@ -76,7 +76,7 @@ public enum InflateError: Error, Equatable, CustomStringConvertible {
         }
     }
 
-    public var description: String {
+    package var description: String {
         let at = "at byte \(offset) (\(hex(offset)))"
         switch self {
         case .truncated:

@@ -1,7 +1,7 @@
 import Bytes
 
 /// One value of a kernel config: what a `.kconfig` extern of a BPF object is set from.
-public enum KconfigValue: Equatable, Sendable, CustomStringConvertible {
+package enum KconfigValue: Equatable, Sendable, CustomStringConvertible {
     /// `=y`
     case yes
     /// `=m`
@@ -15,16 +15,16 @@ public enum KconfigValue: Equatable, Sendable, CustomStringConvertible {
     case number(String)
 
     /// `y` or `m`.
-    public var isEnabled: Bool { self == .yes || self == .module }
+    package var isEnabled: Bool { self == .yes || self == .module }
 
     /// The text of a `.string`; nil for any other value.
-    public var stringValue: String? {
+    package var stringValue: String? {
         if case let .string(s) = self { return s }
         return nil
     }
 
     /// The number, if it is one and fits `Int64` (`0xdead000000000000` does not).
-    public var int64: Int64? {
+    package var int64: Int64? {
         guard case let .number(text) = self, let (negative, magnitude) = KconfigValue.parseNumber(text) else {
             return nil
         }
@@ -33,7 +33,7 @@ public enum KconfigValue: Equatable, Sendable, CustomStringConvertible {
     }
 
     /// The number, if it is one and not negative.
-    public var uint64: UInt64? {
+    package var uint64: UInt64? {
         guard case let .number(text) = self, let (negative, magnitude) = KconfigValue.parseNumber(text) else {
             return nil
         }
@@ -41,7 +41,7 @@ public enum KconfigValue: Equatable, Sendable, CustomStringConvertible {
     }
 
     /// The 64 bits libbpf stores for a number (`strtoull`: negative values wrap), whatever its sign.
-    public var bitPattern: UInt64? {
+    package var bitPattern: UInt64? {
         guard case let .number(text) = self, let (negative, magnitude) = KconfigValue.parseNumber(text) else {
             return nil
         }
@@ -49,7 +49,7 @@ public enum KconfigValue: Equatable, Sendable, CustomStringConvertible {
     }
 
     /// As a config file writes it.
-    public var description: String {
+    package var description: String {
         switch self {
         case .yes: return "y"
         case .module: return "m"
@@ -120,7 +120,7 @@ public enum KconfigValue: Equatable, Sendable, CustomStringConvertible {
 }
 
 /// A malformed line of a kernel config, by 1-based line number.
-public enum KconfigError: Error, Equatable, CustomStringConvertible {
+package enum KconfigError: Error, Equatable, CustomStringConvertible {
     /// A `CONFIG_` line with no `=`.
     case noSeparator(line: Int, text: String)
     /// A name that is not `CONFIG_` followed by letters, digits and underscores.
@@ -138,7 +138,7 @@ public enum KconfigError: Error, Equatable, CustomStringConvertible {
     /// The gzip'd config (/proc/config.gz) did not inflate.
     case decompression(InflateError)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case let .noSeparator(line, text):
             return "kernel config line \(line): '\(text)' has no '='"
@@ -168,25 +168,25 @@ public enum KconfigError: Error, Equatable, CustomStringConvertible {
 /// Kconfig does), `# CONFIG_X is not set` gives `.no` (libbpf leaves such externs at their zero
 /// default, which is the same), and trailing blanks and `\r` are ignored. As in libbpf, the first
 /// assignment of a name wins.
-public struct KernelConfig: Sendable {
+package struct KernelConfig: Sendable {
     /// Every assignment, by full name (`CONFIG_HZ`); `# CONFIG_X is not set` lines give `.no`.
-    public private(set) var values: [String: KconfigValue]
+    package private(set) var values: [String: KconfigValue]
 
     /// The output limit `init(fileContents:)` uses by default: real configs inflate to about 250 KB.
-    public static let defaultLimit = 64 << 20
+    package static let defaultLimit = 64 << 20
 
     /// A config with the given values (tests, or a config assembled by hand).
-    public init(values: [String: KconfigValue] = [:]) {
+    package init(values: [String: KconfigValue] = [:]) {
         self.values = values
     }
 
     /// Parses config text.
-    public init(parsing text: String) throws(KconfigError) {
+    package init(parsing text: String) throws(KconfigError) {
         try self.init(parsing: ByteView(Array(text.utf8)))
     }
 
     /// The contents of a config file, gzip'd (detected by its magic, as libbpf's `gzopen` does) or not.
-    public init(fileContents data: ByteView, limit: Int = KernelConfig.defaultLimit) throws(KconfigError) {
+    package init(fileContents data: ByteView, limit: Int = KernelConfig.defaultLimit) throws(KconfigError) {
         guard Gzip.isGzip(data) else {
             try self.init(parsing: data)
             return
@@ -201,7 +201,7 @@ public struct KernelConfig: Sendable {
     }
 
     /// Parses config text.
-    public init(parsing text: ByteView) throws(KconfigError) {
+    package init(parsing text: ByteView) throws(KconfigError) {
         let bytes = text.array
         var values: [String: KconfigValue] = [:]
         values.reserveCapacity(bytes.count / 40)
@@ -233,10 +233,10 @@ public struct KernelConfig: Sendable {
     }
 
     /// The value of `name` (with its `CONFIG_` prefix), or nil if the config does not mention it.
-    public subscript(_ name: String) -> KconfigValue? { values[name] }
+    package subscript(_ name: String) -> KconfigValue? { values[name] }
 
     /// Number of options set.
-    public var count: Int { values.count }
+    package var count: Int { values.count }
 
     // MARK: Lines
 

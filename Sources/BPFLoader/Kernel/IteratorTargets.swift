@@ -2,41 +2,41 @@ import Bytes
 import BTFParser
 
 /// An iterator target of the running kernel, as its BTF describes it.
-public struct IteratorTarget: Sendable, Equatable {
+package struct IteratorTarget: Sendable, Equatable {
     /// A field of the program's context (`struct bpf_iter__<target>`), `meta` left out.
-    public struct Field: Sendable, Equatable {
+    package struct Field: Sendable, Equatable {
         /// The field's name in the context struct (`task`, `map`, `key`, ...).
-        public var name: String
+        package var name: String
         /// C spelling of the type (`struct task_struct *`).
-        public var type: String
+        package var type: String
     }
 
     /// Which link option a target takes, if any.
-    public enum Option: String, Sendable, Equatable {
+    package enum Option: String, Sendable, Equatable {
         case map
         case task
         case cgroup
     }
 
     /// The target name, as in `SEC("iter/<name>")`: the FUNC `bpf_iter_<name>` without its prefix.
-    public var name: String
+    package var name: String
     /// The context's fields after `meta`, in declaration order.
-    public var fields: [Field]
+    package var fields: [Field]
     /// The option the link takes for this target (`union bpf_iter_link_info`); nil for none.
-    public var option: Option?
+    package var option: Option?
     /// A sleepable (`iter.s/`) program may attach: the target supports rescheduling.
-    public var sleepable: Bool
+    package var sleepable: Bool
     /// The kernel module defining the target; nil for vmlinux.
-    public var module: String?
+    package var module: String?
     /// BTF id of `bpf_iter_<target>` in its BTF.
-    public var functionID: TypeID
+    package var functionID: TypeID
 }
 
 /// Reads the iterator targets out of kernel BTF. DEFINE_BPF_ITER_FUNC declares, for each target,
 /// a FUNC `bpf_iter_<name>` whose first parameter is `struct bpf_iter_meta *` and the context
 /// `struct bpf_iter__<name>`: a target has both (which tells it from the `bpf_iter_*_new` kfuncs of
 /// open-coded iterators and from helpers such as `bpf_iter_get_info`).
-public enum IteratorTargets {
+package enum IteratorTargets {
     /// Targets that take a link option. The kernel keeps this in its registration tables, not in BTF.
     static let options: [String: IteratorTarget.Option] = [
         "bpf_map_elem": .map, "bpf_sk_storage_map": .map, "sockmap": .map,
@@ -48,13 +48,13 @@ public enum IteratorTargets {
     static let sleepable: Set<String> = ["task", "task_file", "task_vma", "cgroup", "dmabuf"]
 
     /// The link option a target takes (map, task or cgroup), nil for none.
-    public static func option(of target: String) -> IteratorTarget.Option? {
+    package static func option(of target: String) -> IteratorTarget.Option? {
         options[target]
     }
 
     /// The targets of `btf`. `sleepableProbe`, if given, answers for each target whether a sleepable
     /// program may attach (by asking the kernel); otherwise the known table answers.
-    public static func list(in btf: BTF, module: String? = nil,
+    package static func list(in btf: BTF, module: String? = nil,
                             sleepableProbe: ((TypeID) -> Bool?)? = nil) -> [IteratorTarget] {
         let prefix = "bpf_iter_"
         let strings = btf.ownStrings(withPrefix: prefix)

@@ -4,14 +4,14 @@ import SyscallBPF
 
 /// Reads the running kernel's BTF from sysfs: mapped read-only where the kernel allows it (6.16+),
 /// so nothing is copied and only the pages we touch become resident; read into memory otherwise.
-public enum KernelBTFFile {
+package enum KernelBTFFile {
     /// Where the kernel publishes BTF: `vmlinux`, and split BTF for each loaded module that has it.
-    public static let directory = "/sys/kernel/btf"
+    package static let directory = "/sys/kernel/btf"
     /// The kernel's own BTF (CONFIG_DEBUG_INFO_BTF).
-    public static let vmlinuxPath = "/sys/kernel/btf/vmlinux"
+    package static let vmlinuxPath = "/sys/kernel/btf/vmlinux"
 
     /// How the bytes were obtained, for `-d`.
-    public enum Access: Sendable, Equatable {
+    package enum Access: Sendable, Equatable {
         case mapped
         case read
         /// From the kernel's BTF object through bpf(2): no sysfs (chroot, container).
@@ -19,7 +19,7 @@ public enum KernelBTFFile {
     }
 
     /// The raw bytes of a sysfs BTF file.
-    public static func bytes(path: String) throws(Errno) -> (ByteView, Access) {
+    package static func bytes(path: String) throws(Errno) -> (ByteView, Access) {
         let fd = try Files.open(path)
         let (size, _) = try Files.stat(fd)
         if size > 0, let mapped = try? Files.map(fd, size: size) {
@@ -31,7 +31,7 @@ public enum KernelBTFFile {
 
     /// vmlinux BTF, parsed (the type index is built; no type is decoded). Without sysfs, the kernel's
     /// "vmlinux" BTF object is asked for its bytes instead.
-    public static func vmlinux(path: String = vmlinuxPath) throws(LoadError) -> (BTF, Access) {
+    package static func vmlinux(path: String = vmlinuxPath) throws(LoadError) -> (BTF, Access) {
         let (bytes, access): (ByteView, Access)
         do {
             (bytes, access) = try KernelBTFFile.bytes(path: path)
@@ -68,24 +68,24 @@ extension ByteView {
 }
 
 /// Module BTF from /sys/kernel/btf/<module>, read when planning first asks for it.
-public final class SysfsModuleBTF: ModuleBTFSource {
+package final class SysfsModuleBTF: ModuleBTFSource {
     let vmlinux: BTF
     var cache: [String: BTF] = [:]
 
     /// Module BTF is parsed as split BTF on top of `vmlinux`, which must be the running kernel's.
-    public init(vmlinux: BTF) {
+    package init(vmlinux: BTF) {
         self.vmlinux = vmlinux
     }
 
     /// Entries of /sys/kernel/btf other than vmlinux, sorted; empty if the directory cannot be listed.
-    public func moduleNames() -> [String] {
+    package func moduleNames() -> [String] {
         let entries = (try? Files.list(KernelBTFFile.directory)) ?? []
         return entries.map { $0.name }.filter { $0 != "vmlinux" }.sorted()
     }
 
     /// /sys/kernel/btf/<module> parsed as split BTF on vmlinux, and cached; nil if it cannot be read or
     /// parsed (a failure is not cached).
-    public func btf(of module: String) -> BTF? {
+    package func btf(of module: String) -> BTF? {
         if let cached = cache[module] { return cached }
         guard let (bytes, _) = try? KernelBTFFile.bytes(path: KernelBTFFile.directory + "/" + module),
               let btf = try? BTF(bytes, base: vmlinux)

@@ -3,20 +3,20 @@ import SyscallBPF
 
 /// The running kernel's config, from where libbpf looks: /boot/config-$(uname -r) first (plain
 /// text), then /proc/config.gz (gzip, inflated by our own decoder).
-public enum KernelConfigFile {
+package enum KernelConfigFile {
     /// What `load` found: the config, or why there is none.
-    public struct Loaded {
+    package struct Loaded {
         /// The parsed config; nil if neither file could be read and parsed.
-        public var config: KernelConfig?
+        package var config: KernelConfig?
         /// The path the config came from; "" when `config` is nil.
-        public var source: String
+        package var source: String
         /// What went wrong, when `config` is nil.
-        public var problem: String?
+        package var problem: String?
     }
 
     /// Tries /boot/config-<release> (`uname -r`), then /proc/config.gz. Cannot fail: when neither
     /// can be read and parsed, `config` is nil and `problem` gives each path's error.
-    public static func load(release: String) -> Loaded {
+    package static func load(release: String) -> Loaded {
         var problems: [String] = []
         for path in ["/boot/config-" + release, "/proc/config.gz"] {
             let bytes: [UInt8]
@@ -37,14 +37,14 @@ public enum KernelConfigFile {
 }
 
 /// Addresses from /proc/kallsyms ("ffffffff81000000 T _stext [module]").
-public enum Kallsyms {
+package enum Kallsyms {
     /// Marks a name with two different addresses (static symbols of several files): ambiguous.
-    public static let ambiguous = UInt64.max
+    package static let ambiguous = UInt64.max
 
     /// Addresses of those `names` that /proc/kallsyms lists (module symbols too); a name not found is
     /// absent, and the result is empty if the file cannot be read. Where kptr_restrict hides addresses
     /// from this process, the kernel prints 0 and 0 is what is returned.
-    public static func addresses(of names: [String], path: String = "/proc/kallsyms") -> [String: UInt64] {
+    package static func addresses(of names: [String], path: String = "/proc/kallsyms") -> [String: UInt64] {
         guard !names.isEmpty, let bytes = try? Files.read(path) else { return [:] }
         let wanted = Set(names)
         var found: [String: UInt64] = [:]

@@ -1,28 +1,28 @@
 /// What the running kernel accepts, probed once per run (see `KernelProbe`) and passed to planning
 /// as a value, so planning stays a pure function that tests can feed any kernel they like.
-public struct KernelFacts: Sendable {
+package struct KernelFacts: Sendable {
     /// BTF kinds and encodings the kernel's BTF loader accepts.
-    public var btf: BTFSupport
+    package var btf: BTFSupport
     /// `LINUX_KERNEL_VERSION` as the kernel encodes it: (major << 16) | (minor << 8) | patch.
-    public var version: UInt32
+    package var version: UInt32
     /// `uname -r`, for messages.
-    public var release: String
+    package var release: String
     /// The kernel's config, read only when an object has `CONFIG_*` externs.
-    public var kconfig: KernelConfig?
+    package var kconfig: KernelConfig?
     /// Why `kconfig` is nil when it was wanted (which files were tried and what went wrong).
-    public var kconfigProblem: String?
+    package var kconfigProblem: String?
     /// Where `kconfig` came from, for messages.
-    public var kconfigSource: String
+    package var kconfigSource: String
     /// Addresses from /proc/kallsyms of the untyped `__ksym` externs an object names.
-    public var kallsyms: [String: UInt64]
+    package var kallsyms: [String: UInt64]
     /// bpf_get_attach_cookie exists (LINUX_HAS_BPF_COOKIE), probed only when an object asks.
-    public var hasBPFCookie: Bool
+    package var hasBPFCookie: Bool
     /// Possible CPUs (/sys/devices/system/cpu/possible): the size of a perf event array declared
     /// without one; nil when unknown.
-    public var possibleCPUs: UInt32?
+    package var possibleCPUs: UInt32?
 
     /// Facts given directly (tests); the defaults: every BTF feature, version 0, no kconfig, no kallsyms, no cookie.
-    public init(btf: BTFSupport = .all, version: UInt32 = 0, release: String = "", kconfig: KernelConfig? = nil,
+    package init(btf: BTFSupport = .all, version: UInt32 = 0, release: String = "", kconfig: KernelConfig? = nil,
                 kconfigProblem: String? = nil, kconfigSource: String = "", kallsyms: [String: UInt64] = [:],
                 hasBPFCookie: Bool = false, possibleCPUs: UInt32? = nil) {
         self.btf = btf
@@ -38,26 +38,26 @@ public struct KernelFacts: Sendable {
 }
 
 /// BTF features that arrived over time; each missing one is rewritten away before BPF_BTF_LOAD.
-public struct BTFSupport: Sendable, Equatable {
+package struct BTFSupport: Sendable, Equatable {
     /// Any BTF at all (BPF_BTF_LOAD, 4.18).
-    public var loads: Bool
+    package var loads: Bool
     /// FUNC and FUNC_PROTO (5.0).
-    public var functions: Bool
+    package var functions: Bool
     /// FUNC linkage global/extern (5.6).
-    public var globalFunctions: Bool
+    package var globalFunctions: Bool
     /// VAR and DATASEC (5.2).
-    public var dataSections: Bool
+    package var dataSections: Bool
     /// FLOAT (5.13).
-    public var float: Bool
+    package var float: Bool
     /// DECL_TAG (5.16).
-    public var declTag: Bool
+    package var declTag: Bool
     /// TYPE_TAG (5.17).
-    public var typeTag: Bool
+    package var typeTag: Bool
     /// ENUM64 and signed ENUM (6.0).
-    public var enum64: Bool
+    package var enum64: Bool
 
     /// A kernel with exactly these BTF features.
-    public init(loads: Bool, functions: Bool, globalFunctions: Bool, dataSections: Bool, float: Bool,
+    package init(loads: Bool, functions: Bool, globalFunctions: Bool, dataSections: Bool, float: Bool,
                 declTag: Bool, typeTag: Bool, enum64: Bool) {
         self.loads = loads
         self.functions = functions
@@ -70,7 +70,7 @@ public struct BTFSupport: Sendable, Equatable {
     }
 
     /// The features this kernel lacks, for `-d` (`no DECL_TAG, TYPE_TAG`).
-    public var missingDescription: String {
+    package var missingDescription: String {
         var missing: [String] = []
         if !functions { missing.append("FUNC") }
         if !globalFunctions { missing.append("global FUNC") }
@@ -83,9 +83,9 @@ public struct BTFSupport: Sendable, Equatable {
     }
 
     /// A kernel with every feature here (6.0 and later).
-    public static let all = BTFSupport(loads: true, functions: true, globalFunctions: true, dataSections: true,
+    package static let all = BTFSupport(loads: true, functions: true, globalFunctions: true, dataSections: true,
                                        float: true, declTag: true, typeTag: true, enum64: true)
     /// A kernel that cannot load BTF at all (before 4.18): the object is loaded without its BTF.
-    public static let none = BTFSupport(loads: false, functions: false, globalFunctions: false, dataSections: false,
+    package static let none = BTFSupport(loads: false, functions: false, globalFunctions: false, dataSections: false,
                                         float: false, declTag: false, typeTag: false, enum64: false)
 }

@@ -4,16 +4,16 @@ import SyscallBPF
 
 /// Finds out what the running kernel accepts with tiny BPF_BTF_LOAD calls (microseconds each), as
 /// libbpf's feature probes do. Only the features an object needs are probed.
-public enum KernelProbe {
+package enum KernelProbe {
     /// The kernel's facts. `kinds`: the BTF kinds the object uses (probe only those); nil probes all.
-    public static func facts(probing kinds: Set<BTFKind>? = nil) -> KernelFacts {
+    package static func facts(probing kinds: Set<BTFKind>? = nil) -> KernelFacts {
         let release = uname()
         return KernelFacts(btf: btfSupport(probing: kinds), version: versionCode(release), release: release)
     }
 
     /// The facts an object needs: BTF features for the kinds it uses, and only if asked, the
     /// kernel config, kallsyms addresses and the bpf_get_attach_cookie probe.
-    public static func facts(for needs: ObjectNeeds) -> KernelFacts {
+    package static func facts(for needs: ObjectNeeds) -> KernelFacts {
         var facts = facts(probing: needs.btfKinds)
         if needs.kernelConfig {
             let loaded = KernelConfigFile.load(release: facts.release)
@@ -28,7 +28,7 @@ public enum KernelProbe {
     }
 
     /// bpf_get_attach_cookie (helper 174, 5.15) loads in a tracepoint program: libbpf's probe.
-    public static func hasBPFCookie() -> Bool {
+    package static func hasBPFCookie() -> Bool {
         let program = [BPFInstruction(opcode: BPFInstruction.call, immediate: 174),
                        BPFInstruction(opcode: 0xb7), BPFInstruction(opcode: BPFInstruction.exit)]
         let attributes = ProgramLoadAttributes(type: 5, expectedAttachType: 0, name: "iter_probe", license: "GPL",
@@ -37,7 +37,7 @@ public enum KernelProbe {
     }
 
     /// `uname -r`.
-    public static func uname() -> String {
+    package static func uname() -> String {
         var buffer = [CChar](repeating: 0, count: 256)
         guard iter_uname_release(&buffer, buffer.count) == 0 else { return "" }
         return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
@@ -45,7 +45,7 @@ public enum KernelProbe {
 
     /// KERNEL_VERSION(a, b, c) from a release string, as libbpf computes LINUX_KERNEL_VERSION:
     /// the first three numbers of `uname -r`, the patch level capped at 255.
-    public static func versionCode(_ release: String) -> UInt32 {
+    package static func versionCode(_ release: String) -> UInt32 {
         var numbers: [UInt32] = []
         var current: UInt32? = nil
         for c in release.utf8 {
@@ -81,7 +81,7 @@ public enum KernelProbe {
     /// Whether the kernel loads a sleepable iterator program for the target whose `bpf_iter_*` FUNC
     /// has this vmlinux BTF id (the check is the kernel's own, at load time). nil when it cannot
     /// tell: no privilege, or a failure that is not about sleepability.
-    public static func acceptsSleepable(targetFunction id: TypeID) -> Bool? {
+    package static func acceptsSleepable(targetFunction id: TypeID) -> Bool? {
         let program = [BPFInstruction(opcode: 0xb7), BPFInstruction(opcode: BPFInstruction.exit)]  // r0 = 0; exit
         let attributes = ProgramLoadAttributes(
             type: Executor.tracingProgramType, expectedAttachType: Executor.traceIterAttachType, name: "iter_probe",

@@ -3,7 +3,7 @@ import Bytes
 import ELFReader
 
 /// The four kinds of global data a BPF object keeps in array maps.
-public enum GlobalDataKind: Sendable, Equatable {
+package enum GlobalDataKind: Sendable, Equatable {
     /// `.rodata*`: read-only for programs (BPF_F_RDONLY_PROG), frozen after it is filled.
     case rodata
     /// `.data*`: initialised read-write data.
@@ -15,7 +15,7 @@ public enum GlobalDataKind: Sendable, Equatable {
 }
 
 /// What an ELF section is to a BPF loader.
-public enum SectionRole: Sendable, Equatable {
+package enum SectionRole: Sendable, Equatable {
     /// An iterator program section (`iter/…`, `iter.s/…`).
     case program(ProgramSectionName)
     /// A program section of another type (`fentry/…`, `kprobe/…`, `xdp`): its programs are
@@ -40,70 +40,70 @@ public enum SectionRole: Sendable, Equatable {
 }
 
 /// A function in an executable section: a program or a subprogram, by its symbol.
-public struct ObjectFunction: Sendable, Hashable {
+package struct ObjectFunction: Sendable, Hashable {
     /// The symbol's name.
-    public let name: String
+    package let name: String
     /// Index of the ELF section holding the function.
-    public let section: Int
+    package let section: Int
     /// First instruction, counted from the start of its section.
-    public let start: Int
+    package let start: Int
     /// Number of instructions (st_size / 8).
-    public let count: Int
+    package let count: Int
     /// STB_GLOBAL or STB_WEAK: programs must be global; global subprograms are verified on their own.
-    public let isGlobal: Bool
+    package let isGlobal: Bool
 
     /// The function's instructions, as indices into its section's `code`.
-    public var range: Range<Int> { start..<(start + count) }
+    package var range: Range<Int> { start..<(start + count) }
 }
 
 /// A program of the object: a function in a program section.
-public struct ObjectProgram: Sendable, Equatable {
+package struct ObjectProgram: Sendable, Equatable {
     /// The program's entry function.
-    public let function: ObjectFunction
+    package let function: ObjectFunction
     /// The ELF section name, as written (`iter/task`, `?iter.s/task_file`).
-    public let sectionName: String
+    package let sectionName: String
     /// What the section name says: iterator target, sleepable, optional.
-    public let kind: ProgramSectionName
+    package let kind: ProgramSectionName
 
     /// The program's name: its function's symbol.
-    public var name: String { function.name }
+    package var name: String { function.name }
 }
 
 /// A program of a type iter does not attach (`fentry`, `kprobe`, `raw_tp`, `syscall`, `xdp`…): known
 /// by name so `-d` can list it and `prog NAME` can say what it is, never relocated or loaded.
-public struct OtherProgram: Sendable, Equatable {
+package struct OtherProgram: Sendable, Equatable {
     /// The program's entry function.
-    public let function: ObjectFunction
+    package let function: ObjectFunction
     /// The ELF section name, as written (`fentry/do_nanosleep`).
-    public let sectionName: String
+    package let sectionName: String
     /// What the section name says: the program type and whether it is `?`-prefixed.
-    public let kind: OtherProgramSection
+    package let kind: OtherProgramSection
 
     /// The program's name: its function's symbol.
-    public var name: String { function.name }
+    package var name: String { function.name }
 }
 
 /// A relocatable BPF object, classified: which section is what, its functions, programs,
 /// instructions and relocations. Pure: built from bytes, no I/O (aya-obj's model).
-public struct BPFObjectFile {
+package struct BPFObjectFile {
     /// The parsed ELF file the object was read from.
-    public let elf: ELFFile
+    package let elf: ELFFile
     /// libbpf's object name: the file's base name up to its first dot (`iter_task` for iter_task.bpf.o).
-    public let name: String
+    package let name: String
     /// The role of each ELF section, indexed like `elf.sections`.
-    public let roles: [SectionRole]
+    package let roles: [SectionRole]
     /// The `license` section's string; empty when there is none.
-    public let license: String
+    package let license: String
     /// Every function of every executable section, ordered by section then start.
-    public let functions: [ObjectFunction]
+    package let functions: [ObjectFunction]
     /// Iterator programs in section order (the first not `?`-prefixed is what `pin` picks by default).
-    public let programs: [ObjectProgram]
+    package let programs: [ObjectProgram]
     /// Programs of every other type, in section order: named, never loaded.
-    public let otherPrograms: [OtherProgram]
+    package let otherPrograms: [OtherProgram]
     /// Instructions of each executable section, by section index.
-    public let code: [Int: [BPFInstruction]]
+    package let code: [Int: [BPFInstruction]]
     /// Relocations of each executable section: section index → instruction index → relocation.
-    public let relocations: [Int: [Int: ELFRelocation]]
+    package let relocations: [Int: [Int: ELFRelocation]]
 
     /// Reads and classifies a BPF object.
     ///
@@ -113,7 +113,7 @@ public struct BPFObjectFile {
     /// - Throws: `LoadError` for malformed ELF, a foreign machine, file type or byte order, no symbol
     ///   table, a code section that is not whole instructions, a function or relocation outside its
     ///   section, a static iterator program, or a legacy `maps` section.
-    public init(bytes: ByteView, name: String) throws(LoadError) {
+    package init(bytes: ByteView, name: String) throws(LoadError) {
         let elf: ELFFile
         do { elf = try ELFFile(bytes) } catch { throw .elf(error) }
         guard elf.header.machine == .bpf else { throw .notBPF(machine: elf.header.machine) }
@@ -158,12 +158,12 @@ public struct BPFObjectFile {
     }
 
     /// The section that holds a given role, if there is one.
-    public func sections(where predicate: (SectionRole) -> Bool) -> [ELFSection] {
+    package func sections(where predicate: (SectionRole) -> Bool) -> [ELFSection] {
         elf.sections.filter { predicate(roles[$0.index]) }
     }
 
     /// The function starting at `instruction` of `section`.
-    public func function(in section: Int, startingAt instruction: Int) -> ObjectFunction? {
+    package func function(in section: Int, startingAt instruction: Int) -> ObjectFunction? {
         // `functions` is sorted by (section, start): a binary search for the first of them, not a
         // walk over all of them for each call (calls × functions for thousands of subprograms).
         var low = 0

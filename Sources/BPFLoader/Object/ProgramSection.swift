@@ -1,14 +1,14 @@
 /// What a program's ELF section name says about it: `iter/task`, `iter.s/task_file`, `?iter/ksym`.
-public struct ProgramSectionName: Equatable, Sendable {
+package struct ProgramSectionName: Equatable, Sendable {
     /// The iterator target (`task` for `iter/task`).
-    public let target: String
+    package let target: String
     /// `iter.s/`: the program may sleep (BPF_F_SLEEPABLE).
-    public let sleepable: Bool
+    package let sleepable: Bool
     /// A leading `?`: not loaded unless chosen by name (libbpf's autoload = false).
-    public let optional: Bool
+    package let optional: Bool
 
     /// Parses an iterator section name; nil for anything else.
-    public init?(_ section: String) {
+    package init?(_ section: String) {
         var name = Substring(section)
         optional = name.hasPrefix("?")
         if optional { name = name.dropFirst() }
@@ -27,15 +27,15 @@ public struct ProgramSectionName: Equatable, Sendable {
 
 /// The name of a program section of a type iter does not attach (`fentry/do_nanosleep`,
 /// `?kprobe/do_sys_open`, `syscall`).
-public struct OtherProgramSection: Equatable, Sendable {
+package struct OtherProgramSection: Equatable, Sendable {
     /// The program type as libbpf's section table names it: the name up to its first `/`
     /// (`fentry`, `kprobe`, `tp`, `raw_tp`, `syscall`, `xdp`, `struct_ops`).
-    public let type: String
+    package let type: String
     /// A leading `?`: libbpf would not load it by default either.
-    public let optional: Bool
+    package let optional: Bool
 
     /// Classifies any executable section name that is not `.text` or an iterator section.
-    public init(_ section: String) {
+    package init(_ section: String) {
         var name = Substring(section)
         optional = name.hasPrefix("?")
         if optional { name = name.dropFirst() }

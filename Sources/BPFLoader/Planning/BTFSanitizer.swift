@@ -4,7 +4,7 @@ import BTFParser
 /// as libbpf's bpf_object__sanitize_btf does, so that objects built by a new clang load on old
 /// kernels. Type ids never change (rewrites are in place; the one new type is appended), so
 /// func_info, map key/value ids and CO-RE results stay valid.
-public enum BTFSanitizer {
+package enum BTFSanitizer {
     /// The object's BTF with every kind this kernel lacks replaced by one it knows.
     ///
     /// - Parameters:
@@ -12,7 +12,7 @@ public enum BTFSanitizer {
     ///   - support: The BTF kinds the running kernel's BPF_BTF_LOAD accepts (probed).
     /// - Returns: `btf` unchanged when the kernel supports everything; otherwise a copy with the same
     ///   type ids.
-    public static func sanitize(_ btf: EditableBTF, for support: BTFSupport) -> EditableBTF {
+    package static func sanitize(_ btf: EditableBTF, for support: BTFSupport) -> EditableBTF {
         guard support != .all else { return btf }
         var out = btf
         var enum64Placeholder: TypeID? = nil

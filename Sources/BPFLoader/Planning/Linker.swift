@@ -1,11 +1,11 @@
 import ELFReader
 
 /// Where a function's code landed in a linked program.
-public struct Placement: Sendable, Equatable {
+package struct Placement: Sendable, Equatable {
     /// The function placed: the program itself or a subprogram from `.text` or its own section.
-    public var function: ObjectFunction
+    package var function: ObjectFunction
     /// Index of its first instruction in the linked program.
-    public var start: Int
+    package var start: Int
 }
 
 /// A program with its subprograms appended and every relocation resolved to something `execute`

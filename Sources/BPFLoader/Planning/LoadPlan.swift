@@ -2,7 +2,7 @@ import BTFParser
 import SyscallBPF
 
 /// Where a planned map comes from.
-public enum MapOrigin: Sendable, Equatable {
+package enum MapOrigin: Sendable, Equatable {
     /// A global data section (`.rodata`, `.data.foo`, `.bss`, `.kconfig`).
     case globalData(GlobalDataKind, section: String)
     /// A BTF-defined map declared in `.maps`.
@@ -10,153 +10,153 @@ public enum MapOrigin: Sendable, Equatable {
 }
 
 /// A map to create, and what to put in it.
-public struct PlannedMap: Sendable {
+package struct PlannedMap: Sendable {
     /// The name the kernel sees (at most 15 bytes).
-    public var name: String
+    package var name: String
     /// Whether the map holds global data or was declared in `.maps`.
-    public var origin: MapOrigin
+    package var origin: MapOrigin
     /// What BPF_MAP_CREATE is called with (the name is taken from `name`).
-    public var attributes: MapAttributes
+    package var attributes: MapAttributes
     /// Contents of element 0 (global data), written before the programs load.
-    public var initialValue: [UInt8]?
+    package var initialValue: [UInt8]?
     /// BPF_MAP_FREEZE after writing (`.rodata`, `.kconfig`): the verifier then treats reads as constants.
-    public var freeze: Bool
+    package var freeze: Bool
     /// `__uint(pinning, LIBBPF_PIN_BY_NAME)`: reuse the map pinned here if compatible, else create
     /// and pin it here (libbpf's default root, /sys/fs/bpf).
-    public var pinPath: String? = nil
+    package var pinPath: String? = nil
     /// A map-in-map's inner definition: created as the template (`inner_map_fd`), then closed.
-    public var innerMap: MapAttributes? = nil
+    package var innerMap: MapAttributes? = nil
     /// `.values` initialisers: filled after every map is created (maps) or after the programs
     /// load (program arrays); left alone when the map was reused from its pin, as libbpf does.
-    public var slots: [MapSlot] = []
+    package var slots: [MapSlot] = []
 }
 
 /// An instruction whose immediate becomes a map's fd when the plan runs (ld_imm64 with
 /// BPF_PSEUDO_MAP_FD or BPF_PSEUDO_MAP_VALUE).
-public struct MapReference: Sendable, Equatable {
+package struct MapReference: Sendable, Equatable {
     /// Index in the program's linked instructions of the `ld_imm64` whose imm becomes the map fd.
-    public var instruction: Int
+    package var instruction: Int
     /// Index in `LoadPlan.maps`.
-    public var map: Int
+    package var map: Int
 }
 
 /// One program, ready to load but for the map fds.
-public struct PlannedProgram: Sendable {
+package struct PlannedProgram: Sendable {
     /// The program's name (its function's symbol), passed as `prog_name`.
-    public var name: String
+    package var name: String
     /// Its ELF section (`iter/task`).
-    public var sectionName: String
+    package var sectionName: String
     /// The iterator target (`task`), attached through BTF FUNC `bpf_iter_<target>`.
-    public var target: String
+    package var target: String
     /// BTF id of FUNC `bpf_iter_<target>` in vmlinux BTF: BPF_PROG_LOAD's `attach_btf_id`.
-    public var attachBTFID: TypeID
+    package var attachBTFID: TypeID
     /// `iter.s/`: loaded with BPF_F_SLEEPABLE.
-    public var sleepable: Bool
+    package var sleepable: Bool
     /// The linked program: its function, then the subprograms it calls, relocated for this kernel.
-    public var instructions: [BPFInstruction]
+    package var instructions: [BPFInstruction]
     /// Instructions that get a map fd just before BPF_PROG_LOAD.
-    public var mapReferences: [MapReference]
+    package var mapReferences: [MapReference]
     /// `struct bpf_func_info` records for the linked program, in host byte order.
-    public var funcInfo: [UInt8] = []
+    package var funcInfo: [UInt8] = []
     /// `struct bpf_line_info` records for the linked program, in host byte order.
-    public var lineInfo: [UInt8] = []
+    package var lineInfo: [UInt8] = []
     /// Kernel record sizes for func_info and line_info (0 when there is none).
-    public var funcInfoRecordSize: UInt32 = 0
+    package var funcInfoRecordSize: UInt32 = 0
     /// See `funcInfoRecordSize`.
-    public var lineInfoRecordSize: UInt32 = 0
+    package var lineInfoRecordSize: UInt32 = 0
     /// Line info records for messages: instruction index → "file:line: source".
-    public var sourceLines: [SourceLine] = []
+    package var sourceLines: [SourceLine] = []
     /// Instructions a CO-RE relocation could not fix, poisoned, with why: if the verifier reaches
     /// one, the error names the relocation instead of an unknown helper call.
-    public var poisoned: [PoisonedInstruction] = []
+    package var poisoned: [PoisonedInstruction] = []
     /// Kernel modules whose BTF fds fill fd_array from index 1 (kfuncs in modules).
-    public var fdArrayModules: [String] = []
+    package var fdArrayModules: [String] = []
     /// ld_imm64 of a module's variable or function: the second half's immediate is that module's BTF fd.
-    public var moduleReferences: [ModuleReference] = []
+    package var moduleReferences: [ModuleReference] = []
 }
 
 /// An instruction that needs a kernel module's BTF fd when the plan runs.
-public struct ModuleReference: Sendable, Equatable {
+package struct ModuleReference: Sendable, Equatable {
     /// Index in the linked program of the `ld_imm64` whose second slot's imm becomes the module's BTF fd.
-    public var instruction: Int
+    package var instruction: Int
     /// The module's name, as in /sys/kernel/btf and `bpf_btf_info.name`.
-    public var module: String
+    package var module: String
 }
 
 /// An instruction poisoned by a CO-RE relocation that found nothing in the kernel.
-public struct PoisonedInstruction: Sendable, Equatable {
+package struct PoisonedInstruction: Sendable, Equatable {
     /// Index in the linked program.
-    public var instruction: Int
+    package var instruction: Int
     /// Which relocation and why: `relo #3: field 'task_struct.foo' not found in kernel`.
-    public var note: COREPoisonNote
+    package var note: COREPoisonNote
 
     /// An instruction poisoned for the relocation described by `note`.
-    public init(instruction: Int, note: COREPoisonNote) {
+    package init(instruction: Int, note: COREPoisonNote) {
         self.instruction = instruction
         self.note = note
     }
 }
 
 /// A line of source the compiler recorded for an instruction (from `.BTF.ext` line_info).
-public struct SourceLine: Sendable, Equatable {
+package struct SourceLine: Sendable, Equatable {
     /// Index of the instruction in the linked program.
-    public var instruction: Int
+    package var instruction: Int
     /// The source file name, as the compiler recorded it.
-    public var file: String
+    package var file: String
     /// 1-based line number.
-    public var line: UInt32
+    package var line: UInt32
     /// 1-based column, or 0 when not recorded.
-    public var column: UInt32
+    package var column: UInt32
     /// The source line's text, from the `.BTF` string table.
-    public var text: String
+    package var text: String
 }
 
 /// Everything `execute` needs, computed without touching the kernel: the object's BTF to load,
 /// maps with contents, programs with their instructions fixed up, which program is the iterator.
-public struct LoadPlan: Sendable {
+package struct LoadPlan: Sendable {
     /// The object name (`iter_task`); its first 8 bytes prefix global data map names (libbpf's internal_map_name).
-    public var objectName: String
+    package var objectName: String
     /// The license string every program is loaded with.
-    public var license: String
+    package var license: String
     /// The object's BTF after fix-up and sanitising, or nil to load without BTF.
-    public var btf: [UInt8]?
+    package var btf: [UInt8]?
     /// True if some program cannot work without the object's BTF (global functions, kfuncs).
-    public var btfRequired: Bool = false
+    package var btfRequired: Bool = false
     /// The maps to create, in libbpf's order: `.maps` declarations, then global data sections.
-    public var maps: [PlannedMap]
+    package var maps: [PlannedMap]
     /// The programs to load, in section order: the iterator to attach and the programs of its
     /// object's program arrays. Other programs of the object are not planned.
-    public var programs: [PlannedProgram]
+    package var programs: [PlannedProgram]
     /// Index in `programs` of the program to attach (pin or run).
-    public var selected: Int
+    package var selected: Int
     /// What planning decided, for `-d`.
-    public var notes: [String]
+    package var notes: [String]
 
     /// The program to attach: `programs[selected]`.
-    public var selectedProgram: PlannedProgram { programs[selected] }
+    package var selectedProgram: PlannedProgram { programs[selected] }
 }
 
 /// What an object needs from the system before it can be planned: read only what is needed.
-public struct ObjectNeeds: Sendable, Equatable {
+package struct ObjectNeeds: Sendable, Equatable {
     /// BTF kinds in the object's BTF (probe only these).
-    public var btfKinds: Set<BTFKind> = []
+    package var btfKinds: Set<BTFKind> = []
     /// CONFIG_* externs: read /boot/config-$(uname -r) or /proc/config.gz.
-    public var kernelConfig = false
+    package var kernelConfig = false
     /// Untyped ksyms: look these names up in /proc/kallsyms.
-    public var kallsyms: [String] = []
+    package var kallsyms: [String] = []
     /// LINUX_HAS_BPF_COOKIE: probe bpf_get_attach_cookie.
-    public var bpfCookie = false
+    package var bpfCookie = false
 }
 
 /// What the caller chooses.
-public struct PlanOptions: Sendable {
+package struct PlanOptions: Sendable {
     /// Pin this program instead of the first iterator program.
-    public var programName: String?
+    package var programName: String?
     /// `task main_thread_only`: filter out threads that are not their group's leader.
-    public var mainThreadOnly: Bool
+    package var mainThreadOnly: Bool
 
     /// Options for the default program, or the one named `programName`.
-    public init(programName: String? = nil, mainThreadOnly: Bool = false) {
+    package init(programName: String? = nil, mainThreadOnly: Bool = false) {
         self.programName = programName
         self.mainThreadOnly = mainThreadOnly
     }

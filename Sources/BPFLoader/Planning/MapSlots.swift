@@ -2,9 +2,9 @@ import ELFReader
 import SyscallBPF
 
 /// One initialised slot of a map-in-map or program array: `.values = { [index] = &target }`.
-public struct MapSlot: Sendable, Equatable {
+package struct MapSlot: Sendable, Equatable {
     /// What a slot holds once the plan runs.
-    public enum Target: Sendable, Equatable {
+    package enum Target: Sendable, Equatable {
         /// A map, by index in `LoadPlan.maps`.
         case map(Int)
         /// A program, by index in `LoadPlan.programs`.
@@ -12,11 +12,11 @@ public struct MapSlot: Sendable, Equatable {
     }
 
     /// The slot: the array index, or the key of a hash of maps (libbpf uses the index as key).
-    public var index: UInt32
+    package var index: UInt32
     /// What goes in it.
-    public var target: Target
+    package var target: Target
     /// The target's name, for messages.
-    public var targetName: String
+    package var targetName: String
 }
 
 /// A slot as the object declares it, before planning knows which programs it loads.

@@ -5,9 +5,9 @@ import SyscallBPF
 
 /// Planning: a pure function from an object (and the kernel's BTF and facts) to a `LoadPlan`.
 /// Everything that can be wrong with an object is found here, before any system call.
-public enum Planner {
+package enum Planner {
     /// Plans loading `object` on a kernel with `kernel` types and `facts`.
-    public static func plan(_ object: BPFObjectFile, kernel: KernelTypes, facts: KernelFacts,
+    package static func plan(_ object: BPFObjectFile, kernel: KernelTypes, facts: KernelFacts,
                             options: PlanOptions = PlanOptions()) throws(LoadError) -> LoadPlan {
         try plan(object, prepared: prepare(object), kernel: kernel, facts: facts, options: options)
     }
@@ -220,7 +220,7 @@ public enum Planner {
 
     /// What the object needs from the system (kernel config, kallsyms, probes) so the caller reads
     /// only that. Problems with the object are left for `plan` to report.
-    public static func needs(of object: BPFObjectFile) -> ObjectNeeds {
+    package static func needs(of object: BPFObjectFile) -> ObjectNeeds {
         guard let btf = (try? ObjectBTF.load(object)) ?? nil else { return ObjectNeeds() }
         var optional: ObjectBTF? = btf
         let externs = (try? Externs.collect(object, btf: &optional)) ?? []
