@@ -33,7 +33,7 @@ let package = Package(
 
         .testTarget(name: "ELFReaderTests", dependencies: ["ELFReader"]),
         .testTarget(name: "BTFParserTests", dependencies: ["BTFParser", "ELFReader"]),
-        .testTarget(name: "BPFLoaderTests", dependencies: ["BPFLoader", "SyscallBPF"]),
+        .testTarget(name: "BPFLoaderTests", dependencies: ["BPFLoader", "SyscallBPF", "CLinuxBPF"]),
         .testTarget(name: "IterCommandTests", dependencies: ["IterCommand"]),
         .testTarget(name: "EndToEndTests", dependencies: ["IterCommand", "BPFLoader"]),
     ]

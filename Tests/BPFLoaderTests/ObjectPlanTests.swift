@@ -1,5 +1,6 @@
 @testable import BPFLoader
 import Bytes
+import CLinuxBPF
 import SyscallBPF
 import Testing
 
@@ -116,11 +117,8 @@ struct MapSizeTests {
         var unknown = perf
         unknown.maxEntries = 0
         #expect(throws: LoadError.self) { try Planner.size(&unknown, facts: KernelFacts(), notes: &notes) }
-        var storage = MapAttributes(type: UInt32(BPF_MAP_TYPE_TASK_STORAGE_VALUE), keySize: 4, valueSize: 8, maxEntries: 0, name: "st")
+        var storage = MapAttributes(type: UInt32(BPF_MAP_TYPE_TASK_STORAGE.rawValue), keySize: 4, valueSize: 8, maxEntries: 0, name: "st")
         try Planner.size(&storage, facts: KernelFacts(), notes: &notes)
         #expect(storage.maxEntries == 0)
     }
 }
-
-/// `enum bpf_map_type` value of BPF_MAP_TYPE_TASK_STORAGE (the tests do not import CLinuxBPF).
-let BPF_MAP_TYPE_TASK_STORAGE_VALUE = 29

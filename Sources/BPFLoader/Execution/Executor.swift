@@ -27,7 +27,7 @@ package enum Executor {
             }
             // Map-in-map slots once every map exists (an outer map may be declared before its inner ones).
             for (i, map) in plan.maps.enumerated() where !reused.contains(i) {
-                try fillSlots(map, of: maps[i], debug: debug) { target throws(LoadError) in
+                try fillSlots(map, of: maps[i], debug: debug) { target in
                     guard case let .map(m) = target else { return nil }
                     return maps[m].fd.rawValue
                 }
@@ -38,7 +38,7 @@ package enum Executor {
             }
             // Program arrays after their programs load, as libbpf's bpf_object_init_prog_arrays does.
             for (i, map) in plan.maps.enumerated() where !reused.contains(i) {
-                try fillSlots(map, of: maps[i], debug: debug) { target throws(LoadError) in
+                try fillSlots(map, of: maps[i], debug: debug) { target in
                     guard case let .program(p) = target else { return nil }
                     return programs[p].fd.rawValue
                 }
@@ -74,9 +74,9 @@ package enum Executor {
     /// Writes the slots of `map` whose target `fd` gives (nil: a slot of the other kind) into it:
     /// key the slot index, value the target's fd.
     static func fillSlots(_ map: PlannedMap, of outer: OwnedDescriptor, debug: (String) -> Void,
-                          fd: (MapSlot.Target) throws(LoadError) -> Int32?) throws(LoadError) {
+                          fd: (MapSlot.Target) -> Int32?) throws(LoadError) {
         for slot in map.slots {
-            guard let value = try fd(slot.target) else { continue }
+            guard let value = fd(slot.target) else { continue }
             do {
                 try BPFMap.update(outer.fd, key: hostBytes(slot.index), value: hostBytes(UInt32(bitPattern: value)))
             } catch {
@@ -148,13 +148,9 @@ package enum Executor {
         do { info = try BPFMap.info(fd) } catch {
             throw .mapReuse(name: map.name, path: path, reason: "it is not a map (\(error.description))")
         }
-        let a = map.attributes
-        let mismatches = [
-            ("type", info.type, a.type), ("key size", info.keySize, a.keySize), ("value size", info.valueSize, a.valueSize),
-            ("max entries", info.maxEntries, a.maxEntries), ("flags", info.flags, a.flags),
-        ].filter { $0.1 != $0.2 }
-        if let (what, pinnedValue, declared) = mismatches.first {
-            throw .mapReuse(name: map.name, path: path, reason: "its \(what) is \(pinnedValue), the object declares \(declared)")
+        if let d = MapType.difference(type: info.type, keySize: info.keySize, valueSize: info.valueSize,
+                                      maxEntries: info.maxEntries, flags: info.flags, from: map.attributes) {
+            throw .mapReuse(name: map.name, path: path, reason: "its \(d.what) is \(d.actual), the object declares \(d.expected)")
         }
         return OwnedDescriptor(fd)
     }

@@ -2,7 +2,6 @@ import ELFReader
 import Bytes
 import BTFParser
 import SyscallBPF
-import CLinuxBPF
 
 /// A map declared in `.maps` with BTF: `struct { __uint(type, …); __type(key, …); … } name SEC(".maps")`.
 struct MapDeclaration {
@@ -29,48 +28,6 @@ struct ValuesMember {
     var content: Content
     /// Byte offset of the member in the definition struct: slot i is the pointer at offset + 8 i.
     var offset: UInt64
-}
-
-/// Map types, from the UAPI header, that the loader treats specially.
-enum MapType {
-    static let progArray = UInt32(BPF_MAP_TYPE_PROG_ARRAY.rawValue)
-    static let perfEventArray = UInt32(BPF_MAP_TYPE_PERF_EVENT_ARRAY.rawValue)
-    static let arrayOfMaps = UInt32(BPF_MAP_TYPE_ARRAY_OF_MAPS.rawValue)
-    static let hashOfMaps = UInt32(BPF_MAP_TYPE_HASH_OF_MAPS.rawValue)
-    static let ringbuf = UInt32(BPF_MAP_TYPE_RINGBUF.rawValue)
-    /// Newer than the UAPI headers of Debian 12 (linux-libc-dev 6.1) that the builds use: the
-    /// values of `enum bpf_map_type` in Linux 6.2 and 6.9.
-    static let cgroupLocalStorage: UInt32 = 32  // BPF_MAP_TYPE_CGRP_STORAGE
-    static let arena: UInt32 = 33               // BPF_MAP_TYPE_ARENA
-
-    /// BPF_F_INNER_MAP: an array inner map whose size may differ between the slots.
-    static let innerMapFlag = UInt32(BPF_F_INNER_MAP)
-
-    static func isMapInMap(_ type: UInt32) -> Bool { type == arrayOfMaps || type == hashOfMaps }
-
-    /// Arrays, whose inner-map compatibility includes max_entries.
-    static func isArray(_ type: UInt32) -> Bool {
-        type == UInt32(BPF_MAP_TYPE_ARRAY.rawValue) || type == UInt32(BPF_MAP_TYPE_PERCPU_ARRAY.rawValue)
-    }
-
-    /// Types whose `max_entries` must be 0 (local storage: one element per owner, sized by the
-    /// kernel); every other type needs a size, except a perf event array, which libbpf sizes to
-    /// the possible CPUs.
-    static func takesNoSize(_ type: UInt32) -> Bool {
-        type == cgroupLocalStorage
-            || [BPF_MAP_TYPE_SK_STORAGE, BPF_MAP_TYPE_INODE_STORAGE, BPF_MAP_TYPE_TASK_STORAGE,
-                BPF_MAP_TYPE_CGROUP_STORAGE, BPF_MAP_TYPE_PERCPU_CGROUP_STORAGE].contains { UInt32($0.rawValue) == type }
-    }
-
-    /// Types created without BTF for key and value, as libbpf's bpf_object__create_map does (the
-    /// kernel refuses BTF for maps whose values are fds, or that have no keys).
-    static func takesNoBTF(_ type: UInt32) -> Bool {
-        type == arena
-            || [BPF_MAP_TYPE_PERF_EVENT_ARRAY, BPF_MAP_TYPE_CGROUP_ARRAY, BPF_MAP_TYPE_STACK_TRACE, BPF_MAP_TYPE_ARRAY_OF_MAPS,
-                BPF_MAP_TYPE_HASH_OF_MAPS, BPF_MAP_TYPE_DEVMAP, BPF_MAP_TYPE_DEVMAP_HASH, BPF_MAP_TYPE_CPUMAP,
-                BPF_MAP_TYPE_XSKMAP, BPF_MAP_TYPE_SOCKMAP, BPF_MAP_TYPE_SOCKHASH, BPF_MAP_TYPE_QUEUE,
-                BPF_MAP_TYPE_STACK].contains { UInt32($0.rawValue) == type }
-    }
 }
 
 /// Reads BTF-defined map declarations as libbpf's parse_btf_map_def does: each attribute is a

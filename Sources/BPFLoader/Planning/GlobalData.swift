@@ -5,9 +5,6 @@ import SyscallBPF
 /// Global data (`.rodata*`, `.data*`, `.bss*`) becomes one single-element array map per section,
 /// named and flagged exactly as libbpf does, so `bpftool map` shows the same maps for both loaders.
 enum GlobalData {
-    static let arrayMapType: UInt32 = 2         // BPF_MAP_TYPE_ARRAY
-    static let readOnlyProgram: UInt32 = 0x80   // BPF_F_RDONLY_PROG
-    static let mmapable: UInt32 = 0x400          // BPF_F_MMAPABLE
 
     /// libbpf's internal_map_name: up to 8 characters of the object name, then the section name
     /// padded to a 7-character budget (`iter_tas.rodata`, `iter_tas.bss`); custom sections
@@ -41,7 +38,7 @@ enum GlobalData {
         }
         return PlannedMap(
             name: mapName(object: object.name, section: ".kconfig"), origin: .globalData(.kconfig, section: ".kconfig"),
-            attributes: MapAttributes(type: arrayMapType, keySize: 4, valueSize: valueSize, maxEntries: 1, flags: readOnlyProgram),
+            attributes: MapAttributes(type: MapType.array, keySize: 4, valueSize: valueSize, maxEntries: 1, flags: MapType.readOnlyProgramFlag),
             initialValue: nil, freeze: true)
     }
 
@@ -52,8 +49,8 @@ enum GlobalData {
         guard let valueSize = UInt32(exactly: section.size) else {
             throw .badSection(section: section.name, reason: "size \(section.size) does not fit in a map value's 32-bit size")
         }
-        var flags: UInt32 = kind == .rodata || kind == .kconfig ? readOnlyProgram : 0
-        if kind != .kconfig { flags |= mmapable }
+        var flags: UInt32 = kind == .rodata || kind == .kconfig ? MapType.readOnlyProgramFlag : 0
+        if kind != .kconfig { flags |= MapType.mmapableFlag }
         let contents: [UInt8]?
         switch kind {
         case .rodata, .data: contents = object.elf.data(of: section).array
@@ -63,7 +60,7 @@ enum GlobalData {
             name: mapName(object: object.name, section: section.name),
             origin: .globalData(kind, section: section.name),
             attributes: MapAttributes(
-                type: arrayMapType, keySize: 4, valueSize: valueSize, maxEntries: 1, flags: flags),
+                type: MapType.array, keySize: 4, valueSize: valueSize, maxEntries: 1, flags: flags),
             initialValue: contents,
             freeze: kind == .rodata)
     }

@@ -13,6 +13,14 @@ public enum LoadPhase: Sendable, Equatable {
     case load
 }
 
+/// What a function named as the program to attach is, when it is not an iterator program.
+public enum NonIteratorFunction: Sendable, Equatable {
+    /// A program of another type: libbpf's section prefix (`fentry`, `kprobe`, `xdp`).
+    case program(type: String)
+    /// A function that is not a program (`.text`).
+    case subprogram
+}
+
 /// Everything that can go wrong between an object file and loaded programs, each with the section,
 /// program or map it concerns and what was expected.
 public enum LoadError: Error, CustomStringConvertible {
@@ -37,9 +45,9 @@ public enum LoadError: Error, CustomStringConvertible {
     case noIteratorProgram(others: [String])
     /// No program has the requested name; `available` lists the ones there are.
     case noSuchProgram(name: String, available: [String])
-    /// The requested program is not in an iterator section: `type` is what it is (`fentry`, or
-    /// `subprogram` for a function in `.text`); `iterators` lists the iterator programs there are.
-    case notAnIterator(name: String, section: String, type: String, iterators: [String])
+    /// The requested function is not an iterator program: `kind` says what it is; `iterators`
+    /// lists the iterator programs there are.
+    case notAnIterator(name: String, section: String, kind: NonIteratorFunction, iterators: [String])
     /// An instruction's relocation or call that cannot be resolved (no such function, map or data, wrong opcode).
     case relocation(program: String, instruction: Int, reason: String)
     /// The object's `.BTF` or `.BTF.ext` is malformed where the loader needed it.
@@ -142,8 +150,12 @@ public enum LoadError: Error, CustomStringConvertible {
         case let .noSuchProgram(name, available):
             let list = available.isEmpty ? "none" : available.joined(separator: ", ")
             return "no program named '\(name)' in the object (programs: \(list))"
-        case let .notAnIterator(name, section, type, iterators):
-            let what = type == "subprogram" ? "a subprogram" : "a \(type) program"
+        case let .notAnIterator(name, section, kind, iterators):
+            let what: String
+            switch kind {
+            case let .program(type): what = "a \(type) program"
+            case .subprogram: what = "a subprogram"
+            }
             let list = iterators.isEmpty ? "none" : iterators.joined(separator: ", ")
             return "program '\(name)' in section '\(section)' is \(what), not an iterator program (iterator programs: \(list))"
         case let .relocation(program, instruction, reason):

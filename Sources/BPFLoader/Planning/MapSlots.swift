@@ -156,19 +156,14 @@ enum MapSlots {
         }
     }
 
-    /// How a map differs from an inner definition in what the kernel compares (type, key and
-    /// value size, flags; and max_entries for arrays not created with BPF_F_INNER_MAP).
+    /// How a map differs from an inner definition in what the kernel compares: type, key and
+    /// value size, flags, and max_entries for arrays not created with BPF_F_INNER_MAP.
     static func innerMismatch(_ map: MapAttributes, _ inner: MapAttributes) -> String? {
-        let compared: [(String, UInt32, UInt32)] = [
-            ("type", map.type, inner.type), ("key size", map.keySize, inner.keySize),
-            ("value size", map.valueSize, inner.valueSize), ("flags", map.flags, inner.flags),
-        ]
-        if let (what, actual, expected) = compared.first(where: { $0.1 != $0.2 }) {
-            return "its \(what) is \(actual), the definition says \(expected)"
-        }
-        if MapType.isArray(map.type), inner.flags & MapType.innerMapFlag == 0, map.maxEntries != inner.maxEntries {
-            return "its max_entries is \(map.maxEntries), the definition says \(inner.maxEntries) (declare both with BPF_F_INNER_MAP to allow other sizes)"
-        }
-        return nil
+        let sized = MapType.isArray(map.type) && inner.flags & MapType.innerMapFlag == 0
+        guard let d = MapType.difference(type: map.type, keySize: map.keySize, valueSize: map.valueSize,
+                                         maxEntries: sized ? map.maxEntries : nil, flags: map.flags, from: inner)
+        else { return nil }
+        let advice = d.what == "max entries" ? " (declare both with BPF_F_INNER_MAP to allow other sizes)" : ""
+        return "its \(d.what) is \(d.actual), the definition says \(d.expected)\(advice)"
     }
 }

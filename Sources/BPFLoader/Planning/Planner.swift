@@ -239,10 +239,10 @@ package enum Planner {
         }
         if let found = object.programs.firstIndex(where: { $0.name == wanted }) { return found }
         if let other = object.otherPrograms.first(where: { $0.name == wanted }) {
-            throw .notAnIterator(name: wanted, section: other.sectionName, type: other.kind.type, iterators: iterators)
+            throw .notAnIterator(name: wanted, section: other.sectionName, kind: .program(type: other.kind.type), iterators: iterators)
         }
         if let function = object.functions.first(where: { $0.name == wanted }) {
-            throw .notAnIterator(name: wanted, section: object.elf.sections[function.section].name, type: "subprogram",
+            throw .notAnIterator(name: wanted, section: object.elf.sections[function.section].name, kind: .subprogram,
                                  iterators: iterators)
         }
         throw .noSuchProgram(name: wanted, available: iterators)
