@@ -42,8 +42,6 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         sink(error.description)
         return 0
     }
-    let needs = Planner.needs(of: object)
-    sink(needs.kallsyms.count + needs.btfKinds.count)
     // The kernel facts and options vary with the input's size, so each input is planned one way
     // (deterministically: a crash reproduces) and the corpus covers all of them.
     let facts = factsVariants[size % factsVariants.count]
@@ -55,7 +53,11 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     default: break
     }
     do {
-        let plan = try Planner.plan(object, kernel: kernel, facts: facts, options: options)
+        // The probe gets what the object needs (its kinds and externs) and answers with fixed facts.
+        let plan = try Planner.plan(object, kernel: kernel, options: options) { needs in
+            sink(needs.kallsyms.count + needs.btfKinds.count)
+            return facts
+        }
         sink(plan.notes.count + plan.maps.count + (plan.btf?.count ?? 0))
         for program in plan.programs {
             sink(program.instructions.count)

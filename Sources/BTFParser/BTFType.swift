@@ -220,13 +220,6 @@ public struct BTFType: Sendable, Equatable {
 // MARK: - Wire format
 
 extension BTFType {
-    /// Size of the record at `offset` (header + trailing data), or an error for unknown kinds.
-    static func recordSize(info: UInt32, id: TypeID) throws(BTFError) -> Int {
-        let rawKind = UInt8((info >> 24) & 0x1f)
-        guard let kind = BTFKind(rawValue: rawKind) else { throw .unknownKind(id: id, kind: rawKind) }
-        return 12 + kind.trailingSize(vlen: Int(info & 0xffff))
-    }
-
     /// Decodes the record at `offset` in `section`.
     static func decode(_ section: ByteView, at offset: Int, id: TypeID, _ order: ByteOrder) throws(BTFError) -> BTFType {
         guard let nameOffset = section.u32(at: offset, order), let info = section.u32(at: offset + 4, order),

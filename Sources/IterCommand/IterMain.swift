@@ -1,22 +1,19 @@
 import CLinuxBPF
 
 /// The process entry point, called from the C `main` in Sources/iter (see Package.swift for why).
+/// Arguments stay bytes: a path that is not UTF-8 must reach the kernel unchanged.
 @_cdecl("iter_main")
 public func iterMain(_ argc: Int32, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 {
-    var arguments: [String] = []
+    var arguments: [Argument] = []
+    var program = Argument("iter")
     if let argv {
         for i in 0..<Int(argc) {
-            if let arg = argv[i] { arguments.append(String(cString: arg)) }
+            guard let arg = argv[i] else { continue }
+            let argument = Argument(bytes: UnsafeRawBufferPointer(start: arg, count: strlen(arg)))
+            if i == 0 { program = argument } else { arguments.append(argument) }
         }
     }
     // `iter run … | head` closes our stdout: take that as EPIPE from write(2), not a fatal signal.
     iter_ignore_sigpipe()
-    let program = arguments.first.map(baseName) ?? "iter"
-    return IterTool.run(arguments: Array(arguments.dropFirst()), programName: program)
-}
-
-/// The last path component (`/usr/sbin/bpftool` → `bpftool`).
-func baseName(_ path: String) -> String {
-    guard let slash = path.lastIndex(of: "/") else { return path }
-    return String(path[path.index(after: slash)...])
+    return IterTool.run(arguments: arguments, programName: program.path.lastComponent.description)
 }

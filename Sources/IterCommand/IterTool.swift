@@ -4,19 +4,19 @@ public enum IterTool {
     /// Parses and runs one command line, printing results and errors through `Console`.
     ///
     /// - Parameters:
-    ///   - arguments: The arguments after the program name.
+    ///   - arguments: The arguments after the program name, as bytes.
     ///   - programName: How iter was invoked (argv[0]'s base name); `bpftool` makes it parse and
     ///     answer as `bpftool iter`.
     /// - Returns: The process exit code.
-    public static func run(arguments: [String], programName: String) -> Int32 {
+    public static func run(arguments: [Argument], programName: String) -> Int32 {
         let asBpftool = programName == "bpftool"
         let usageName = asBpftool ? "bpftool iter" : programName
-        let invocation: Invocation
+        let invocation: ArgumentParser.Invocation
         do {
             invocation = try ArgumentParser.parse(arguments, asBpftool: asBpftool)
         } catch {
             // Options may not be known yet (the error can be in them): look for -j/-p ourselves.
-            let json = arguments.contains { $0 == "-j" || $0 == "--json" || $0 == "-p" || $0 == "--pretty" }
+            let json = GlobalOptions.wantsJSON(arguments)
             let console = Console(json: json)
             console.error(error.message)
             if error.showUsage && !json { console.err(HelpText.usage(program: usageName)) }
@@ -24,8 +24,11 @@ public enum IterTool {
         }
         let o = invocation.options
         let console = Console(json: o.json, pretty: o.pretty, debug: o.debug)
+        let context = CommandContext(options: o, console: console, usageName: usageName,
+                                     programName: asBpftool ? "bpftool" : programName)
+        console.trace("command: \(invocation.command)")
         do {
-            try dispatch(invocation, console: console, usageName: usageName, programName: asBpftool ? "bpftool" : programName)
+            try invocation.command.run(context)
             return 0
         } catch {
             console.error(error.message)
@@ -34,27 +37,9 @@ public enum IterTool {
         }
     }
 
-    static func dispatch(_ invocation: Invocation, console: Console, usageName: String, programName: String) throws(CommandFailure) {
-        switch invocation.command {
-        case .help:
-            if console.json {
-                console.emit(.null)
-            } else {
-                console.out(HelpText.usage(program: usageName))
-            }
-        case .version:
-            VersionCommand.run(program: programName, console: console)
-        case let .pin(request, path):
-            try PinCommand.run(request, path: path, options: invocation.options, console: console)
-        case let .run(request):
-            try RunCommand.run(request, console: console)
-        case .list(.targets):
-            try ListCommand.run(console: console)
-        case .list(.maps):
-            try ListCommand.maps(console: console)
-        case let .show(target):
-            try ShowCommand.run(target, console: console)
-        }
+    /// The same, with arguments given as strings (tests, the library's callers).
+    public static func run(_ arguments: [String], programName: String = "iter") -> Int32 {
+        run(arguments: arguments.map { Argument($0) }, programName: programName)
     }
 
     /// The verifier's log after the error line: all of it under -d, else its last lines (the

@@ -1,6 +1,6 @@
 import CLinuxBPF
 
-/// The one entry point to bpf(2). Every command in this module goes through here.
+/// The one entry point to bpf(2): every command of this module (and so of iter) goes through here.
 enum BPFSyscall {
     /// Size passed to the kernel: the whole `union bpf_attr` of our UAPI headers. Kernels with a
     /// smaller union accept it as long as the bytes they do not know are zero, which a zero-initialised

@@ -24,8 +24,7 @@ public enum BPFBTF {
     public static func load(_ blob: [UInt8], log wantLog: Bool) throws(BTFLoadError) -> FileDescriptor {
         var logBuffer = [UInt8](repeating: 0, count: wantLog ? 256 << 10 : 1)
         var attr = bpf_attr()
-        var raw: Int = -1
-        var savedErrno: Errno = .EINVAL
+        var result: Result<Int32, Errno> = .failure(.EINVAL)
         blob.withUnsafeBytes { b in
             logBuffer.withUnsafeMutableBytes { l in
                 attr.btf = address(b.baseAddress)
@@ -35,16 +34,17 @@ public enum BPFBTF {
                     attr.btf_log_size = UInt32(l.count)
                     attr.btf_log_buf = address(UnsafeRawPointer(l.baseAddress))
                 }
-                raw = iter_sys_bpf(Int32(BPF_BTF_LOAD.rawValue), &attr, BPFSyscall.attrSize)
-                if raw < 0 { savedErrno = Errno.current }
+                result = BPFSyscall.invoke(BPF_BTF_LOAD, &attr)
             }
         }
-        guard raw >= 0 else {
+        switch result {
+        case let .success(fd):
+            return FileDescriptor(adopting: fd)
+        case let .failure(errno):
             // A log buffer that is too small turns the real error into ENOSPC; the log is what matters.
             let text = String(decoding: logBuffer.prefix { $0 != 0 }, as: UTF8.self)
-            throw BTFLoadError(errno: savedErrno, log: text)
+            throw BTFLoadError(errno: errno, log: text)
         }
-        return FileDescriptor(adopting: Int32(truncatingIfNeeded: raw))
     }
 
     /// BPF_OBJ_GET_INFO_BY_FD for BTF: id, name (module name for kernel BTF) and kernel flag.

@@ -28,8 +28,8 @@ public enum FileKind: Sendable, Equatable {
 /// The file system calls iter makes outside bpf(2): reading objects and kernel BTF, links in /proc.
 public enum Files {
     /// Opens a file read-only (O_CLOEXEC).
-    public static func open(_ path: String, flags: Int32 = 0) throws(Errno) -> FileDescriptor {
-        let raw = try withCString(path) { (p: UnsafePointer<CChar>) throws(Errno) -> Int32 in
+    public static func open(_ path: FilePath, flags: Int32 = 0) throws(Errno) -> FileDescriptor {
+        let raw = try path.withCString { (p: UnsafePointer<CChar>) throws(Errno) -> Int32 in
             let fd = iter_open(p, O_RDONLY | O_CLOEXEC | flags, 0)
             guard fd >= 0 else { throw Errno.current }
             return fd
@@ -69,7 +69,7 @@ public enum Files {
     }
 
     /// Reads a whole regular file; a directory gives EISDIR before any read.
-    public static func read(_ path: String) throws(Errno) -> [UInt8] {
+    public static func read(_ path: FilePath) throws(Errno) -> [UInt8] {
         let fd = try open(path)
         let (size, kind) = try stat(fd)
         guard kind != .directory else { throw Errno.EISDIR }
@@ -85,9 +85,9 @@ public enum Files {
     }
 
     /// readlink(2).
-    public static func readLink(_ path: String) throws(Errno) -> String {
+    public static func readLink(_ path: FilePath) throws(Errno) -> String {
         var buffer = [UInt8](repeating: 0, count: 4096)
-        let n = try withCString(path) { (p: UnsafePointer<CChar>) throws(Errno) -> Int in
+        let n = try path.withCString { (p: UnsafePointer<CChar>) throws(Errno) -> Int in
             let n = buffer.withUnsafeMutableBytes { raw in
                 readlink(p, raw.baseAddress!.assumingMemoryBound(to: CChar.self), raw.count)
             }
@@ -98,8 +98,8 @@ public enum Files {
     }
 
     /// What is at `path`: nil if nothing. `followLinks: false` looks at a symlink itself (lstat).
-    public static func kind(_ path: String, followLinks: Bool = true) throws(Errno) -> FileKind? {
-        try withCString(path) { (p: UnsafePointer<CChar>) throws(Errno) -> FileKind? in
+    public static func kind(_ path: FilePath, followLinks: Bool = true) throws(Errno) -> FileKind? {
+        try path.withCString { (p: UnsafePointer<CChar>) throws(Errno) -> FileKind? in
             let r = iter_path_kind(p, followLinks ? 1 : 0)
             if r < 0 {
                 let error = Errno.current
@@ -115,23 +115,23 @@ public enum Files {
     }
 
     /// unlink(2).
-    public static func remove(_ path: String) throws(Errno) {
-        try withCString(path) { (p: UnsafePointer<CChar>) throws(Errno) in
+    public static func remove(_ path: FilePath) throws(Errno) {
+        try path.withCString { (p: UnsafePointer<CChar>) throws(Errno) in
             guard unlink(p) == 0 else { throw Errno.current }
         }
     }
 
     /// Names in a directory (without . and ..), with whether each is a directory.
-    public static func list(_ path: String) throws(Errno) -> [(name: String, isDirectory: Bool)] {
-        try withCString(path) { (p: UnsafePointer<CChar>) throws(Errno) -> [(name: String, isDirectory: Bool)] in
+    public static func list(_ path: FilePath) throws(Errno) -> [(name: FilePath, isDirectory: Bool)] {
+        try path.withCString { (p: UnsafePointer<CChar>) throws(Errno) -> [(name: FilePath, isDirectory: Bool)] in
             guard let dir = opendir(p) else { throw Errno.current }
             defer { closedir(dir) }
-            var entries: [(name: String, isDirectory: Bool)] = []
+            var entries: [(name: FilePath, isDirectory: Bool)] = []
             var isDir: Int32 = 0
             while let name = iter_readdir_name(dir, &isDir) {
-                let text = String(cString: name)
-                if text == "." || text == ".." { continue }
-                entries.append((text, isDir != 0))
+                let bytes = UnsafeRawBufferPointer(start: name, count: strlen(name))
+                if bytes.elementsEqual(".".utf8) || bytes.elementsEqual("..".utf8) { continue }
+                entries.append((FilePath(bytes: bytes), isDir != 0))
             }
             return entries
         }

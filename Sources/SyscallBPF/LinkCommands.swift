@@ -44,10 +44,11 @@ public struct IteratorLinkOptions {
         return o
     }
 
-    /// Task iterators (6.1+): the process behind a pidfd.
-    public static func task(pidFD: borrowing FileDescriptor) -> IteratorLinkOptions {
+    /// Task iterators (6.1+): the process behind a pidfd, by the number of a descriptor the caller
+    /// keeps open until the link exists.
+    public static func task(pidFD: Int32) -> IteratorLinkOptions {
         var o = IteratorLinkOptions()
-        o.info.task.pid_fd = UInt32(bitPattern: pidFD.rawValue)
+        o.info.task.pid_fd = UInt32(bitPattern: pidFD)
         o.isEmpty = false
         return o
     }

@@ -27,20 +27,20 @@ public enum BPFObjectKind: Sendable, Equatable, CustomStringConvertible {
 /// BPF_OBJ_PIN and BPF_OBJ_GET: bpffs paths.
 public enum BPFObject {
     /// Pins the object behind `fd` at `path` (which must be on bpffs and not exist).
-    public static func pin(_ fd: borrowing FileDescriptor, at path: String) throws(Errno) {
+    public static func pin(_ fd: borrowing FileDescriptor, at path: FilePath) throws(Errno) {
         var attr = bpf_attr()
         attr.bpf_fd = UInt32(bitPattern: fd.rawValue)
-        try withCString(path) { (p: UnsafePointer<CChar>) throws(Errno) in
+        try path.withCString { (p: UnsafePointer<CChar>) throws(Errno) in
             attr.pathname = address(UnsafeRawPointer(p))
             try BPFSyscall.call(BPF_OBJ_PIN, &attr)
         }
     }
 
     /// Opens a pinned object (read-only when asked: BPF_F_RDONLY).
-    public static func get(_ path: String, readOnly: Bool = false) throws(Errno) -> FileDescriptor {
+    public static func get(_ path: FilePath, readOnly: Bool = false) throws(Errno) -> FileDescriptor {
         var attr = bpf_attr()
         attr.file_flags = readOnly ? UInt32(BPF_F_RDONLY) : 0
-        let raw = try withCString(path) { (p: UnsafePointer<CChar>) throws(Errno) -> Int32 in
+        let raw = try path.withCString { (p: UnsafePointer<CChar>) throws(Errno) -> Int32 in
             attr.pathname = address(UnsafeRawPointer(p))
             return try BPFSyscall.call(BPF_OBJ_GET, &attr)
         }
@@ -49,7 +49,7 @@ public enum BPFObject {
 
     /// What kind of object `fd` is, from its anon inode name in /proc/self/fd (as bpftool does).
     public static func kind(of fd: borrowing FileDescriptor) -> BPFObjectKind {
-        guard let target = try? Files.readLink("/proc/self/fd/\(fd.rawValue)") else { return .unknown }
+        guard let target = try? Files.readLink(FilePath("/proc/self/fd/\(fd.rawValue)")) else { return .unknown }
         switch target {
         case "anon_inode:bpf-prog": return .program
         case "anon_inode:bpf-map": return .map
@@ -57,14 +57,5 @@ public enum BPFObject {
         case "anon_inode:btf": return .btf
         default: return .unknown
         }
-    }
-}
-
-/// Runs `body` with a NUL-terminated copy of `text`.
-func withCString<R>(_ text: String, _ body: (UnsafePointer<CChar>) throws(Errno) -> R) throws(Errno) -> R {
-    let bytes = Array(text.utf8CString)
-    return try bytes.withUnsafeBufferPointer { (buffer) throws(Errno) -> R in
-        guard let base = buffer.baseAddress else { throw Errno.EINVAL }
-        return try body(base)
     }
 }

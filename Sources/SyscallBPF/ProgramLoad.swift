@@ -17,8 +17,6 @@ public struct ProgramLoadAttributes: Sendable {
     public var flags: UInt32
     /// `attach_btf_id`: the attach target in kernel BTF (`bpf_iter_<target>` for iterators).
     public var attachBTFID: UInt32
-    /// `kern_version`: checked only for kprobe programs by kernels before 5.0.
-    public var kernelVersion: UInt32
     /// `func_info`: `struct bpf_func_info` records; sent only with a BTF fd.
     public var funcInfo: [UInt8]
     /// `func_info_rec_size`.
@@ -32,7 +30,7 @@ public struct ProgramLoadAttributes: Sendable {
 
     /// The attributes of one program; everything after `instructions` defaults to "none".
     public init(type: UInt32, expectedAttachType: UInt32, name: String, license: String, instructions: [UInt8],
-                flags: UInt32 = 0, attachBTFID: UInt32 = 0, kernelVersion: UInt32 = 0,
+                flags: UInt32 = 0, attachBTFID: UInt32 = 0,
                 funcInfo: [UInt8] = [], funcInfoRecordSize: UInt32 = 0,
                 lineInfo: [UInt8] = [], lineInfoRecordSize: UInt32 = 0, fdArray: [Int32] = []) {
         self.type = type
@@ -42,7 +40,6 @@ public struct ProgramLoadAttributes: Sendable {
         self.instructions = instructions
         self.flags = flags
         self.attachBTFID = attachBTFID
-        self.kernelVersion = kernelVersion
         self.funcInfo = funcInfo
         self.funcInfoRecordSize = funcInfoRecordSize
         self.lineInfo = lineInfo
@@ -92,21 +89,20 @@ public enum BPFProgram {
     /// buffer on ENOSPC so the message is complete. With `.always`, the log is collected on every
     /// load and returned with the program.
     public static func load(_ attributes: ProgramLoadAttributes, btf: OwnedDescriptor?,
-                            attachBTFObject: OwnedDescriptor?, log mode: VerifierLogMode) throws(ProgramLoadError) -> LoadedProgram {
+                            log mode: VerifierLogMode) throws(ProgramLoadError) -> LoadedProgram {
         let btfFD = btf?.fd.rawValue ?? -1
-        let attachFD = attachBTFObject?.fd.rawValue ?? -1
         if mode != .always {
-            switch attempt(attributes, btfFD: btfFD, attachFD: attachFD, logLevel: 0, logSize: 0) {
+            switch attempt(attributes, btfFD: btfFD, logLevel: 0, logSize: 0) {
             case let .success(loaded):
                 return LoadedProgram(fd: FileDescriptor(adopting: loaded.fd), log: "")
             case let .failure(failure):
-                let log = mode == .onFailure ? collectLog(attributes, btfFD: btfFD, attachFD: attachFD).text : ""
+                let log = mode == .onFailure ? collectLog(attributes, btfFD: btfFD).text : ""
                 throw ProgramLoadError(errno: failure.errno, log: log)
             }
         }
         var size = 1 << 20
         while true {
-            switch attempt(attributes, btfFD: btfFD, attachFD: attachFD, logLevel: 1, logSize: size) {
+            switch attempt(attributes, btfFD: btfFD, logLevel: 1, logSize: size) {
             case let .success(loaded):
                 return LoadedProgram(fd: FileDescriptor(adopting: loaded.fd), log: loaded.log)
             case let .failure(failure) where failure.errno == Errno.ENOSPC && size < maxLogSize:
@@ -118,10 +114,10 @@ public enum BPFProgram {
     }
 
     /// Repeats a failed load with a log, growing the buffer until the log fits (or the cap).
-    static func collectLog(_ attributes: ProgramLoadAttributes, btfFD: Int32, attachFD: Int32) -> (text: String, errno: Errno?) {
+    static func collectLog(_ attributes: ProgramLoadAttributes, btfFD: Int32) -> (text: String, errno: Errno?) {
         var size = 64 << 10
         while true {
-            switch attempt(attributes, btfFD: btfFD, attachFD: attachFD, logLevel: 1, logSize: size) {
+            switch attempt(attributes, btfFD: btfFD, logLevel: 1, logSize: size) {
             case let .success(loaded):
                 // Loaded this time (a transient failure): we only wanted the log.
                 _ = close(loaded.fd)
@@ -135,7 +131,7 @@ public enum BPFProgram {
     }
 
     /// One BPF_PROG_LOAD (retrying EAGAIN), returning the raw fd or the errno and log.
-    static func attempt(_ a: ProgramLoadAttributes, btfFD: Int32, attachFD: Int32,
+    static func attempt(_ a: ProgramLoadAttributes, btfFD: Int32,
                         logLevel: UInt32, logSize: Int) -> Result<(fd: Int32, log: String), ProgramLoadError> {
         var log = [UInt8](repeating: 0, count: max(logSize, 1))
         var attr = bpf_attr()
@@ -144,8 +140,6 @@ public enum BPFProgram {
         attr.insn_cnt = UInt32(a.instructions.count / 8)
         attr.prog_flags = a.flags
         attr.attach_btf_id = a.attachBTFID
-        attr.kern_version = a.kernelVersion
-        if attachFD >= 0 { attr.attach_btf_obj_fd = UInt32(bitPattern: attachFD) }
         setObjectName(a.name, into: &attr.prog_name)
         var license = Array(a.license.utf8)
         license.append(0)
@@ -179,13 +173,14 @@ public enum BPFProgram {
                 attr.log_buf = address(UnsafeRawPointer(logBuffer.baseAddress))
             }
             for _ in 0...eagainRetries {
-                let raw = iter_sys_bpf(Int32(BPF_PROG_LOAD.rawValue), &attr, BPFSyscall.attrSize)
-                if raw >= 0 {
-                    result = Int32(truncatingIfNeeded: raw)
+                switch BPFSyscall.invoke(BPF_PROG_LOAD, &attr) {
+                case let .success(fd):
+                    result = fd
                     return
+                case let .failure(error):
+                    savedErrno = error
+                    if error != .EAGAIN { return }
                 }
-                savedErrno = Errno.current
-                if savedErrno != .EAGAIN { return }
             }
         }}}}}}
         let text = String(decoding: log.prefix { $0 != 0 }, as: UTF8.self)

@@ -78,7 +78,8 @@ struct COREKernelTests {
             let sectionName = try #require(btf.string(at: group.sectionNameOffset)?.string)
             let section = try #require(elf.section(named: sectionName))
             var code = BPFInstruction.decodeAll(elf.data(of: section), elf.order)
-            let fixups = try CORERelocator.relocate(local: btf, kernel: KernelTypes(vmlinux: vmlinux), records: group.records,
+            let candidates = CORECandidateIndex(local: btf, rootTypeIDs: group.records.map { $0.typeID }, kernel: KernelTypes(vmlinux: vmlinux))
+            let fixups = try CORERelocator.relocate(local: btf, candidates: candidates, records: group.records,
                                                     instructions: code, section: sectionName, program: "dump_task")
             #expect(fixups.count == group.records.count)
             for fixup in fixups {

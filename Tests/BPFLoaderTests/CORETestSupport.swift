@@ -112,8 +112,11 @@ struct CORERelocationCase {
     var modules: ModuleBTFSource? = nil
 
     func relocate(_ records: [CORERelocationRecord], _ instructions: [BPFInstruction]) throws -> [COREFixup] {
-        try CORERelocator.relocate(local: local.btf(), kernel: KernelTypes(vmlinux: target, modules: modules),
-                                   records: records, instructions: instructions, section: "iter/task", program: "prog")
+        let btf = try local.btf()
+        let roots = records.filter { $0.kind != .typeIDLocal }.map { $0.typeID }
+        let candidates = CORECandidateIndex(local: btf, rootTypeIDs: roots, kernel: KernelTypes(vmlinux: target, modules: modules))
+        return try CORERelocator.relocate(local: btf, candidates: candidates,
+                                          records: records, instructions: instructions, section: "iter/task", program: "prog")
     }
 }
 

@@ -37,10 +37,10 @@ struct FailedCommandHygieneTests {
             rmdir(dir)
         }
         // bpffs holds pins only: make "exists" by pinning something there.
-        try #require(IterTool.run(arguments: ["pin", Self.fixture("iter_counter.bpf.o"), dir + "/exists"], programName: "iter") == 0)
+        try #require(IterTool.run(["pin", Self.fixture("iter_counter.bpf.o"), dir + "/exists"]) == 0)
         let before = OpenDescriptors.list()
         for command in Self.commands {
-            let status = IterTool.run(arguments: command, programName: "iter")
+            let status = IterTool.run(command)
             #expect(status != 0, "\(command) succeeded")
             #expect(OpenDescriptors.leftOpen(since: before) == [], "fds left open by \(command)")
         }

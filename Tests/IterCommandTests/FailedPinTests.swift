@@ -31,10 +31,11 @@ struct FailedPinTests {
         try #require(mount("tmpfs", scratch, "tmpfs", 0, nil) == 0)
         let before = OpenDescriptors.list(marker: "iter-failpin")
         var pinnedAfterMount = false
-        let request = IteratorRequest(object: Self.fixtures.appendingPathComponent("iter_counter.bpf.o").path)
+        let request = IteratorRequest(object: FilePath(Self.fixtures.appendingPathComponent("iter_counter.bpf.o").path))
+        let command = PinCommand(iterator: request, path: FilePath(scratch + "/counter"))
+        let context = CommandContext(options: GlobalOptions(), console: Console(), usageName: "iter", programName: "iter")
         #expect(throws: CommandFailure.self) {
-            try PinCommand.run(request, path: scratch + "/counter", options: GlobalOptions(), console: Console()) {
-                (_: borrowing FileDescriptor, _: String) throws(Errno) in
+            try command.pin(context) { (_: borrowing FileDescriptor, _: FilePath) throws(Errno) in
                 pinnedAfterMount = FailedPinTests.mounts(at: scratch) == ["tmpfs", "bpf"]
                 throw Errno.EPERM
             }

@@ -1,18 +1,19 @@
 import SyscallBPF
 
-/// Why an iterator could not be created, pinned or read. Each case says what and where; the
-/// `description` is one line for a person, and `errno` is set when a system call failed.
+/// Why an iterator could not be created, pinned or read. Each case carries its typed cause until
+/// it is rendered: `description` is one line for a person, and `errno` is set when a system call
+/// failed.
 public enum IteratorError: Error, CustomStringConvertible {
     /// The object could not be read, parsed, planned or loaded.
-    case object(path: String, LoadError)
+    case object(path: FilePath, LoadError)
     /// The object file could not be opened or read.
-    case unreadable(path: String, Errno)
-    /// An option's map, cgroup or pidfd could not be opened or found.
-    case option(String, Errno?)
-    /// The kernel refused to attach the program (`BPF_LINK_CREATE`).
-    case attach(program: String, Errno, hint: String)
+    case unreadable(path: FilePath, Errno)
+    /// An option's map or cgroup could not be opened or found, or the target does not take it.
+    case option(OptionError)
+    /// The kernel refused to attach the program (`BPF_LINK_CREATE`), or ignored an option.
+    case attach(AttachError)
     /// Pinning the iterator failed (`BPF_OBJ_PIN`).
-    case pin(program: String, path: String, Errno)
+    case pin(program: String, path: FilePath, Errno)
     /// Creating or reading the iterator's output failed.
     case read(program: String, Errno)
 
@@ -20,8 +21,9 @@ public enum IteratorError: Error, CustomStringConvertible {
     public var errno: Errno? {
         switch self {
         case let .object(_, error): return error.errno
-        case let .unreadable(_, e), let .attach(_, e, _), let .pin(_, _, e), let .read(_, e): return e
-        case let .option(_, e): return e
+        case let .unreadable(_, e), let .pin(_, _, e), let .read(_, e): return e
+        case let .option(error): return error.errno
+        case let .attach(error): return error.errno
         }
     }
 
@@ -35,10 +37,52 @@ public enum IteratorError: Error, CustomStringConvertible {
         switch self {
         case let .object(path, error): return "\(path): \(error.description)"
         case let .unreadable(path, errno): return "\(path): \(errno.description)"
-        case let .option(message, errno): return errno.map { "\(message): \($0.description)" } ?? message
-        case let .attach(program, errno, hint): return "program \(program): attach failed\(hint): \(errno.description)"
+        case let .option(error): return error.description
+        case let .attach(error): return error.description
         case let .pin(program, path, errno): return "program \(program): pinning at \(path) failed: \(errno.description)"
         case let .read(program, errno): return "program \(program): reading the iterator failed: \(errno.description)"
         }
+    }
+}
+
+/// Why `BPF_LINK_CREATE` failed or did not do what was asked.
+public struct AttachError: Error, Sendable, CustomStringConvertible {
+    /// What went wrong.
+    public enum Cause: Sendable, Equatable {
+        /// The kernel refused the link.
+        case refused(Errno)
+        /// The kernel created the link but ignored this option (its link info shows it).
+        case optionIgnored(String)
+    }
+
+    /// The program that was being attached.
+    public var program: String
+    /// Its target (`task`).
+    public var target: String
+    /// The options it was attached with.
+    public var options: IteratorOptions
+    /// What went wrong.
+    public var cause: Cause
+
+    /// EOPNOTSUPP for an ignored option (the kernel lacks it), else the kernel's errno.
+    public var errno: Errno {
+        switch cause {
+        case let .refused(e): return e
+        case .optionIgnored: return .EOPNOTSUPP
+        }
+    }
+
+    /// What follows "attach failed for program X" before the errno: why the kernel may have
+    /// refused it, in parentheses, when the errno alone does not say; or what it ignored.
+    public var detail: String {
+        switch cause {
+        case let .refused(e): return options.attachHint(target: target, e).map { " (\($0))" } ?? ""
+        case let .optionIgnored(option):
+            return ": this kernel ignored '\(option)' (task iterator options need Linux 6.1 or later)"
+        }
+    }
+
+    public var description: String {
+        "program \(program): attach failed\(detail): \(errno.description)"
     }
 }

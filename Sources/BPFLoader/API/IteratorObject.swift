@@ -28,23 +28,28 @@ public struct IteratorProgram: Sendable, Equatable {
 /// ```
 public struct IteratorObject {
     /// The file it was read from (or the name given with its bytes).
-    public let path: String
+    public let path: FilePath
     let file: BPFObjectFile
 
     /// Reads and parses the object at `path`. The object's name (for map names, as libbpf forms
     /// them) is the file's base name up to its first dot.
-    public init(path: String) throws(IteratorError) {
+    public init(path: FilePath) throws(IteratorError) {
         let bytes: [UInt8]
         do { bytes = try Files.read(path) } catch { throw .unreadable(path: path, error) }
         try self.init(bytes: bytes, name: IteratorObject.objectName(path), path: path)
     }
 
-    /// Parses an object already in memory. `name` stands for the file name (`iter_task`).
-    public init(bytes: [UInt8], name: String) throws(IteratorError) {
-        try self.init(bytes: bytes, name: name, path: name)
+    /// Reads and parses the object at `path`.
+    public init(path: String) throws(IteratorError) {
+        try self.init(path: FilePath(path))
     }
 
-    init(bytes: [UInt8], name: String, path: String) throws(IteratorError) {
+    /// Parses an object already in memory. `name` stands for the file name (`iter_task`).
+    public init(bytes: [UInt8], name: String) throws(IteratorError) {
+        try self.init(bytes: bytes, name: name, path: FilePath(name))
+    }
+
+    init(bytes: [UInt8], name: String, path: FilePath) throws(IteratorError) {
         self.path = path
         do { file = try BPFObjectFile(bytes: ByteView(bytes), name: name) } catch { throw .object(path: path, error) }
     }
@@ -70,7 +75,8 @@ public struct IteratorObject {
     public func makeIterator(program: String? = nil, options: IteratorOptions = .none, verifierLog: Bool = false,
                              trace: (String) -> Void = { _ in }) throws(IteratorError) -> Iterator {
         // Options first, as bpftool opens the map before the object.
-        let resolved = try OptionResolution.resolve(options)
+        let resolved: ResolvedOptions
+        do { resolved = try options.resolve() } catch { throw .option(error) }
         trace("object '\(file.name)': \(file.elf.sections.count) sections, programs: "
               + file.programs.map { "\($0.name) (\($0.sectionName))" }.joined(separator: ", "))
         let opening = iter_monotonic_ns()
@@ -83,25 +89,23 @@ public struct IteratorObject {
         }
         trace("timing: kernel BTF opened and indexed in \(IteratorObject.microseconds(since: opening)) us")
         let kernel = KernelTypes(vmlinux: vmlinux, modules: SysfsModuleBTF(vmlinux: vmlinux))
-        // The object's BTF and externs, read once for both what to probe and the plan.
-        let preparing = iter_monotonic_ns()
-        let prepared = Planner.prepare(file)
-        let preparedIn = IteratorObject.microseconds(since: preparing)
-        let facts = KernelProbe.facts(for: Planner.needs(of: file, prepared: prepared))
-
         let plan: LoadPlan
         let planning = iter_monotonic_ns()
+        var probing: UInt64 = 0
         do {
-            plan = try Planner.plan(file, prepared: prepared, kernel: kernel, facts: facts,
-                                    options: PlanOptions(programName: program, mainThreadOnly: resolved.mainThreadOnly))
+            plan = try Planner.plan(file, kernel: kernel, options: PlanOptions(programName: program, mainThreadOnly: options.mainThreadOnly)) { needs in
+                let started = iter_monotonic_ns()
+                defer { probing = iter_monotonic_ns() - started }
+                return KernelProbe.facts(for: needs)
+            }
         } catch {
             throw .object(path: path, error)
         }
-        let plannedIn = preparedIn + IteratorObject.microseconds(since: planning)
-        trace("timing: planned \(plan.programs.count) programs in \(plannedIn) us")
+        trace("timing: planned \(plan.programs.count) programs in \(IteratorObject.microseconds(since: planning + probing)) us"
+              + " (and probed the kernel in \(probing / 1000) us)")
         for note in plan.notes { trace(note) }
-        if let misplaced = Iterator.misplacedOption(options, target: plan.selectedProgram.target) {
-            throw .option("program \(plan.selectedProgram.name): \(misplaced)", nil)
+        if let misplaced = options.misplaced(program: plan.selectedProgram.name, target: plan.selectedProgram.target) {
+            throw .option(misplaced)
         }
         let loaded: LoadedObject
         do { loaded = try Executor.execute(plan, verifierLog: verifierLog, debug: trace) } catch {
@@ -114,19 +118,17 @@ public struct IteratorObject {
             link = try BPFLink.createIterator(program: programFD.fd, options: resolved.link)
         } catch {
             loaded.unpinMaps()
-            throw .attach(program: chosen.name, error, hint: Iterator.attachHint(options, target: chosen.target, error))
+            throw .attach(AttachError(program: chosen.name, target: chosen.target, options: options, cause: .refused(error)))
         }
         let info = try? BPFLink.info(link)
         trace("link created: id \(info?.id ?? 0), fd \(link.rawValue), target \(chosen.target)")
-        if let ignored = Iterator.ignoredTaskOption(options, info) {
-            // Before 6.1, union bpf_iter_link_info is the 4-byte map fd: a tid lands in it, the zero
-            // tail passes the kernel's check, and a task iterator ignores it and walks every task.
+        if let ignored = options.ignored(by: info) {
             loaded.unpinMaps()
-            throw .attach(program: chosen.name, .EOPNOTSUPP,
-                          hint: ": this kernel ignored '\(ignored)' (task iterator options need Linux 6.1 or later)")
+            throw .attach(AttachError(program: chosen.name, target: chosen.target, options: options, cause: .optionIgnored(ignored)))
         }
         return Iterator(program: chosen.name, section: chosen.sectionName, target: chosen.target, linkID: info?.id ?? 0,
-                        mapID: resolved.mapID, loaded: loaded, link: OwnedDescriptor(link), options: resolved.holder)
+                        options: options, mapID: resolved.mapID, loaded: loaded, link: OwnedDescriptor(link),
+                        optionHolder: resolved.holder)
     }
 
     /// Microseconds since `start` (a CLOCK_MONOTONIC reading), for `-d` timing lines.
@@ -135,10 +137,8 @@ public struct IteratorObject {
     }
 
     /// libbpf's object name: the base name up to its first dot (`iter_task` for x/iter_task.bpf.o).
-    public static func objectName(_ path: String) -> String {
-        var base = Substring(path)
-        if let slash = base.lastIndex(of: "/") { base = base[base.index(after: slash)...] }
-        if let dot = base.firstIndex(of: ".") { base = base[..<dot] }
-        return String(base)
+    public static func objectName(_ path: FilePath) -> String {
+        let base = path.lastComponent.bytes
+        return String(decoding: base.prefix { $0 != UInt8(ascii: ".") }, as: UTF8.self)
     }
 }

@@ -2,14 +2,14 @@ import BTFParser
 import Bytes
 
 /// A kernel BTF candidates come from: vmlinux, or a module's split BTF on top of it.
-struct CORETarget {
+package struct CORETarget {
     /// "vmlinux" or the module's name.
     let name: String
     let btf: BTF
 }
 
 /// A kernel type that may correspond to a local type: same essential name, compatible kind.
-struct CORECandidate: Equatable {
+package struct CORECandidate: Equatable {
     /// Index in `CORECandidateIndex.targets`.
     let target: Int
     let id: TypeID
@@ -23,12 +23,12 @@ struct CORECandidate: Equatable {
 /// one walk over the type headers finds the types with those name offsets. Only the types found are
 /// decoded, later, by matching. Modules are read only for names vmlinux does not have at all, as
 /// libbpf does (a module type never shadows a vmlinux one).
-struct CORECandidateIndex {
+package struct CORECandidateIndex {
     private(set) var targets: [CORETarget]
     /// Candidates per local root type id, in target then id order. Pruned as relocations resolve.
     private var candidates: [TypeID: [CORECandidate]] = [:]
 
-    init(local: BTF, rootTypeIDs: [TypeID], kernel: KernelTypes) {
+    package init(local: BTF, rootTypeIDs: [TypeID], kernel: KernelTypes) {
         targets = [CORETarget(name: "vmlinux", btf: kernel.vmlinux)]
 
         // The local roots worth looking up: named types (anonymous ones are an error later).

@@ -19,9 +19,6 @@ enum COREPatch: Equatable, Sendable {
     static let classALU: UInt8 = 0x04, classALU64: UInt8 = 0x07
     static let sourceX: UInt8 = 0x08
 
-    /// The poison marker: "bad relo". The verifier says `invalid func unknown#195896080`.
-    static let poisonMarker: Int32 = 0xbad2310
-
     static func plan(_ result: COREResult, at index: Int, in instructions: [BPFInstruction]) throws(COREProblem) -> COREPatch {
         guard index >= 0, index < instructions.count else {
             throw .instruction("is beyond the \(instructions.count) instructions of the section")
@@ -82,9 +79,9 @@ enum COREPatch: Equatable, Sendable {
             // An ld_imm64's second half is poisoned too, or the verifier would first complain
             // about an instruction with opcode 0.
             if instructions[index].isLoadImm64, index + 1 < instructions.count {
-                instructions[index + 1] = BPFInstruction.poisonedCall(marker: COREPatch.poisonMarker)
+                instructions[index + 1] = BPFInstruction.poisonedCall(marker: COREVerifierLog.poisonMarker)
             }
-            instructions[index] = BPFInstruction.poisonedCall(marker: COREPatch.poisonMarker)
+            instructions[index] = BPFInstruction.poisonedCall(marker: COREVerifierLog.poisonMarker)
         case let .immediate(value):
             instructions[index].immediate = value
         case let .memory(offset, opcode):

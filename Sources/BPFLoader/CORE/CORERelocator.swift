@@ -12,7 +12,9 @@ package enum CORERelocator {
     ///
     /// - Parameters:
     ///   - local: the object's BTF (the records' type ids and access strings refer to it).
-    ///   - kernel: vmlinux BTF, and module BTF consulted for types vmlinux does not have.
+    ///   - candidates: for each local root type the records name, the kernel types (in vmlinux or
+    ///     module BTF) it may stand for, found beforehand (`CORECandidateIndex`), as relo_core.c
+    ///     takes them from its caller: relocating reads no kernel BTF beyond those.
     ///   - records: the section's records from `.BTF.ext`, in file order (`relo #N` is the index).
     ///   - instructions: the section's instructions as decoded, before any other relocation.
     ///   - section, program: for messages.
@@ -21,13 +23,11 @@ package enum CORERelocator {
     /// - Returns: one fixup per included record, in record order.
     /// - Throws: `COREError` for what libbpf also refuses: malformed records, ambiguous candidates,
     ///   instructions that do not hold the value the object's BTF predicts.
-    package static func relocate(local: BTF, kernel: KernelTypes, records: [CORERelocationRecord],
+    package static func relocate(local: BTF, candidates: CORECandidateIndex, records: [CORERelocationRecord],
                                 instructions: [BPFInstruction], section: String, program: String,
                                 including: (CORERelocationRecord) -> Bool = { _ in true }) throws(COREError) -> [COREFixup] {
         guard !records.isEmpty else { return [] }
-        // Every local type a relocation needs candidates for, looked up together.
-        let roots = records.filter { $0.kind != .typeIDLocal && including($0) }.map { $0.typeID }
-        var candidates = CORECandidateIndex(local: local, rootTypeIDs: roots, kernel: kernel)
+        var candidates = candidates
         var fixups: [COREFixup] = []
         fixups.reserveCapacity(records.count)
         for (number, record) in records.enumerated() where including(record) {

@@ -4,9 +4,9 @@ import SyscallBPF
 /// Runs a `LoadPlan`: BTF, maps (with contents, frozen where planned), then programs with map fds
 /// patched in. If any step fails, the fds created so far close as the partial result is dropped.
 package enum Executor {
-    static let tracingProgramType: UInt32 = 26   // BPF_PROG_TYPE_TRACING
-    static let traceIterAttachType: UInt32 = 28  // BPF_TRACE_ITER
-    static let sleepableFlag: UInt32 = 16        // BPF_F_SLEEPABLE
+    static let tracingProgramType = BPF_PROG_TYPE_TRACING.rawValue
+    static let traceIterAttachType = BPF_TRACE_ITER.rawValue
+    static let sleepableFlag = UInt32(BPF_F_SLEEPABLE)
 
     /// Executes `plan`. `debug` receives one line per step (for `-d`); `verifierLog` asks for the
     /// verifier's log of successful loads too.
@@ -18,7 +18,7 @@ package enum Executor {
         let btf = try loadBTF(plan, debug: debug)
         var maps: [OwnedDescriptor] = []
         var reused: Set<Int> = []
-        var pinned: [String] = []
+        var pinned: [FilePath] = []
         do {
             for (i, map) in plan.maps.enumerated() {
                 let (fd, wasReused) = try createMap(map, btf: btf, pinned: &pinned, debug: debug)
@@ -91,7 +91,7 @@ package enum Executor {
     }
 
     /// Creates (or reuses from its pin) one map; true when it was reused.
-    static func createMap(_ map: PlannedMap, btf: OwnedDescriptor?, pinned: inout [String],
+    static func createMap(_ map: PlannedMap, btf: OwnedDescriptor?, pinned: inout [FilePath],
                           debug: (String) -> Void) throws(LoadError) -> (OwnedDescriptor, Bool) {
         var attributes = map.attributes
         attributes.name = map.name
@@ -136,7 +136,7 @@ package enum Executor {
 
     /// The map pinned at `path`, if there is one and it matches the declaration (libbpf's
     /// map_is_reuse_compat: type, key and value size, entries, flags); nil if nothing is pinned.
-    static func reusePinned(_ map: PlannedMap, at path: String) throws(LoadError) -> OwnedDescriptor? {
+    static func reusePinned(_ map: PlannedMap, at path: FilePath) throws(LoadError) -> OwnedDescriptor? {
         let fd: FileDescriptor
         do {
             fd = try BPFObject.get(path)
@@ -184,7 +184,7 @@ package enum Executor {
             attributes.lineInfoRecordSize = program.lineInfoRecordSize
         }
         do {
-            let loaded = try BPFProgram.load(attributes, btf: btf, attachBTFObject: nil, log: verifierLog ? .always : .onFailure)
+            let loaded = try BPFProgram.load(attributes, btf: btf, log: verifierLog ? .always : .onFailure)
             debug("program '\(program.name)' loaded: fd \(loaded.fd.rawValue), \(instructions.count) instructions")
             var log = Substring(loaded.log)
             while log.hasSuffix("\n") { log = log.dropLast() }

@@ -12,7 +12,7 @@ package struct LoadedObject {
     /// One per planned program, in plan order.
     package let programs: [OwnedDescriptor]
     /// bpffs paths where this load pinned maps (LIBBPF_PIN_BY_NAME), not counting reused pins.
-    package let pinnedMaps: [String]
+    package let pinnedMaps: [FilePath]
 
     /// Removes the map pins this load made: a command that fails after loading leaves nothing.
     package func unpinMaps() {
@@ -22,6 +22,3 @@ package struct LoadedObject {
     /// The program chosen for attaching.
     package var selectedProgram: OwnedDescriptor { programs[plan.selected] }
 }
-
-/// Why a step of executing a plan failed (wraps `LoadError` for kernel calls).
-package typealias ExecutionError = LoadError

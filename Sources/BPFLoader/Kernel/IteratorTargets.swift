@@ -11,19 +11,12 @@ package struct IteratorTarget: Sendable, Equatable {
         package var type: String
     }
 
-    /// Which link option a target takes, if any.
-    package enum Option: String, Sendable, Equatable {
-        case map
-        case task
-        case cgroup
-    }
-
     /// The target name, as in `SEC("iter/<name>")`: the FUNC `bpf_iter_<name>` without its prefix.
     package var name: String
     /// The context's fields after `meta`, in declaration order.
     package var fields: [Field]
     /// The option the link takes for this target (`union bpf_iter_link_info`); nil for none.
-    package var option: Option?
+    package var option: OptionKind?
     /// A sleepable (`iter.s/`) program may attach: the target supports rescheduling.
     package var sleepable: Bool
     /// The kernel module defining the target; nil for vmlinux.
@@ -38,7 +31,7 @@ package struct IteratorTarget: Sendable, Equatable {
 /// open-coded iterators and from helpers such as `bpf_iter_get_info`).
 package enum IteratorTargets {
     /// Targets that take a link option. The kernel keeps this in its registration tables, not in BTF.
-    static let options: [String: IteratorTarget.Option] = [
+    static let options: [String: OptionKind] = [
         "bpf_map_elem": .map, "bpf_sk_storage_map": .map, "sockmap": .map,
         "task": .task, "task_file": .task, "task_vma": .task,
         "cgroup": .cgroup,
@@ -48,7 +41,7 @@ package enum IteratorTargets {
     static let sleepable: Set<String> = ["task", "task_file", "task_vma", "cgroup", "dmabuf"]
 
     /// The link option a target takes (map, task or cgroup), nil for none.
-    package static func option(of target: String) -> IteratorTarget.Option? {
+    package static func option(of target: String) -> OptionKind? {
         options[target]
     }
 

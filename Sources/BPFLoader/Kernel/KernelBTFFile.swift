@@ -19,7 +19,7 @@ package enum KernelBTFFile {
     }
 
     /// The raw bytes of a sysfs BTF file.
-    package static func bytes(path: String) throws(Errno) -> (ByteView, Access) {
+    package static func bytes(path: FilePath) throws(Errno) -> (ByteView, Access) {
         let fd = try Files.open(path)
         let (size, _) = try Files.stat(fd)
         if size > 0, let mapped = try? Files.map(fd, size: size) {
@@ -34,7 +34,7 @@ package enum KernelBTFFile {
     package static func vmlinux(path: String = vmlinuxPath) throws(LoadError) -> (BTF, Access) {
         let (bytes, access): (ByteView, Access)
         do {
-            (bytes, access) = try KernelBTFFile.bytes(path: path)
+            (bytes, access) = try KernelBTFFile.bytes(path: FilePath(path))
         } catch {
             guard error == .ENOENT, let data = try? kernelObjectBytes(named: "vmlinux") else {
                 throw .kernelBTFUnavailable(path: path, error)
@@ -79,15 +79,16 @@ package final class SysfsModuleBTF: ModuleBTFSource {
 
     /// Entries of /sys/kernel/btf other than vmlinux, sorted; empty if the directory cannot be listed.
     package func moduleNames() -> [String] {
-        let entries = (try? Files.list(KernelBTFFile.directory)) ?? []
-        return entries.map { $0.name }.filter { $0 != "vmlinux" }.sorted()
+        let entries = (try? Files.list(FilePath(KernelBTFFile.directory))) ?? []
+        // Module names are what the kernel gives modules: UTF-8 (ASCII in practice).
+        return entries.compactMap { $0.name.string }.filter { $0 != "vmlinux" }.sorted()
     }
 
     /// /sys/kernel/btf/<module> parsed as split BTF on vmlinux, and cached; nil if it cannot be read or
     /// parsed (a failure is not cached).
     package func btf(of module: String) -> BTF? {
         if let cached = cache[module] { return cached }
-        guard let (bytes, _) = try? KernelBTFFile.bytes(path: KernelBTFFile.directory + "/" + module),
+        guard let (bytes, _) = try? KernelBTFFile.bytes(path: FilePath(KernelBTFFile.directory + "/" + module)),
               let btf = try? BTF(bytes, base: vmlinux)
         else { return nil }
         cache[module] = btf

@@ -21,7 +21,7 @@ package enum KernelConfigFile {
         for path in ["/boot/config-" + release, "/proc/config.gz"] {
             let bytes: [UInt8]
             do {
-                bytes = try Files.read(path)
+                bytes = try Files.read(FilePath(path))
             } catch {
                 problems.append("\(path): \(error.description)")
                 continue
@@ -45,7 +45,7 @@ package enum Kallsyms {
     /// absent, and the result is empty if the file cannot be read. Where kptr_restrict hides addresses
     /// from this process, the kernel prints 0 and 0 is what is returned.
     package static func addresses(of names: [String], path: String = "/proc/kallsyms") -> [String: UInt64] {
-        guard !names.isEmpty, let bytes = try? Files.read(path) else { return [:] }
+        guard !names.isEmpty, let bytes = try? Files.read(FilePath(path)) else { return [:] }
         let wanted = Set(names)
         var found: [String: UInt64] = [:]
         for line in bytes.split(separator: UInt8(ascii: "\n")) {

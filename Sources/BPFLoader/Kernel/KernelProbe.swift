@@ -27,13 +27,13 @@ package enum KernelProbe {
         return facts
     }
 
-    /// bpf_get_attach_cookie (helper 174, 5.15) loads in a tracepoint program: libbpf's probe.
+    /// bpf_get_attach_cookie (5.15) loads in a tracepoint program: libbpf's probe.
     package static func hasBPFCookie() -> Bool {
-        let program = [BPFInstruction(opcode: BPFInstruction.call, immediate: 174),
+        let program = [BPFInstruction(opcode: BPFInstruction.call, immediate: Int32(BPF_FUNC_get_attach_cookie.rawValue)),
                        BPFInstruction(opcode: 0xb7), BPFInstruction(opcode: BPFInstruction.exit)]
-        let attributes = ProgramLoadAttributes(type: 5, expectedAttachType: 0, name: "iter_probe", license: "GPL",
+        let attributes = ProgramLoadAttributes(type: BPF_PROG_TYPE_TRACEPOINT.rawValue, expectedAttachType: 0, name: "iter_probe", license: "GPL",
                                                instructions: program.encoded())
-        return (try? BPFProgram.load(attributes, btf: nil, attachBTFObject: nil, log: .never)) != nil
+        return (try? BPFProgram.load(attributes, btf: nil, log: .never)) != nil
     }
 
     /// `uname -r`.
@@ -87,7 +87,7 @@ package enum KernelProbe {
             type: Executor.tracingProgramType, expectedAttachType: Executor.traceIterAttachType, name: "iter_probe",
             license: "GPL", instructions: program.encoded(), flags: Executor.sleepableFlag, attachBTFID: id)
         do {
-            _ = try BPFProgram.load(attributes, btf: nil, attachBTFObject: nil, log: .never)
+            _ = try BPFProgram.load(attributes, btf: nil, log: .never)
             return true
         } catch {
             switch error.errno {

@@ -7,7 +7,7 @@ enum PossibleCPUs {
 
     /// Reads and parses `path`; nil if it cannot be read or parsed.
     static func read() -> UInt32? {
-        guard let bytes = try? Files.read(path) else { return nil }
+        guard let bytes = try? Files.read(FilePath(path)) else { return nil }
         return count(String(decoding: bytes, as: UTF8.self))
     }
 

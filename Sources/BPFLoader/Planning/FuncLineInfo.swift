@@ -14,12 +14,8 @@ struct FuncLineInfo {
     static let funcInfoRecordSize: UInt32 = 8
     static let lineInfoRecordSize: UInt32 = 16
 
-    static func build(_ btf: ObjectBTF, object: BPFObjectFile, placements: [Placement]) -> FuncLineInfo {
-        build(btf, object: object, placements: placements, index: Index())
-    }
-
-    /// The same, with the records of each section looked up through `index`, which planning shares
-    /// between all programs: an object with a thousand programs in one section then costs a
+    /// func_info and line_info for a linked program, with the records of each section looked up
+    /// through `index`, which planning shares between all programs: an object with a thousand programs in one section then costs a
     /// thousand range lookups, not a thousand passes over the section's records.
     static func build(_ btf: ObjectBTF, object: BPFObjectFile, placements: [Placement], index: Index) -> FuncLineInfo {
         guard let ext = btf.ext else { return FuncLineInfo() }
@@ -116,5 +112,22 @@ struct FuncLineInfo {
             positions.sort()
             return positions.map { all[$0] }
         }
+    }
+
+    /// Adds `shift` to the leading u32 (insn_off) of each record.
+    static func shiftRecords(_ bytes: [UInt8], size: Int, by shift: Int, keepFirst: Bool = false,
+                             duplicateFirst: Bool = false) -> [UInt8] {
+        guard size >= 4, !bytes.isEmpty else { return bytes }
+        let view = ByteView(bytes)
+        var out = ByteWriter(order: .host, capacity: bytes.count + size)
+        if duplicateFirst, let first = view.bytes(offset: 0, length: size) { out.append(first) }
+        var at = 0
+        while let record = view.bytes(offset: at, length: size), let offset = view.u32(at: at, .host) {
+            let moved = keepFirst && at == 0 ? offset : offset + UInt32(shift)
+            out.u32(moved)
+            out.append(Array(record.dropFirst(4)))
+            at += size
+        }
+        return out.bytes
     }
 }

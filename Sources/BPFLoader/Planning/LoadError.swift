@@ -75,9 +75,9 @@ public enum LoadError: Error, CustomStringConvertible {
     /// Setting a slot of a map-in-map or program array to its map or program failed.
     case mapSlot(name: String, slot: UInt32, target: String, Errno)
     /// Pinning a LIBBPF_PIN_BY_NAME map, or opening the map already pinned there, failed.
-    case mapPin(name: String, path: String, Errno)
+    case mapPin(name: String, path: FilePath, Errno)
     /// A map is pinned at the map's pin path but does not match its declaration.
-    case mapReuse(name: String, path: String, reason: String)
+    case mapReuse(name: String, path: FilePath, reason: String)
     /// BPF_PROG_LOAD failed: the verifier's log, and a hint when its last line is a known pattern.
     /// `target` is the iterator target, for a refusal that came before the verifier ran.
     case programLoad(program: String, target: String, errno: Errno, log: String, hint: String?)

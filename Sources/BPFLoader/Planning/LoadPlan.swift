@@ -23,7 +23,7 @@ package struct PlannedMap: Sendable {
     package var freeze: Bool
     /// `__uint(pinning, LIBBPF_PIN_BY_NAME)`: reuse the map pinned here if compatible, else create
     /// and pin it here (libbpf's default root, /sys/fs/bpf).
-    package var pinPath: String? = nil
+    package var pinPath: FilePath? = nil
     /// A map-in-map's inner definition: created as the template (`inner_map_fd`), then closed.
     package var innerMap: MapAttributes? = nil
     /// `.values` initialisers: filled after every map is created (maps) or after the programs
@@ -31,9 +31,27 @@ package struct PlannedMap: Sendable {
     package var slots: [MapSlot] = []
 }
 
+/// Something attached to one instruction of a linked program, by its index: what must move when
+/// code is put in front of the program (`PlannedProgram.prepend`).
+package protocol InstructionIndexed {
+    /// Index in the program's linked instructions.
+    var instruction: Int { get set }
+}
+
+extension Array where Element: InstructionIndexed {
+    /// The same records, each `count` instructions later.
+    func shifted(by count: Int) -> [Element] {
+        map {
+            var moved = $0
+            moved.instruction += count
+            return moved
+        }
+    }
+}
+
 /// An instruction whose immediate becomes a map's fd when the plan runs (ld_imm64 with
 /// BPF_PSEUDO_MAP_FD or BPF_PSEUDO_MAP_VALUE).
-package struct MapReference: Sendable, Equatable {
+package struct MapReference: Sendable, Equatable, InstructionIndexed {
     /// Index in the program's linked instructions of the `ld_imm64` whose imm becomes the map fd.
     package var instruction: Int
     /// Index in `LoadPlan.maps`.
@@ -73,10 +91,26 @@ package struct PlannedProgram: Sendable {
     package var fdArrayModules: [String] = []
     /// ld_imm64 of a module's variable or function: the second half's immediate is that module's BTF fd.
     package var moduleReferences: [ModuleReference] = []
+
+    /// Puts `code` before the program's first instruction and moves everything that is indexed by
+    /// instruction with it: every list above of `InstructionIndexed` records, and the func_info and
+    /// line_info records. A new per-instruction list belongs here too.
+    mutating func prepend(_ code: [BPFInstruction]) {
+        let shift = code.count
+        instructions = code + instructions
+        mapReferences = mapReferences.shifted(by: shift)
+        moduleReferences = moduleReferences.shifted(by: shift)
+        poisoned = poisoned.shifted(by: shift)
+        sourceLines = sourceLines.shifted(by: shift)
+        // The main function's func_info stays at 0 (it now starts with the prepended code); the
+        // others move. Every function start needs a line_info: a copy of the first record stays at 0.
+        funcInfo = FuncLineInfo.shiftRecords(funcInfo, size: Int(funcInfoRecordSize), by: shift, keepFirst: true)
+        lineInfo = FuncLineInfo.shiftRecords(lineInfo, size: Int(lineInfoRecordSize), by: shift, duplicateFirst: true)
+    }
 }
 
 /// An instruction that needs a kernel module's BTF fd when the plan runs.
-package struct ModuleReference: Sendable, Equatable {
+package struct ModuleReference: Sendable, Equatable, InstructionIndexed {
     /// Index in the linked program of the `ld_imm64` whose second slot's imm becomes the module's BTF fd.
     package var instruction: Int
     /// The module's name, as in /sys/kernel/btf and `bpf_btf_info.name`.
@@ -84,7 +118,7 @@ package struct ModuleReference: Sendable, Equatable {
 }
 
 /// An instruction poisoned by a CO-RE relocation that found nothing in the kernel.
-package struct PoisonedInstruction: Sendable, Equatable {
+package struct PoisonedInstruction: Sendable, Equatable, InstructionIndexed {
     /// Index in the linked program.
     package var instruction: Int
     /// Which relocation and why: `relo #3: field 'task_struct.foo' not found in kernel`.
@@ -98,7 +132,7 @@ package struct PoisonedInstruction: Sendable, Equatable {
 }
 
 /// A line of source the compiler recorded for an instruction (from `.BTF.ext` line_info).
-package struct SourceLine: Sendable, Equatable {
+package struct SourceLine: Sendable, Equatable, InstructionIndexed {
     /// Index of the instruction in the linked program.
     package var instruction: Int
     /// The source file name, as the compiler recorded it.

@@ -31,7 +31,7 @@ enum MainThreadFilter {
         ]
     }
 
-    /// Prepends the filter to `program` and moves everything that counts instructions.
+    /// Prepends the filter to `program` (`PlannedProgram.prepend` moves what is indexed by instruction).
     static func apply(to program: inout PlannedProgram, kernel: BTF) throws(LoadError) {
         guard targets.contains(program.target) else {
             throw .core(program: program.name,
@@ -40,38 +40,7 @@ enum MainThreadFilter {
         let taskOffset = try memberOffset(kernel, structure: "bpf_iter__" + program.target, member: "task", size: 8, program: program.name)
         let pidOffset = try memberOffset(kernel, structure: "task_struct", member: "pid", size: 4, program: program.name)
         let tgidOffset = try memberOffset(kernel, structure: "task_struct", member: "tgid", size: 4, program: program.name)
-        let filter = instructions(taskOffset: taskOffset, pidOffset: pidOffset, tgidOffset: tgidOffset)
-        let shift = filter.count
-
-        program.instructions = filter + program.instructions
-        program.mapReferences = program.mapReferences.map { MapReference(instruction: $0.instruction + shift, map: $0.map) }
-        program.sourceLines = program.sourceLines.map {
-            var line = $0
-            line.instruction += shift
-            return line
-        }
-        program.poisoned = program.poisoned.map { PoisonedInstruction(instruction: $0.instruction + shift, note: $0.note) }
-        // The main function's func_info stays at 0 (it now starts with the filter); the others move.
-        program.funcInfo = shiftRecords(program.funcInfo, size: Int(program.funcInfoRecordSize), by: shift, keepFirst: true)
-        // Every function start needs a line_info: keep a copy of the first record at 0.
-        program.lineInfo = shiftRecords(program.lineInfo, size: Int(program.lineInfoRecordSize), by: shift, duplicateFirst: true)
-    }
-
-    /// Adds `shift` to the leading u32 (insn_off) of each record.
-    static func shiftRecords(_ bytes: [UInt8], size: Int, by shift: Int, keepFirst: Bool = false,
-                             duplicateFirst: Bool = false) -> [UInt8] {
-        guard size >= 4, !bytes.isEmpty else { return bytes }
-        let view = ByteView(bytes)
-        var out = ByteWriter(order: .host, capacity: bytes.count + size)
-        if duplicateFirst, let first = view.bytes(offset: 0, length: size) { out.append(first) }
-        var at = 0
-        while let record = view.bytes(offset: at, length: size), let offset = view.u32(at: at, .host) {
-            let moved = keepFirst && at == 0 ? offset : offset + UInt32(shift)
-            out.u32(moved)
-            out.append(Array(record.dropFirst(4)))
-            at += size
-        }
-        return out.bytes
+        program.prepend(instructions(taskOffset: taskOffset, pidOffset: pidOffset, tgidOffset: tgidOffset))
     }
 
     /// Byte offset of `member` in kernel struct `structure`, looking into anonymous members (the

@@ -90,7 +90,7 @@ extension Planner {
                              attributes: a, initialValue: nil, freeze: false)
         switch declaration.pinning {
         case 0: break
-        case 1: map.pinPath = DeclaredMaps.pinRoot + "/" + declaration.name
+        case 1: map.pinPath = FilePath(DeclaredMaps.pinRoot + "/" + declaration.name)
         default:
             throw .map(name: declaration.name, reason: "pinning \(declaration.pinning) is not supported (LIBBPF_PIN_NONE = 0 or LIBBPF_PIN_BY_NAME = 1)")
         }

@@ -4,88 +4,122 @@ import ELFReader
 import SyscallBPF
 
 /// Planning: a pure function from an object (and the kernel's BTF and facts) to a `LoadPlan`.
-/// Everything that can be wrong with an object is found here, before any system call.
+/// Everything that can be wrong with an object is found here, before any system call but the
+/// probes the object's needs call for (through `probe`) and the module BTF read when vmlinux lacks
+/// a type (through `KernelTypes.modules`).
 package enum Planner {
-    /// Plans loading `object` on a kernel with `kernel` types and `facts`.
-    package static func plan(_ object: BPFObjectFile, kernel: KernelTypes, facts: KernelFacts,
-                            options: PlanOptions = PlanOptions()) throws(LoadError) -> LoadPlan {
-        try plan(object, prepared: prepare(object), kernel: kernel, facts: facts, options: options)
-    }
-
-    /// The same, with the object already prepared (`prepare`); its failure is reported in turn.
+    /// Plans loading `object` on a kernel with `kernel` types and the facts `probe` finds for what
+    /// the object needs.
     ///
-    /// The steps, in order: choose the programs to load (the iterator asked for, and the programs
-    /// its object puts in program arrays), plan every map, find what code those programs reach,
-    /// resolve the externs that code uses, relocate it for the kernel (CO-RE), link each program,
-    /// and rewrite the object's BTF for the kernel. Programs that are not loaded (other
-    /// iterators, other program types) are named in the notes and never relocated.
-    static func plan(_ object: BPFObjectFile, prepared: Result<PreparedObject, LoadError>, kernel: KernelTypes,
-                     facts: KernelFacts, options: PlanOptions) throws(LoadError) -> LoadPlan {
+    /// The steps, in order: choose the program to attach; read the object's BTF and externs;
+    /// probe the kernel for what they need; plan every map; choose the programs to load (the
+    /// iterator, and the programs its object puts in program arrays); find what code those reach;
+    /// resolve the externs that code uses; look up the kernel names planning needs; find CO-RE
+    /// candidates and relocate the reached code; link each program; rewrite the object's BTF for
+    /// the kernel. Programs that are not loaded (other iterators, other program types) are named
+    /// in the notes and never relocated.
+    package static func plan(_ object: BPFObjectFile, kernel: KernelTypes, options: PlanOptions = PlanOptions(),
+                            probe: (ObjectNeeds) -> KernelFacts) throws(LoadError) -> LoadPlan {
         var notes: [String] = []
+        let selected = try selectProgram(object, options: options)
+        let prepared = try prepare(object)
+        let facts = probe(prepared.needs)
         // This planning's own copy of the kernel's types: it remembers the large vmlinux types it
         // decodes and gains a cache of name lookups below (results unchanged; see KernelNames).
         var kernel = KernelTypes(vmlinux: kernel.vmlinux.withTypeCache(), modules: kernel.modules)
-        let selected = try selectProgram(object, options: options)
-
-        let ready: PreparedObject
-        switch prepared {
-        case let .success(value): ready = value
-        case let .failure(error): throw error
-        }
-        let btf = ready.btf
-        let externs = ready.externs
+        let btf = prepared.btf
 
         var maps = try planMaps(object, btf: btf, facts: facts, notes: &notes)
-        let loaded = programsToLoad(object, selected: selected, slots: maps.slots)
-        maps.resolveSlots(loaded: loaded, object: object, notes: &notes)
-        noteUnloaded(object, loaded: loaded, notes: &notes)
-
+        let loaded = chooseLoaded(object, selected: selected, maps: &maps, notes: &notes)
         // What the loaded programs reach: linked once on the code as compiled (CO-RE changes no
         // call or relocation), so only that code is relocated and only its externs resolved.
         let reach = try Reach(object: object, programs: loaded.programs, linker: Linker(object: object, code: object.code, maps: maps.index))
-
-        let kconfigMap = try planKconfig(object, btf: btf, externs: externs, facts: facts, kernel: kernel,
+        let kconfigMap = try planKconfig(object, btf: btf, externs: prepared.externs, facts: facts, kernel: kernel,
                                          maps: &maps.planned, notes: &notes)
-        let resolutions = try resolveKsyms(externs, used: reach.externSymbols, btf: btf, kernel: kernel,
+        let resolutions = try resolveKsyms(prepared.externs, used: reach.externSymbols, btf: btf, kernel: kernel,
                                            facts: facts, notes: &notes)
-
-        // Every vmlinux name planning looks up from here on (attach targets, CO-RE root types of
-        // the loaded code), found in one pass over its strings and one walk over its types.
-        if let names = KernelNames.make(for: kernel.vmlinux) {
-            var essential: [String] = []
-            if let btf, let ext = btf.ext {
-                for group in ext.coreRelocations {
-                    guard let section = reach.section(named: btf.sectionName(group.sectionNameOffset)) else { continue }
-                    let records = group.records.filter { reach.contains(section: section, byteOffset: $0.instructionOffset) }
-                    essential += CORECandidateIndex.rootNames(local: btf.original, records: records)
-                }
-            }
-            names.resolve(exact: loaded.programs.map { "bpf_iter_" + object.programs[$0].kind.target }, essential: essential)
-            kernel.names = names
-        }
-
+        kernel.names = lookUpKernelNames(object, btf: btf, reach: reach, loaded: loaded, vmlinux: kernel.vmlinux)
         let relocated = try relocateCORE(object, btf: btf, reach: reach, kernel: kernel, notes: &notes)
+        let externs = ExternContext(externs: prepared.externs, positions: Externs.positions(prepared.externs),
+                                    resolutions: resolutions, kconfigMap: kconfigMap)
+        let programs = try linkPrograms(object, loaded: loaded, code: relocated, btf: btf, maps: maps.index, externs: externs,
+                                        kernel: kernel, facts: facts, options: options, notes: &notes)
+        var plan = LoadPlan(objectName: object.name, license: object.license, btf: planBTF(btf, facts: facts, notes: &notes),
+                            maps: maps.planned, programs: programs.planned, selected: loaded.selected, notes: notes)
+        plan.btfRequired = programs.needBTF
+        return plan
+    }
 
-        let linker = Linker(object: object, code: relocated.code, maps: maps.index)
+    /// The same, on a kernel whose facts are known (tests, fuzzing).
+    package static func plan(_ object: BPFObjectFile, kernel: KernelTypes, facts: KernelFacts,
+                            options: PlanOptions = PlanOptions()) throws(LoadError) -> LoadPlan {
+        try plan(object, kernel: kernel, options: options) { _ in facts }
+    }
+
+    /// The programs to load, their program arrays' slots resolved, and `-d` notes for the others.
+    static func chooseLoaded(_ object: BPFObjectFile, selected: Int, maps: inout PlannedMaps,
+                             notes: inout [String]) -> LoadedPrograms {
+        let loaded = programsToLoad(object, selected: selected, slots: maps.slots)
+        maps.resolveSlots(loaded: loaded, object: object, notes: &notes)
+        noteUnloaded(object, loaded: loaded, notes: &notes)
+        return loaded
+    }
+
+    /// Every vmlinux name planning looks up from here on (attach targets, CO-RE root types of the
+    /// loaded code), found in one pass over its strings and one walk over its types.
+    static func lookUpKernelNames(_ object: BPFObjectFile, btf: ObjectBTF?, reach: Reach, loaded: LoadedPrograms,
+                                  vmlinux: BTF) -> KernelNames? {
+        guard let names = KernelNames.make(for: vmlinux) else { return nil }
+        var essential: [String] = []
+        if let btf, let ext = btf.ext {
+            for group in ext.coreRelocations {
+                guard let section = reach.section(named: btf.sectionName(group.sectionNameOffset)) else { continue }
+                let records = group.records.filter { reach.contains(section: section, byteOffset: $0.instructionOffset) }
+                essential += CORECandidateIndex.rootNames(local: btf.original, records: records)
+            }
+        }
+        names.resolve(exact: loaded.programs.map { "bpf_iter_" + object.programs[$0].kind.target }, essential: essential)
+        return names
+    }
+
+    /// What linking needs of the externs: their declarations, where each symbol's extern is, how
+    /// each resolved, and the `.kconfig` map.
+    struct ExternContext {
+        var externs: [Extern]
+        var positions: [Int: Int]
+        var resolutions: [ExternResolution]
+        var kconfigMap: Int?
+    }
+
+    /// Each loaded program linked (its subprograms appended, calls and map references resolved),
+    /// its externs patched, its poisoned instructions, func/line info and the main_thread_only
+    /// filter added; and whether any of them cannot load without the object's BTF (a global
+    /// subprogram is verified on its own, from its BTF signature).
+    static func linkPrograms(_ object: BPFObjectFile, loaded: LoadedPrograms, code relocated: RelocatedCode, btf: ObjectBTF?,
+                             maps: MapIndex, externs: ExternContext, kernel: KernelTypes, facts: KernelFacts,
+                             options: PlanOptions, notes: inout [String]) throws(LoadError) -> (planned: [PlannedProgram], needBTF: Bool) {
+        let linker = Linker(object: object, code: relocated.code, maps: maps)
         let lineInfoIndex = FuncLineInfo.Index()
-        let externPositions = Externs.positions(externs)
         var programs: [PlannedProgram] = []
-        for i in loaded.programs {
+        var needBTF = false
+        for (position, i) in loaded.programs.enumerated() {
             let program = object.programs[i]
             let linked = try linker.link(program)
             let attachID = try attachTarget(program, kernel: kernel)
+            let isSelected = position == loaded.selected
             notes.append("program '\(program.name)' (\(program.sectionName)): \(linked.instructions.count) instructions, "
                          + "target bpf_iter_\(program.kind.target) = BTF id \(attachID)"
-                         + (i == selected ? "" : ", loaded for a program array"))
+                         + (isSelected ? "" : ", loaded for a program array"))
             var planned = PlannedProgram(
                 name: program.name, sectionName: program.sectionName, target: program.kind.target,
                 attachBTFID: attachID, sleepable: program.kind.sleepable,
                 instructions: linked.instructions, mapReferences: linked.mapReferences)
-            try ExternPatcher.patch(linked.externReferences, into: &planned, externs: externs, positions: externPositions,
-                                    resolutions: resolutions, kconfigMap: kconfigMap)
+            try ExternPatcher.patch(linked.externReferences, into: &planned, externs: externs.externs, positions: externs.positions,
+                                    resolutions: externs.resolutions, kconfigMap: externs.kconfigMap)
             // Each placed function's own instructions are looked up (not every poisoned instruction
             // of its section tested per function: functions × relocations in a large .text).
             for placement in linked.placements {
+                if placement.start != 0 && placement.function.isGlobal { needBTF = true }
                 guard let notes = relocated.poisoned[placement.function.section], !notes.isEmpty else { continue }
                 for instruction in placement.function.range {
                     guard let note = notes[instruction] else { continue }
@@ -101,16 +135,13 @@ package enum Planner {
                 planned.lineInfoRecordSize = info.lineInfo.isEmpty ? 0 : FuncLineInfo.lineInfoRecordSize
                 planned.sourceLines = info.sourceLines
             }
-            if i == selected && options.mainThreadOnly {
+            if isSelected && options.mainThreadOnly {
                 try MainThreadFilter.apply(to: &planned, kernel: kernel.vmlinux)
                 notes.append("program '\(program.name)': main_thread_only filter prepended (\(MainThreadFilter.length) instructions)")
             }
             programs.append(planned)
         }
-
-        let blob = planBTF(btf, facts: facts, notes: &notes)
-        return LoadPlan(objectName: object.name, license: object.license, btf: blob, maps: maps.planned,
-                        programs: programs, selected: loaded.selected, notes: notes)
+        return (programs, needBTF)
     }
 
     /// The programs to load, as indices into `object.programs` in section order: the selected
@@ -168,10 +199,10 @@ package enum Planner {
     /// CO-RE: each code section's records that lie in reached code, relocated for the running
     /// kernel before linking copies code around.
     static func relocateCORE(_ object: BPFObjectFile, btf: ObjectBTF?, reach: Reach, kernel: KernelTypes,
-                             notes: inout [String]) throws(LoadError) -> (code: [Int: [BPFInstruction]], poisoned: [Int: [Int: COREPoisonNote]]) {
+                             notes: inout [String]) throws(LoadError) -> RelocatedCode {
         var code = object.code
         var poisoned: [Int: [Int: COREPoisonNote]] = [:]
-        guard let btf, let ext = btf.ext else { return (code, poisoned) }
+        guard let btf, let ext = btf.ext else { return RelocatedCode(code: code, poisoned: poisoned) }
         var programBySection: [Int: String] = [:]
         for program in object.programs where programBySection[program.function.section] == nil {
             programBySection[program.function.section] = program.name
@@ -191,8 +222,12 @@ package enum Planner {
             guard group.records.contains(where: included) else { continue }
             // Messages name the section's program (a program section holds one, as clang emits it).
             let owner = programBySection[index] ?? name
+            // The kernel types each relocated local type may stand for: the one step of CO-RE that
+            // reads kernel BTF beyond vmlinux (module BTF, for names vmlinux lacks).
+            let roots = group.records.filter { $0.kind != .typeIDLocal && included($0) }.map { $0.typeID }
+            let candidates = CORECandidateIndex(local: btf.original, rootTypeIDs: roots, kernel: kernel)
             do {
-                let fixups = try CORERelocator.relocate(local: btf.original, kernel: kernel, records: group.records,
+                let fixups = try CORERelocator.relocate(local: btf.original, candidates: candidates, records: group.records,
                                                         instructions: instructions, section: name, program: owner,
                                                         including: included)
                 try CORERelocator.apply(fixups, to: &instructions)
@@ -203,7 +238,14 @@ package enum Planner {
             }
             code[index] = instructions
         }
-        return (code, poisoned)
+        return RelocatedCode(code: code, poisoned: poisoned)
+    }
+
+    /// The object's code after CO-RE: each code section's instructions, and the instructions a
+    /// relocation poisoned, with why.
+    struct RelocatedCode {
+        var code: [Int: [BPFInstruction]]
+        var poisoned: [Int: [Int: COREPoisonNote]]
     }
 
     /// The BTF to load: fixed up, then rewritten into what this kernel accepts; nil without BTF.
@@ -216,15 +258,6 @@ package enum Planner {
         let sanitized = BTFSanitizer.sanitize(btf.fixed, for: facts.btf)
         if facts.btf != .all { notes.append("BTF rewritten for this kernel: \(facts.btf.missingDescription)") }
         return sanitized.encoded()
-    }
-
-    /// What the object needs from the system (kernel config, kallsyms, probes) so the caller reads
-    /// only that. Problems with the object are left for `plan` to report.
-    package static func needs(of object: BPFObjectFile) -> ObjectNeeds {
-        guard let btf = (try? ObjectBTF.load(object)) ?? nil else { return ObjectNeeds() }
-        var optional: ObjectBTF? = btf
-        let externs = (try? Externs.collect(object, btf: &optional)) ?? []
-        return needs(kinds: btf.kinds, externs: externs)
     }
 
     /// The program to attach: the one named, or the first iterator program not marked `?`, in

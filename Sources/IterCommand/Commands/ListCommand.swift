@@ -2,9 +2,36 @@ import SyscallBPF
 import BPFLoader
 import BTFParser
 
-/// `iter list`: the iterator targets of the running kernel (vmlinux and modules), from its BTF.
-enum ListCommand {
-    static func run(console: Console) throws(CommandFailure) {
+/// `iter list`: the iterator targets of the running kernel (vmlinux and modules), from its BTF;
+/// `iter list maps`: the maps of the system (for `map id`/`map name`, and completion).
+struct ListCommand: Subcommand {
+    static let name = "list"
+    static let usage = ["list [maps]"]
+    static let summary = "the iterator targets of this kernel (or its maps)"
+
+    /// `maps`: list maps instead of targets.
+    var maps = false
+
+    var description: String { maps ? "list maps" : "list" }
+
+    static func parse(_ words: inout Words) throws(UsageError) -> ListCommand {
+        if words.take("maps") {
+            try words.expectEnd(after: "list maps")
+            return ListCommand(maps: true)
+        }
+        try words.expectEnd(after: "list")
+        return ListCommand()
+    }
+
+    func run(_ context: CommandContext) throws(CommandFailure) {
+        if maps {
+            try ListCommand.maps(console: context.console)
+        } else {
+            try ListCommand.targets(console: context.console)
+        }
+    }
+
+    static func targets(console: Console) throws(CommandFailure) {
         let vmlinux: BTF
         do { vmlinux = try KernelBTFFile.vmlinux().0 } catch {
             throw CommandFailure(error.description, exitCode: error.errno?.exitCode ?? CommandFailure.malformedExitCode)
@@ -51,7 +78,7 @@ enum ListCommand {
             field.type.hasSuffix("*") ? field.type + field.name : field.type + " " + field.name
         }
         text += fields.isEmpty ? " (no context fields)" : " " + fields.joined(separator: ", ")
-        if let option = target.option { text += " [option: \(option.rawValue)]" }
+        if let option = target.option { text += " [option: \(option.keyword)]" }
         if target.sleepable { text += " [sleepable]" }
         if let module = target.module { text += " [module: \(module)]" }
         return text
@@ -61,7 +88,7 @@ enum ListCommand {
         .object([
             ("target", .string(target.name)),
             ("fields", .array(target.fields.map { .object([("name", .string($0.name)), ("type", .string($0.type))]) })),
-            ("option", target.option.map { .string($0.rawValue) } ?? .null),
+            ("option", target.option.map { .string($0.keyword) } ?? .null),
             ("sleepable", .bool(target.sleepable)),
             ("module", target.module.map { .string($0) } ?? .null),
             ("btf_id", .uint(UInt64(target.functionID))),

@@ -3,19 +3,44 @@ import BPFLoader
 import SyscallBPF
 
 /// `iter pin OBJ PATH [ITER_OPT] [prog NAME]`: create the iterator and pin its link on bpffs.
-enum PinCommand {
+struct PinCommand: Subcommand, IteratorCommand {
+    static let name = "pin"
+    static let usage = ["pin OBJ PATH [ITER_OPT] [prog NAME]"]
+    static let rules = ["ITER_OPT", "MAP", "TASK_OPT", "CGROUP_OPT", "ORDER"]
+    static let summary = "create the iterator and pin it at PATH (on bpffs)"
+
+    var iterator: IteratorRequest
+    /// Where to pin it.
+    var path: FilePath
+
+    var description: String { "pin \(iterator) path=\(path)" }
+
+    static func parse(_ words: inout Words) throws(UsageError) -> PinCommand {
+        guard words.rest.count >= 2 else {
+            throw UsageError("'pin' needs at least 2 arguments, \(words.rest.count) found", showUsage: true)
+        }
+        let object = try words.next("").path
+        var command = PinCommand(iterator: IteratorRequest(object: object), path: try words.next("").path)
+        try Clause.parseAll(&words, into: &command, Clause.iterator)
+        return command
+    }
+
+    func run(_ context: CommandContext) throws(CommandFailure) {
+        try pin(context) { (fd: borrowing FileDescriptor, path: FilePath) throws(Errno) in try BPFObject.pin(fd, at: path) }
+    }
+
     /// How a link is pinned: BPF_OBJ_PIN, or a stand-in that fails, for tests of what a failed pin
     /// must undo (no valid input reaches a pin failure after the checks that precede it).
-    typealias Pin = (borrowing FileDescriptor, String) throws(Errno) -> Void
+    typealias PinStep = (borrowing FileDescriptor, FilePath) throws(Errno) -> Void
 
-    static func run(_ request: IteratorRequest, path: String, options: GlobalOptions, console: Console,
-                    pin: Pin = { (fd: borrowing FileDescriptor, path: String) throws(Errno) in try BPFObject.pin(fd, at: path) }) throws(CommandFailure) {
+    func pin(_ context: CommandContext, step: PinStep) throws(CommandFailure) {
+        let console = context.console
         // PATH first: a bad path should not cost loading the object.
         let destination = try PinDestination.check(path)
-        if destination.needsMount && options.noMount {
+        if destination.needsMount && context.options.noMount {
             throw CommandFailure("no BPF file system found, not mounting it due to --nomount option")
         }
-        let iterator = try IteratorSetup.prepare(request, console: console)
+        let iterator = try self.iterator.makeIterator(console: console)
 
         // Mounting and pinning are the steps that leave something behind. Hold termination signals
         // for them (a signal before leaves nothing, one during takes effect after a complete pin),
@@ -28,7 +53,7 @@ enum PinCommand {
         if mountNeeded {
             // The parent's inode: the directory itself gets covered by the mount. The lock is
             // released when `lock` closes, at the end of this function.
-            if let fd = try? Files.open(directoryName(destination.directory), flags: O_DIRECTORY) {
+            if let fd = try? Files.open(destination.directory.directory, flags: O_DIRECTORY) {
                 lock = OwnedDescriptor(fd)
                 _ = iter_lock_exclusive(lock?.fd.rawValue ?? -1)
             }
@@ -50,7 +75,7 @@ enum PinCommand {
         }
         do throws(IteratorError) {
             try iterator.withLink { (link: borrowing FileDescriptor) throws(IteratorError) in
-                do throws(Errno) { try pin(link, path) } catch { throw .pin(program: iterator.program, path: path, error) }
+                do throws(Errno) { try step(link, path) } catch { throw .pin(program: iterator.program, path: path, error) }
             }
         } catch {
             iterator.unpinMaps()
@@ -58,20 +83,20 @@ enum PinCommand {
                 Mounts.unmount(mounted)
                 console.trace("unmounted bpffs from \(destination.directory)")
             }
-            throw IteratorSetup.failure(error, object: request.object)
+            throw CommandFailure(error, object: self.iterator.object)
         }
         console.trace("pinned link \(iterator.linkID) at \(path)")
         if console.json {
             var fields: [(String, JSONValue)] = [
-                ("path", .string(path)),
-                ("object", .string(request.object)),
+                ("path", .string(path.description)),
+                ("object", .string(self.iterator.object.description)),
                 ("program", .string(iterator.program)),
                 ("section", .string(iterator.section)),
                 ("target", .string(iterator.target)),
                 ("link_id", .uint(UInt64(iterator.linkID))),
             ]
             if let id = iterator.programID { fields.append(("prog_id", .uint(UInt64(id)))) }
-            fields += IteratorSetup.summary(request.option, iterator: iterator)
+            fields += iterator.optionFields.map { ($0.name, JSONValue($0.value)) }
             fields.append(("mounted_bpffs", .bool(mounted != nil)))
             console.emit(.object(fields))
         }

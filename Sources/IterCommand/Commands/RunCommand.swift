@@ -3,11 +3,26 @@ import CLinuxBPF
 import SyscallBPF
 
 /// `iter run OBJ [ITER_OPT] [prog NAME]`: create the iterator and copy one full pass of its output
-/// to stdout, without bpffs. Output is copied in 256 KiB reads: the kernel fills as much of the
-/// buffer as it has per read(2), so large iterators (ksym: millions of lines) stream at full speed.
-enum RunCommand {
-    static func run(_ request: IteratorRequest, console: Console) throws(CommandFailure) {
-        let iterator = try IteratorSetup.prepare(request, console: console)
+/// to stdout, without bpffs.
+struct RunCommand: Subcommand, IteratorCommand {
+    static let name = "run"
+    static let usage = ["run OBJ [ITER_OPT] [prog NAME]"]
+    static let rules = ["ITER_OPT", "MAP", "TASK_OPT", "CGROUP_OPT", "ORDER"]
+    static let summary = "create it and copy one pass of its output to stdout"
+
+    var iterator: IteratorRequest
+
+    var description: String { "run \(iterator)" }
+
+    static func parse(_ words: inout Words) throws(UsageError) -> RunCommand {
+        guard !words.isEmpty else { throw UsageError("'run' needs at least 1 argument, 0 found", showUsage: true) }
+        var command = RunCommand(iterator: IteratorRequest(object: try words.next("").path))
+        try Clause.parseAll(&words, into: &command, Clause.iterator)
+        return command
+    }
+
+    func run(_ context: CommandContext) throws(CommandFailure) {
+        let iterator = try self.iterator.makeIterator(console: context.console)
         var writeError: Errno? = nil
         do throws(IteratorError) {
             try iterator.read { chunk in
@@ -20,7 +35,7 @@ enum RunCommand {
                 }
             }
         } catch {
-            throw IteratorSetup.failure(error, object: request.object)
+            throw CommandFailure(error, object: self.iterator.object)
         }
         // `| head` closed the pipe: the reader has what it wanted. That is success.
         if let error = writeError, error != .EPIPE {

@@ -1,48 +1,101 @@
 import BPFLoader
+import CLinuxBPF
 import SyscallBPF
 
 /// `iter show [PATH | id LINK_ID]`: the iterator links of the system, what they run and where
 /// they are pinned, from the kernel's own link and program info.
-enum ShowCommand {
-    static let iteratorLinkType: UInt32 = 4  // BPF_LINK_TYPE_ITER
+struct ShowCommand: Subcommand {
+    static let name = "show"
+    static let usage = ["show [PATH | id LINK_ID]"]
+    static let summary = "the pinned iterators, their options and paths"
+
+    /// Which links to show.
+    enum Target: Equatable {
+        /// Every iterator link of the system.
+        case all
+        /// The link pinned at a path.
+        case path(FilePath)
+        /// The link with this id.
+        case linkID(UInt32)
+    }
+
+    var target: Target = .all
+
+    var description: String {
+        switch target {
+        case .all: return "show"
+        case let .path(path): return "show path=\(path)"
+        case let .linkID(id): return "show id=\(id)"
+        }
+    }
+
+    static func parse(_ words: inout Words) throws(UsageError) -> ShowCommand {
+        guard let word = words.peek else { return ShowCommand() }
+        if word.is("id") || (word.isPrefix(of: "id") && !word.hasPrefix("/")) {
+            _ = try words.next("")
+            let id = try words.number("ID", missing: "'show id' needs a link ID", limit: UInt64(UInt32.max))
+            try words.expectEnd(after: "show id")
+            return ShowCommand(target: .linkID(UInt32(id)))
+        }
+        let path = try words.next("").path
+        try words.expectEnd(after: "show PATH")
+        return ShowCommand(target: .path(path))
+    }
 
     struct Shown {
         var link: LinkInfo
         var program: ProgramInfo?
-        var pins: [String]
+        var pins: [FilePath]
     }
 
-    static func run(_ target: ShowTarget, console: Console) throws(CommandFailure) {
+    static let iteratorLinkType = BPF_LINK_TYPE_ITER.rawValue
+
+    func run(_ context: CommandContext) throws(CommandFailure) {
+        let console = context.console
         var shown: [Shown] = []
         switch target {
         case .all:
-            let pins = pinnedLinks()
+            let pins = ShowCommand.pinnedLinks()
             var id: UInt32 = 0
             while true {
                 let next: UInt32?
                 do { next = try BPFLink.nextID(after: id) } catch { throw CommandFailure("can't walk links", errno: error) }
                 guard let next else { break }
                 id = next
-                guard let fd = try? BPFLink.fd(id: id), let info = try? BPFLink.info(fd), info.type == iteratorLinkType else { continue }
-                shown.append(Shown(link: info, program: programInfo(info.programID), pins: pins[id] ?? []))
+                guard let fd = try? BPFLink.fd(id: id), let info = try? BPFLink.info(fd),
+                      info.type == ShowCommand.iteratorLinkType else { continue }
+                shown.append(Shown(link: info, program: ShowCommand.programInfo(info.programID), pins: pins[id] ?? []))
             }
         case let .linkID(id):
             let fd: FileDescriptor
             do { fd = try BPFLink.fd(id: id) } catch { throw CommandFailure("get link by id (\(id))", errno: error) }
-            let info = try linkInfo(fd, what: "link \(id)")
-            shown.append(Shown(link: info, program: programInfo(info.programID), pins: pinnedLinks()[id] ?? []))
-        case let .path(path):
-            let fd: FileDescriptor
-            do { fd = try BPFObject.get(path) } catch { throw CommandFailure("bpf obj get (\(path))", errno: error) }
-            let kind = BPFObject.kind(of: fd)
+            let info = try ShowCommand.linkInfo(fd, what: "link \(id)")
+            shown.append(Shown(link: info, program: ShowCommand.programInfo(info.programID), pins: ShowCommand.pinnedLinks()[id] ?? []))
+        case let .path(given):
+            let (path, pin) = try ShowCommand.open(given)
+            let kind = BPFObject.kind(of: pin.fd)
             guard kind == .link else { throw CommandFailure("\(path) is a pinned \(kind), not an iterator link") }
-            let info = try linkInfo(fd, what: path)
-            shown.append(Shown(link: info, program: programInfo(info.programID), pins: [path]))
+            let info = try ShowCommand.linkInfo(pin.fd, what: path.description)
+            shown.append(Shown(link: info, program: ShowCommand.programInfo(info.programID), pins: [path]))
         }
         if console.json {
-            console.emit(.array(shown.map(json)))
+            console.emit(.array(shown.map(ShowCommand.json)))
         } else {
-            for item in shown { lines(item).forEach(console.out) }
+            for item in shown { ShowCommand.lines(item).forEach(console.out) }
+        }
+    }
+
+    /// Opens the pin at `path`; if there is none and `path` holds the escapes `iter show` prints
+    /// for bytes that are not UTF-8 (`\xff`), the path they spell.
+    static func open(_ path: FilePath) throws(CommandFailure) -> (FilePath, OwnedDescriptor) {
+        do {
+            return (path, OwnedDescriptor(try BPFObject.get(path)))
+        } catch {
+            if error == .ENOENT, let string = path.string, let unescaped = FilePath(escaped: string),
+               let fd = try? BPFObject.get(unescaped) {
+                return (unescaped, OwnedDescriptor(fd))
+            }
+            throw CommandFailure("bpf obj get (\(path))", errno: error)
         }
     }
 
@@ -59,8 +112,8 @@ enum ShowCommand {
     }
 
     /// Link id → bpffs paths where it is pinned, over every bpffs mount.
-    static func pinnedLinks() -> [UInt32: [String]] {
-        var result: [UInt32: [String]] = [:]
+    static func pinnedLinks() -> [UInt32: [FilePath]] {
+        var result: [UInt32: [FilePath]] = [:]
         for mount in BPFFSMounts.mountPoints() {
             for path in BPFFSMounts.files(under: mount) {
                 guard let fd = try? BPFObject.get(path), BPFObject.kind(of: fd) == .link,
@@ -71,32 +124,12 @@ enum ShowCommand {
         return result
     }
 
-    /// The options as the kernel reports them. The link info keeps them in unions (a cgroup id
-    /// and a task tid share bytes), so they are read by the kind of option the target takes;
-    /// fields an older kernel leaves zero are left out.
-    static func options(_ link: LinkInfo) -> [(String, String)] {
-        var options: [(String, String)] = []
-        switch IteratorTargets.option(of: link.iteratorTarget) {
-        case .map?:
-            if link.mapID != 0 { options.append(("map_id", String(link.mapID))) }
-        case .cgroup?:
-            if link.cgroupID != 0 { options.append(("cgroup_id", String(link.cgroupID))) }
-            if let order = CgroupOrder(rawValue: link.cgroupOrder) { options.append(("order", order.keyword)) }
-        case .task?:
-            if link.taskTID != 0 { options.append(("tid", String(link.taskTID))) }
-            if link.taskPID != 0 { options.append(("pid", String(link.taskPID))) }
-        case nil:
-            break
-        }
-        return options
-    }
-
     /// `12: iter  prog 34 name dump_task  target task  map_id 5` then `\tpinned PATH` lines, like bpftool link show.
     static func lines(_ item: Shown) -> [String] {
         var head = "\(item.link.id): iter  prog \(item.link.programID)"
         if let name = item.program?.name, !name.isEmpty { head += " name \(name)" }
         head += "  target \(item.link.iteratorTarget)"
-        for (key, value) in options(item.link) { head += "  \(key) \(value)" }
+        for field in IteratorOptions.fields(of: item.link) { head += "  \(field.name) \(field.value)" }
         return [head] + item.pins.map { "\tpinned \($0)" }
     }
 
@@ -108,10 +141,8 @@ enum ShowCommand {
         ]
         if let name = item.program?.name { fields.append(("prog_name", .string(name))) }
         fields.append(("target", .string(item.link.iteratorTarget)))
-        for (key, value) in options(item.link) {
-            if let number = UInt64(value) { fields.append((key, .uint(number))) } else { fields.append((key, .string(value))) }
-        }
-        fields.append(("pinned", .array(item.pins.map { .string($0) })))
+        fields += IteratorOptions.fields(of: item.link).map { ($0.name, JSONValue($0.value)) }
+        fields.append(("pinned", .array(item.pins.map { .string($0.description) })))
         return .object(fields)
     }
 }

@@ -1,25 +1,20 @@
-/// `iter help`: every command and option. The manual page (doc/iter.8) says the same at length;
-/// a test checks that each option here appears there and in the completion script.
+/// `iter help`: every command's synopsis from `CommandTable`, the grammar rules they use from
+/// `Grammar.rules`, and the options from `GlobalOptions.table`. The manual page (doc/iter.8) says
+/// the same at length; a test checks that each word here appears there and in the completion.
 enum HelpText {
     static func usage(program: String) -> String {
-        let p = program
-        let pad = String(repeating: " ", count: p.count)
-        return """
-        Usage: \(p) pin OBJ PATH [ITER_OPT] [prog NAME]
-               \(p) run OBJ [ITER_OPT] [prog NAME]
-               \(p) list [maps]
-               \(p) show [PATH | id LINK_ID]
-               \(p) version
-               \(p) help
-
-               \(pad) OBJ := /a/file/of/bpf_iter_target.o
-               \(pad) ITER_OPT := { map MAP | task TASK_OPT | cgroup CGROUP_OPT }
-               \(pad) MAP := { id MAP_ID | pinned FILE | name MAP_NAME }
-               \(pad) TASK_OPT := { main_thread_only | tid TID | pid PID | pid_fd FD }
-               \(pad) CGROUP_OPT := { id CGROUP_ID | path PATH } [order ORDER]
-               \(pad) ORDER := { self_only | descendants_pre | descendants_post | ancestors_up }
-               \(pad) OPTIONS := { {-j|--json} [{-p|--pretty}] | {-d|--debug} | {-n|--nomount} |
-               \(pad)              {-V|--version} | {-h|--help} }
-        """
+        let pad = String(repeating: " ", count: program.count)
+        var lines: [String] = []
+        for entry in CommandTable.all {
+            for line in entry.usage { lines.append((lines.isEmpty ? "Usage: " : "       ") + program + " " + line) }
+        }
+        lines.append("")
+        var seen: Set<String> = []
+        for name in ["OBJ"] + CommandTable.all.flatMap({ $0.rules }) where seen.insert(name).inserted {
+            guard let rule = Grammar.rules.first(where: { $0.name == name }) else { continue }
+            lines.append("       \(pad) \(rule.name) := \(rule.definition)")
+        }
+        lines.append("       \(pad) OPTIONS := { \(GlobalOptions.usage) }")
+        return lines.joined(separator: "\n")
     }
 }

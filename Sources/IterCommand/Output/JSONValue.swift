@@ -1,3 +1,5 @@
+import BPFLoader
+
 /// A JSON document, built by commands and written by `JSONValue.render`. Strings are escaped
 /// per RFC 8259 (bpftool's error objects are not, so a quote in a path breaks them; ours never do).
 public indirect enum JSONValue: Equatable, Sendable {
@@ -92,5 +94,16 @@ public indirect enum JSONValue: Equatable, Sendable {
             }
         }
         out += "\""
+    }
+}
+
+extension JSONValue {
+    /// An option field's value: numbers as numbers, a set flag as `true`.
+    init(_ value: OptionField.Value) {
+        switch value {
+        case let .number(n): self = .uint(n)
+        case let .text(t): self = .string(t)
+        case .flag: self = .bool(true)
+        }
     }
 }

@@ -3,24 +3,24 @@ import SyscallBPF
 /// bpffs mount points, from /proc/self/mountinfo, and the files pinned under them.
 enum BPFFSMounts {
     /// Mount points whose file system type is `bpf`.
-    static func mountPoints() -> [String] {
+    static func mountPoints() -> [FilePath] {
         guard let bytes = try? Files.read("/proc/self/mountinfo") else { return [] }
-        var points: [String] = []
-        for line in String(decoding: bytes, as: UTF8.self).split(separator: "\n") {
+        var points: [FilePath] = []
+        for line in bytes.split(separator: UInt8(ascii: "\n")) {
             // "36 35 0:30 / /sys/fs/bpf rw,nosuid shared:12 - bpf bpf rw,mode=700": optional fields
-            // end at a lone "-", the file system type follows it.
-            let fields = line.split(separator: " ")
-            guard fields.count >= 5, let dash = fields.firstIndex(of: "-"), dash + 1 < fields.count,
-                  fields[dash + 1] == "bpf" else { continue }
+            // end at a lone "-", the file system type follows it. Paths are bytes, not UTF-8.
+            let fields = line.split(separator: UInt8(ascii: " "))
+            guard fields.count >= 5, let dash = fields.firstIndex(where: { $0.elementsEqual("-".utf8) }), dash + 1 < fields.count,
+                  fields[dash + 1].elementsEqual("bpf".utf8) else { continue }
             points.append(unescape(fields[4]))
         }
         return points
     }
 
     /// mountinfo escapes space, tab, newline and backslash as \ooo octal.
-    static func unescape(_ field: Substring) -> String {
+    static func unescape(_ field: ArraySlice<UInt8>) -> FilePath {
         var bytes: [UInt8] = []
-        var utf8 = Array(field.utf8)[...]
+        var utf8 = field
         while let byte = utf8.first {
             utf8 = utf8.dropFirst()
             if byte == UInt8(ascii: "\\"), utf8.count >= 3 {
@@ -33,15 +33,15 @@ enum BPFFSMounts {
             }
             bytes.append(byte)
         }
-        return String(decoding: bytes, as: UTF8.self)
+        return FilePath(bytes: bytes)
     }
 
     /// Every regular file under `directory` (pins are files), depth-first, at most `depth` levels.
-    static func files(under directory: String, depth: Int = 16) -> [String] {
+    static func files(under directory: FilePath, depth: Int = 16) -> [FilePath] {
         guard depth > 0, let entries = try? Files.list(directory) else { return [] }
-        var found: [String] = []
-        for entry in entries.sorted(by: { $0.name < $1.name }) {
-            let path = directory.hasSuffix("/") ? directory + entry.name : directory + "/" + entry.name
+        var found: [FilePath] = []
+        for entry in entries.sorted(by: { $0.name.bytes.lexicographicallyPrecedes($1.name.bytes) }) {
+            let path = directory.appending(entry.name)
             if entry.isDirectory {
                 found += files(under: path, depth: depth - 1)
             } else {

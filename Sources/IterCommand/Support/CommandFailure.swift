@@ -27,10 +27,29 @@ public struct CommandFailure: Error, Sendable {
     }
 
     /// A loader error under bpftool's words for its phase (`can't open objfile X: …`).
-    public init(_ error: LoadError, object: String) {
+    public init(_ error: LoadError, object: FilePath) {
         var words = error.phase == .open ? "can't open objfile" : "can't load objfile"
         if case .noIteratorProgram = error { words = "can't find bpf program in objfile" }
         self.init("\(words) \(object): \(error.description)",
                   exitCode: error.errno?.exitCode ?? CommandFailure.malformedExitCode, log: error.kernelLog)
+    }
+
+    /// bpftool's words for each step of making, pinning or reading an iterator, with the reason
+    /// after them.
+    public init(_ error: IteratorError, object: FilePath) {
+        switch error {
+        case let .unreadable(_, errno):
+            self.init("can't open objfile \(object)", errno: errno)
+        case let .object(_, loadError):
+            self.init(loadError, object: object)
+        case let .option(option):
+            self.init(option.description, exitCode: option.errno?.exitCode ?? CommandFailure.malformedExitCode)
+        case let .attach(attach):
+            self.init("attach_iter failed for program \(attach.program)\(attach.detail)", errno: attach.errno)
+        case let .pin(program, path, errno):
+            self.init("pin_iter failed for program \(program) to path \(path)", errno: errno)
+        case let .read(program, errno):
+            self.init("reading iterator of program \(program)", errno: errno)
+        }
     }
 }

@@ -2,20 +2,20 @@ import SyscallBPF
 
 /// Where `pin` puts the iterator, checked before anything is loaded so a bad PATH costs nothing.
 struct PinDestination {
-    let path: String
-    let directory: String
+    let path: FilePath
+    let directory: FilePath
     /// The directory is not on bpffs: bpffs must be mounted there before pinning (unless -n).
     let needsMount: Bool
 
-    static func check(_ path: String) throws(CommandFailure) -> PinDestination {
-        let name = baseName(path)
-        guard !name.isEmpty, name != ".", name != ".." else {
+    static func check(_ path: FilePath) throws(CommandFailure) -> PinDestination {
+        let name = path.lastComponent.bytes
+        guard !name.isEmpty, !name.elementsEqual(".".utf8), !name.elementsEqual("..".utf8), path.bytes.last != UInt8(ascii: "/") else {
             throw CommandFailure("pin path '\(path)' names a directory, expected a file such as /sys/fs/bpf/my_iter")
         }
-        guard !name.contains(".") else {
-            throw CommandFailure("pin path '\(path)': file name '\(name)' contains a dot, which bpffs reserves")
+        guard !name.contains(UInt8(ascii: ".")) else {
+            throw CommandFailure("pin path '\(path)': file name '\(path.lastComponent)' contains a dot, which bpffs reserves")
         }
-        let directory = directoryName(path)
+        let directory = path.directory
         let existing: FileKind?
         let parent: FileKind?
         do {
@@ -35,13 +35,4 @@ struct PinDestination {
         }
         return PinDestination(path: path, directory: directory, needsMount: !Mounts.isBPFFS(directory))
     }
-}
-
-/// Everything before the last slash (`.` for a bare name, `/` for a file in the root).
-func directoryName(_ path: String) -> String {
-    var trimmed = Substring(path)
-    while trimmed.count > 1 && trimmed.hasSuffix("/") { trimmed = trimmed.dropLast() }
-    guard let slash = trimmed.lastIndex(of: "/") else { return "." }
-    if slash == trimmed.startIndex { return "/" }
-    return String(trimmed[..<slash])
 }

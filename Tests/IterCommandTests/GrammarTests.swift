@@ -1,0 +1,160 @@
+import BPFLoader
+@testable import IterCommand
+import SyscallBPF
+import Testing
+
+/// The grammar on its own: no kernel, no root, no files.
+@Suite("grammar")
+struct GrammarTests {
+    func parse(_ words: [String], asBpftool: Bool = false) throws(UsageError) -> ArgumentParser.Invocation {
+        try ArgumentParser.parse(words.map { Argument($0) }, asBpftool: asBpftool)
+    }
+
+    func message(_ words: [String]) -> String? {
+        do {
+            _ = try parse(words)
+            return nil
+        } catch {
+            return error.message
+        }
+    }
+
+    func pin(_ words: [String]) throws -> PinCommand {
+        var rest = Words(words.map { Argument($0) })
+        return try PinCommand.parse(&rest)
+    }
+
+    func run(_ words: [String]) throws -> RunCommand {
+        var rest = Words(words.map { Argument($0) })
+        return try RunCommand.parse(&rest)
+    }
+
+    @Test("commands match by prefix, in the table's order; no command is help")
+    func commandPrefixes() throws {
+        #expect(try parse(["p", "a.o", "/sys/fs/bpf/x"]).command.name == "pin")
+        #expect(try parse(["r", "a.o"]).command.name == "run")
+        #expect(try parse(["l"]).command.name == "list")
+        #expect(try parse(["s"]).command.name == "show")
+        #expect(try parse(["v"]).command.name == "version")
+        #expect(try parse(["h"]).command.name == "help")
+        #expect(try parse([]).command.name == "help")
+        #expect(message(["frobnicate"])?.hasPrefix("unknown command 'frobnicate' (commands: pin, run, list, show, version, help)") == true)
+    }
+
+    @Test("options anywhere before --, bundled, long by unambiguous prefix")
+    func globalOptions() throws {
+        let invocation = try parse(["run", "-jd", "a.o", "--nomo"])
+        #expect(invocation.options.json && invocation.options.debug && invocation.options.noMount && !invocation.options.pretty)
+        #expect(try parse(["-p", "list"]).options.pretty)
+        #expect(try parse(["--", "run", "-x.o"]).command.description == "run object=-x.o")
+        #expect(message(["--x"]) == "unrecognized option '--x'")
+        #expect(message(["-z"]) == "invalid option -- 'z'")
+        #expect(try parse(["-V", "pin"]).command.name == "version")
+        #expect(try parse(["run", "a.o", "-h"]).command.name == "help")
+    }
+
+    @Test("bpftool form: the object word comes first")
+    func bpftoolForm() throws {
+        #expect(try parse(["iter", "pin", "a.o", "/sys/fs/bpf/x"], asBpftool: true).command.name == "pin")
+        #expect(try parse(["i", "p", "a.o", "/sys/fs/bpf/x"], asBpftool: true).command.name == "pin")
+        #expect(try parse(["version"], asBpftool: true).command.name == "version")
+        #expect(try parse([], asBpftool: true).command.name == "help")
+        #expect(throws: UsageError.self) { try parse(["prog", "show"], asBpftool: true) }
+    }
+
+    @Test("pin and run parse straight into the library's IteratorOptions")
+    func iteratorOptions() throws {
+        #expect(try pin(["a.o", "/sys/fs/bpf/x"]) == PinCommand(iterator: IteratorRequest(object: "a.o"), path: "/sys/fs/bpf/x"))
+        #expect(try run(["a.o", "map", "id", "0x10"]).iterator.options == .map(.id(16)))
+        #expect(try run(["a.o", "m", "p", "/sys/fs/bpf/m"]).iterator.options == .map(.pinned("/sys/fs/bpf/m")))
+        #expect(try run(["a.o", "map", "name", "counts"]).iterator.options == .map(.name("counts")))
+        #expect(try run(["a.o", "task", "main"]).iterator.options == .task(.mainThreadOnly))
+        #expect(try run(["a.o", "task", "tid", "42"]).iterator.options == .task(.thread(42)))
+        #expect(try run(["a.o", "task", "pid", "010"]).iterator.options == .task(.process(8)))
+        #expect(try run(["a.o", "task", "pid_fd", "3"]).iterator.options == .task(.processDescriptor(3)))
+        #expect(try run(["a.o", "cgroup", "path", "/sys/fs/cgroup"]).iterator.options == .cgroup(.path("/sys/fs/cgroup"), order: .descendantsPre))
+        #expect(try run(["a.o", "cgroup", "id", "1", "order", "anc"]).iterator.options == .cgroup(.id(1), order: .ancestorsUp))
+        let both = try run(["a.o", "prog", "dump", "task", "tid", "1"])
+        #expect(both.iterator.program == "dump" && both.iterator.options == .task(.thread(1)))
+    }
+
+    @Test("each mistake is one message, in bpftool's words where bpftool has them")
+    func mistakes() {
+        #expect(message(["pin", "a.o"]) == "'pin' needs at least 2 arguments, 1 found")
+        #expect(message(["run"]) == "'run' needs at least 1 argument, 0 found")
+        #expect(message(["run", "a.o", "map", "id"]) == "incorrect map spec")
+        #expect(message(["run", "a.o", "map", "ids", "1"]) == "expected 'id', 'name' or 'pinned', got: 'ids'?")
+        #expect(message(["run", "a.o", "map", "id", "x"]) == "can't parse x as ID")
+        #expect(message(["run", "a.o", "map", "id", "4294967296"]) == "can't parse 4294967296 as ID")
+        #expect(message(["run", "a.o", "task"]) == "'task' needs one of 'main_thread_only', 'tid TID', 'pid PID' or 'pid_fd FD'")
+        #expect(message(["run", "a.o", "task", "tid"]) == "'task tid' needs a number")
+        #expect(message(["run", "a.o", "task", "x", "1"]) == "expected 'main_thread_only', 'tid', 'pid' or 'pid_fd', got: 'x'?")
+        #expect(message(["run", "a.o", "cgroup", "id"]) == "incorrect cgroup spec: expected 'id ID' or 'path PATH'")
+        #expect(message(["run", "a.o", "cgroup", "id", "1", "order", "sideways"])?.hasPrefix("unknown cgroup order 'sideways'") == true)
+        #expect(message(["run", "a.o", "task", "tid", "1", "map", "id", "1"])
+                == "'map' cannot be combined with 'task': an iterator takes one of 'map', 'task' or 'cgroup'")
+        #expect(message(["run", "a.o", "bogus"]) == "unexpected argument 'bogus': expected 'map', 'task', 'cgroup' or 'prog'")
+        #expect(message(["run", "a.o", "prog"]) == "'prog' needs a program name")
+        #expect(message(["list", "x"]) == "unexpected argument 'x' after 'list'")
+        #expect(message(["show", "id"]) == "'show id' needs a link ID")
+        #expect(message(["show", "a", "b"]) == "unexpected argument 'b' after 'show PATH'")
+    }
+
+    @Test("a path argument keeps its bytes, even when they are not UTF-8")
+    func bytePaths() throws {
+        let raw: [UInt8] = Array("/sys/fs/bpf/bad".utf8) + [0xff] + Array("name".utf8)
+        var words = Words([Argument("a.o"), Argument(bytes: raw)])
+        let command = try PinCommand.parse(&words)
+        #expect(command.path.bytes == raw)
+        #expect(command.path.description == "/sys/fs/bpf/bad\\xffname")
+        #expect(FilePath(escaped: command.path.description)?.bytes == raw)
+    }
+
+    @Test("help lists every command of the table and the rules they use")
+    func help() {
+        let text = HelpText.usage(program: "iter")
+        for entry in CommandTable.all {
+            for line in entry.usage { #expect(text.contains("iter " + line)) }
+            for rule in entry.rules { #expect(text.contains(rule + " :=")) }
+        }
+        #expect(text.contains("ORDER := { self_only | descendants_pre | descendants_post | ancestors_up }"))
+    }
+}
+
+/// Paths as bytes, shown escaped, and the escape undone.
+@Suite("file paths")
+struct FilePathTests {
+    @Test("printable UTF-8 is shown as is, backslashes included")
+    func plain() {
+        #expect(FilePath("/sys/fs/bpf/tâches").description == "/sys/fs/bpf/tâches")
+        #expect(FilePath("/a\\b").description == "/a\\b")
+        #expect(FilePath(escaped: "/a\\b") == nil || FilePath(escaped: "/a\\b")?.bytes != Array("/a\\b".utf8))
+    }
+
+    @Test("bytes that are not UTF-8 and control characters are escaped, and the escape is undone")
+    func escaped() {
+        let cases: [[UInt8]] = [
+            Array("/x/".utf8) + [0xff],
+            Array("/x/a\nb".utf8),
+            Array("/x/a\\b".utf8) + [0xc3],
+            [0xe2, 0x82],  // a truncated three-byte sequence
+            [0xc0, 0xaf],  // an overlong '/'
+            Array("/x/\u{7f}".utf8),
+        ]
+        for bytes in cases {
+            let path = FilePath(bytes: bytes)
+            #expect(path.needsEscaping)
+            #expect(!path.description.utf8.contains { $0 < 0x20 || $0 == 0x7f })
+            #expect(FilePath(escaped: path.description)?.bytes == bytes, "\(path)")
+        }
+    }
+
+    @Test("components")
+    func components() {
+        #expect(FilePath("/sys/fs/bpf/x").directory == "/sys/fs/bpf")
+        #expect(FilePath("/x").directory == "/")
+        #expect(FilePath("x").directory == ".")
+        #expect(FilePath("/sys/fs/bpf/x/").lastComponent == "x")
+        #expect(FilePath("/sys/fs/bpf").appending("x") == "/sys/fs/bpf/x")
+    }
+}
