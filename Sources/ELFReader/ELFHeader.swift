@@ -67,6 +67,7 @@ public enum ELFFileType: Equatable, Sendable, CustomStringConvertible {
     public var withArticle: String {
         switch self {
         case .executable: return "an executable"
+        case .relocatable: return "a relocatable object"
         case .other: return "of \(description)"
         default: return "a \(description)"
         }
@@ -95,7 +96,9 @@ public struct ELFHeader: Equatable, Sendable {
     /// e_shstrndx as stored; SHN_XINDEX means "in section 0's sh_link".
     public let storedSectionNameIndex: UInt16
 
-    static func parse(_ bytes: ByteView) throws(ELFError) -> ELFHeader {
+    /// Parses the header at the start of `bytes` (the first 64 bytes suffice: nothing after the
+    /// header is looked at, so a reader can check what a file is before reading all of it).
+    public static func parse(_ bytes: ByteView) throws(ELFError) -> ELFHeader {
         guard bytes.count >= size else { throw .truncatedHeader(fileSize: bytes.count) }
         guard bytes.u8(at: 0) == 0x7f, bytes.u8(at: 1) == 0x45, bytes.u8(at: 2) == 0x4c, bytes.u8(at: 3) == 0x46 else {
             throw .notELF

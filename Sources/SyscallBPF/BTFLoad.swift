@@ -69,12 +69,14 @@ public enum BPFBTF {
     }
 
     /// The raw BTF of a loaded BTF object (two info calls: the size, then the bytes). For kernel
-    /// BTF this works where /sys/kernel/btf is not mounted, e.g. in a chroot or container.
-    public static func data(_ btf: borrowing FileDescriptor) throws(Errno) -> [UInt8] {
+    /// BTF this works where /sys/kernel/btf is not mounted, e.g. in a chroot or container. EFBIG
+    /// when the kernel states a size over `limit`, before anything is allocated for it.
+    public static func data(_ btf: borrowing FileDescriptor, limit: Int) throws(Errno) -> [UInt8] {
         var info = bpf_btf_info()
         try ObjectInfo.get(btf, into: &info)
         let size = Int(info.btf_size)
         guard size > 0 else { return [] }
+        guard size <= limit else { throw Errno.EFBIG }
         var bytes = [UInt8](repeating: 0, count: size)
         var second = bpf_btf_info()
         let result = bytes.withUnsafeMutableBytes { raw in

@@ -35,6 +35,8 @@ public struct Errno: Error, Equatable, Sendable, CustomStringConvertible {
     public static let EBUSY = Errno(16)
     /// File exists: BPF_OBJ_PIN onto an existing path.
     public static let EEXIST = Errno(17)
+    /// File too large: a file past the size iter reads.
+    public static let EFBIG = Errno(27)
     /// Not a directory.
     public static let ENOTDIR = Errno(20)
     /// Is a directory.
@@ -74,6 +76,7 @@ public struct Errno: Error, Equatable, Sendable, CustomStringConvertible {
         case 7: return "E2BIG"
         case 8: return "ENOEXEC"
         case 9: return "EBADF"
+        case 10: return "ECHILD"
         case 11: return "EAGAIN"
         case 12: return "ENOMEM"
         case 13: return "EACCES"
@@ -88,18 +91,23 @@ public struct Errno: Error, Equatable, Sendable, CustomStringConvertible {
         case 23: return "ENFILE"
         case 24: return "EMFILE"
         case 25: return "ENOTTY"
+        case 26: return "ETXTBSY"
         case 27: return "EFBIG"
         case 28: return "ENOSPC"
+        case 29: return "ESPIPE"
         case 30: return "EROFS"
         case 32: return "EPIPE"
         case 34: return "ERANGE"
         case 36: return "ENAMETOOLONG"
+        case 37: return "ENOLCK"
         case 38: return "ENOSYS"
         case 39: return "ENOTEMPTY"
         case 40: return "ELOOP"
         case 61: return "ENODATA"
         case 75: return "EOVERFLOW"
         case 95: return "EOPNOTSUPP"
+        case 110: return "ETIMEDOUT"
+        case 122: return "EDQUOT"
         case 524: return "ENOTSUPP"
         default: return "errno \(rawValue)"
         }

@@ -15,14 +15,52 @@ public final class MappedFile {
     deinit { _ = munmap(UnsafeMutableRawPointer(mutating: base), count) }
 }
 
-/// What is at a path, for messages that say "is a directory" instead of a read error.
-public enum FileKind: Sendable, Equatable {
+/// What is at a path, for messages that say "is a directory" or "is a FIFO" instead of a read
+/// error (or a read that never returns).
+public enum FileKind: Sendable, Equatable, CustomStringConvertible {
     /// A regular file.
     case regular
     /// A directory.
     case directory
-    /// Anything else (device, FIFO, socket; a symlink when links are not followed).
-    case other
+    /// A FIFO (named pipe).
+    case fifo
+    /// A character device (/dev/zero, a terminal).
+    case characterDevice
+    /// A block device.
+    case blockDevice
+    /// A UNIX domain socket.
+    case socket
+    /// A symbolic link (only when links are not followed).
+    case symbolicLink
+    /// A kind stat(2) has no name for.
+    case unknown
+
+    init(_ code: Int32) {
+        switch code {
+        case 1: self = .directory
+        case 2: self = .regular
+        case 3: self = .fifo
+        case 4: self = .characterDevice
+        case 5: self = .blockDevice
+        case 6: self = .socket
+        case 7: self = .symbolicLink
+        default: self = .unknown
+        }
+    }
+
+    /// With its article: "a FIFO", "a character device".
+    public var description: String {
+        switch self {
+        case .regular: return "a regular file"
+        case .directory: return "a directory"
+        case .fifo: return "a FIFO"
+        case .characterDevice: return "a character device"
+        case .blockDevice: return "a block device"
+        case .socket: return "a socket"
+        case .symbolicLink: return "a symbolic link"
+        case .unknown: return "a file of unknown kind"
+        }
+    }
 }
 
 /// The file system calls iter makes outside bpf(2): reading objects and kernel BTF, links in /proc.
@@ -39,20 +77,25 @@ public enum Files {
 
     /// Size and kind of an open file.
     public static func stat(_ fd: borrowing FileDescriptor) throws(Errno) -> (size: Int, kind: FileKind) {
-        var isDir: Int32 = 0
-        var isReg: Int32 = 0
-        let size = iter_fstat_size(fd.rawValue, &isDir, &isReg)
+        var kind: Int32 = 0
+        let size = iter_fstat_size(fd.rawValue, &kind)
         guard size >= 0 else { throw Errno.current }
-        return (Int(size), isDir != 0 ? .directory : (isReg != 0 ? .regular : .other))
+        return (Int(size), FileKind(kind))
     }
 
-    /// Reads until EOF, retrying EINTR. `sizeHint` sizes the first read (sysfs files report 4096 or
-    /// their real size; either way we read until read(2) returns 0).
-    public static func readAll(_ fd: borrowing FileDescriptor, sizeHint: Int = 0) throws(Errno) -> [UInt8] {
-        var data = [UInt8](repeating: 0, count: max(sizeHint + 1, 4096))
+    /// Reads until EOF, retrying EINTR, and fails with EFBIG past `limit` bytes. The buffer starts
+    /// at `sizeHint` (what fstat says; sysfs files report 4096 or their real size, /proc files 0),
+    /// never beyond `limit`, and doubles while more comes: a size the file claims is never
+    /// allocated before the bytes are there.
+    public static func readAll(_ fd: borrowing FileDescriptor, sizeHint: Int = 0, limit: Int) throws(Errno) -> [UInt8] {
+        // One byte more than expected, to see the end of file (or a byte past the limit) in one read.
+        var data = [UInt8](repeating: 0, count: min(max(sizeHint, 4095), limit) + 1)
         var filled = 0
         while true {
-            if filled == data.count { data.append(contentsOf: [UInt8](repeating: 0, count: data.count)) }
+            if filled == data.count {
+                guard data.count <= limit else { throw Errno.EFBIG }
+                data.append(contentsOf: repeatElement(0, count: min(data.count, limit + 1 - data.count)))
+            }
             let n = data.withUnsafeMutableBytes { raw in
                 CLinuxBPF.read(fd.rawValue, raw.baseAddress! + filled, raw.count - filled)
             }
@@ -68,12 +111,39 @@ public enum Files {
         return data
     }
 
-    /// Reads a whole regular file; a directory gives EISDIR before any read.
-    public static func read(_ path: FilePath) throws(Errno) -> [UInt8] {
-        let fd = try open(path)
+    /// Reads a whole regular file of at most `limit` bytes (EFBIG past it); anything but a regular
+    /// file gives EISDIR (a directory) or EINVAL before any read, and opening never waits (a FIFO
+    /// with no writer).
+    public static func read(_ path: FilePath, limit: Int = Files.defaultReadLimit) throws(Errno) -> [UInt8] {
+        let fd = try open(path, flags: O_NONBLOCK | O_NOCTTY)
         let (size, kind) = try stat(fd)
         guard kind != .directory else { throw Errno.EISDIR }
-        return try readAll(fd, sizeHint: size)
+        guard kind == .regular else { throw Errno.EINVAL }
+        return try readAll(fd, sizeHint: size, limit: limit)
+    }
+
+    /// What `read` reads at most unless told: system files (kernel config, /proc, mountinfo).
+    public static let defaultReadLimit = 64 << 20
+
+    /// Reads up to `count` bytes at `offset` (pread(2), retrying EINTR and short reads); fewer
+    /// only at end of file.
+    public static func read(_ fd: borrowing FileDescriptor, at offset: Int, count: Int) throws(Errno) -> [UInt8] {
+        var data = [UInt8](repeating: 0, count: count)
+        var filled = 0
+        while filled < count {
+            let n = data.withUnsafeMutableBytes { raw in
+                pread(fd.rawValue, raw.baseAddress! + filled, raw.count - filled, off_t(offset + filled))
+            }
+            if n < 0 {
+                let error = Errno.current
+                if error == .EINTR { continue }
+                throw error
+            }
+            if n == 0 { break }
+            filled += n
+        }
+        data.removeSubrange(filled...)
+        return data
     }
 
     /// Maps a file read-only (MAP_PRIVATE). Fails with the errno of mmap: sysfs BTF files allow it
@@ -106,11 +176,16 @@ public enum Files {
                 if error == .ENOENT { return nil }
                 throw error
             }
-            switch r {
-            case 1: return .directory
-            case 2: return .regular
-            default: return .other
-            }
+            return FileKind(r)
+        }
+    }
+
+    /// The absolute path of `path` with every symbolic link, `.` and `..` resolved (realpath(3)).
+    public static func resolve(_ path: FilePath) throws(Errno) -> FilePath {
+        try path.withCString { (p: UnsafePointer<CChar>) throws(Errno) -> FilePath in
+            guard let resolved = realpath(p, nil) else { throw Errno.current }
+            defer { free(resolved) }
+            return FilePath(bytes: UnsafeRawBufferPointer(start: resolved, count: strlen(resolved)))
         }
     }
 

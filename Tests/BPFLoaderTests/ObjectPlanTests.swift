@@ -9,7 +9,7 @@ import Testing
 @Suite("planning objects with other programs, map-in-map and program arrays", .enabled(if: COREKernelBTF.available))
 struct ObjectPlanTests {
     static func plan(_ fixture: String, program: String? = nil, facts: KernelFacts = KernelFacts()) throws -> LoadPlan {
-        let object = try BPFObjectFile(bytes: ByteView(try COREFixtureData.bytes(fixture + ".bpf.o")), name: fixture)
+        let object = try BPFObjectFile(bytes: ByteView(try COREFixtureData.bytes(fixture + ".bpf.o")), name: FilePath(fixture))
         let kernel = KernelTypes(vmlinux: try COREKernelBTF.load())
         return try Planner.plan(object, kernel: kernel, facts: facts, options: PlanOptions(programName: program))
     }

@@ -33,7 +33,7 @@ struct BadInputTests {
         Case(name: "truncated object", object: { try scratch("truncated.o", Array(object.prefix(object.count / 2))) },
              status: 255, message: "can't open objfile PATH: section"),
         Case(name: "x86 object", object: { Repo.fixture("x86_program.o") }, status: 255,
-             message: "can't open objfile PATH: not a BPF object: ELF machine is x86-64, expected BPF"),
+             message: "can't open objfile PATH: not a BPF object: ELF machine is x86-64 (a relocatable object), expected BPF"),
         Case(name: "big-endian object on a little-endian machine", object: { Repo.fixture("iter_task.bpfeb.o") }, status: 255,
              message: "can't open objfile PATH: object is big-endian but this machine is little-endian"),
         Case(name: "a directory", object: { Repo.fixtures.path }, status: 256 - 21,

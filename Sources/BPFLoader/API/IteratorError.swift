@@ -8,6 +8,8 @@ public enum IteratorError: Error, CustomStringConvertible {
     case object(path: FilePath, LoadError)
     /// The object file could not be opened or read.
     case unreadable(path: FilePath, Errno)
+    /// The path is not a file iter reads as an object (a FIFO, a device, a file too large).
+    case unsuitable(path: FilePath, UnsuitableObjectFile)
     /// An option's map or cgroup could not be opened or found, or the target does not take it.
     case option(OptionError)
     /// The kernel refused to attach the program (`BPF_LINK_CREATE`), or ignored an option.
@@ -24,6 +26,7 @@ public enum IteratorError: Error, CustomStringConvertible {
         case let .unreadable(_, e), let .pin(_, _, e), let .read(_, e): return e
         case let .option(error): return error.errno
         case let .attach(error): return error.errno
+        case .unsuitable: return nil
         }
     }
 
@@ -37,6 +40,7 @@ public enum IteratorError: Error, CustomStringConvertible {
         switch self {
         case let .object(path, error): return "\(path): \(error.description)"
         case let .unreadable(path, errno): return "\(path): \(errno.description)"
+        case let .unsuitable(path, reason): return "\(path): \(reason.description)"
         case let .option(error): return error.description
         case let .attach(error): return error.description
         case let .pin(program, path, errno): return "program \(program): pinning at \(path) failed: \(errno.description)"

@@ -34,9 +34,7 @@ public struct IteratorObject {
     /// Reads and parses the object at `path`. The object's name (for map names, as libbpf forms
     /// them) is the file's base name up to its first dot.
     public init(path: FilePath) throws(IteratorError) {
-        let bytes: [UInt8]
-        do { bytes = try Files.read(path) } catch { throw .unreadable(path: path, error) }
-        try self.init(bytes: bytes, name: IteratorObject.objectName(path), path: path)
+        try self.init(bytes: try ObjectFileReader.read(path), name: IteratorObject.objectName(path), path: path)
     }
 
     /// Reads and parses the object at `path`.
@@ -46,10 +44,10 @@ public struct IteratorObject {
 
     /// Parses an object already in memory. `name` stands for the file name (`iter_task`).
     public init(bytes: [UInt8], name: String) throws(IteratorError) {
-        try self.init(bytes: bytes, name: name, path: FilePath(name))
+        try self.init(bytes: bytes, name: FilePath(name), path: FilePath(name))
     }
 
-    init(bytes: [UInt8], name: String, path: FilePath) throws(IteratorError) {
+    init(bytes: [UInt8], name: FilePath, path: FilePath) throws(IteratorError) {
         self.path = path
         do { file = try BPFObjectFile(bytes: ByteView(bytes), name: name) } catch { throw .object(path: path, error) }
     }
@@ -137,8 +135,8 @@ public struct IteratorObject {
     }
 
     /// libbpf's object name: the base name up to its first dot (`iter_task` for x/iter_task.bpf.o).
-    public static func objectName(_ path: FilePath) -> String {
-        let base = path.lastComponent.bytes
-        return String(decoding: base.prefix { $0 != UInt8(ascii: ".") }, as: UTF8.self)
+    /// Bytes, as the file name is: `objectName(FilePath("x/a\\xffb.o"))` is `a\\xffb`.
+    public static func objectName(_ path: FilePath) -> FilePath {
+        FilePath(bytes: path.lastComponent.bytes.prefix { $0 != UInt8(ascii: ".") })
     }
 }

@@ -18,14 +18,18 @@ package enum KernelBTFFile {
         case kernelObject
     }
 
+    /// The most kernel BTF iter takes from one file (EFBIG past it): vmlinux BTF is 5 to 10 MiB.
+    package static let sizeLimit = 256 << 20
+
     /// The raw bytes of a sysfs BTF file.
     package static func bytes(path: FilePath) throws(Errno) -> (ByteView, Access) {
         let fd = try Files.open(path)
         let (size, _) = try Files.stat(fd)
+        guard size <= sizeLimit else { throw Errno.EFBIG }
         if size > 0, let mapped = try? Files.map(fd, size: size) {
             return (ByteView(unsafeStart: mapped.base, count: mapped.count, owner: mapped), .mapped)
         }
-        let data = try Files.readAll(fd, sizeHint: size)
+        let data = try Files.readAll(fd, sizeHint: size, limit: sizeLimit)
         return (ByteView(keeping: data), .read)
     }
 
@@ -46,7 +50,7 @@ package enum KernelBTFFile {
 
     static func kernelObjectBytes(named name: String) throws(Errno) -> [UInt8] {
         guard let fd = try BPFBTF.kernelBTF(named: name) else { throw Errno.ENOENT }
-        return try BPFBTF.data(fd)
+        return try BPFBTF.data(fd, limit: sizeLimit)
     }
 }
 

@@ -1,6 +1,7 @@
 import BTFParser
 import Bytes
 import ELFReader
+import SyscallBPF
 
 /// The four kinds of global data a BPF object keeps in array maps.
 package enum GlobalDataKind: Sendable, Equatable {
@@ -88,8 +89,10 @@ package struct OtherProgram: Sendable, Equatable {
 package struct BPFObjectFile {
     /// The parsed ELF file the object was read from.
     package let elf: ELFFile
-    /// libbpf's object name: the file's base name up to its first dot (`iter_task` for iter_task.bpf.o).
-    package let name: String
+    /// libbpf's object name: the file's base name up to its first dot (`iter_task` for
+    /// iter_task.bpf.o), as bytes: a file name need not be UTF-8, and map names are formed from it
+    /// byte by byte as libbpf forms them.
+    package let name: FilePath
     /// The role of each ELF section, indexed like `elf.sections`.
     package let roles: [SectionRole]
     /// The `license` section's string; empty when there is none.
@@ -105,6 +108,13 @@ package struct BPFObjectFile {
     /// Relocations of each executable section: section index → instruction index → relocation.
     package let relocations: [Int: [Int: ELFRelocation]]
 
+    /// Whether an ELF header is a BPF object's: machine BPF, relocatable, in this machine's byte order.
+    package static func check(_ header: ELFHeader) throws(LoadError) {
+        guard header.machine == .bpf else { throw .notBPF(machine: header.machine, type: header.fileType) }
+        guard header.fileType == .relocatable else { throw .notRelocatable(header.fileType) }
+        guard header.order == ByteOrder.host else { throw .byteOrder(object: header.order, host: .host) }
+    }
+
     /// Reads and classifies a BPF object.
     ///
     /// - Parameters:
@@ -113,12 +123,14 @@ package struct BPFObjectFile {
     /// - Throws: `LoadError` for malformed ELF, a foreign machine, file type or byte order, no symbol
     ///   table, a code section that is not whole instructions, a function or relocation outside its
     ///   section, a static iterator program, or a legacy `maps` section.
-    package init(bytes: ByteView, name: String) throws(LoadError) {
+    package init(bytes: ByteView, name: FilePath) throws(LoadError) {
+        // What the file is, from its header alone: an executable or a shared library is "not a BPF
+        // object", not the first of its sections this reader finds odd.
+        let header: ELFHeader
+        do { header = try ELFHeader.parse(bytes) } catch { throw .elf(error) }
+        try BPFObjectFile.check(header)
         let elf: ELFFile
         do { elf = try ELFFile(bytes) } catch { throw .elf(error) }
-        guard elf.header.machine == .bpf else { throw .notBPF(machine: elf.header.machine) }
-        guard elf.header.fileType == .relocatable else { throw .notRelocatable(elf.header.fileType) }
-        guard elf.order == ByteOrder.host else { throw .byteOrder(object: elf.order, host: .host) }
         guard elf.symbolTableIndex != nil else { throw .noSymbolTable }
         self.elf = elf
         self.name = name

@@ -10,8 +10,8 @@ enum GlobalData {
     /// padded to a 7-character budget (`iter_tas.rodata`, `iter_tas.bss`); custom sections
     /// (`.rodata.str1.1`: two dots) use the section name alone; at most 15 bytes; any character the
     /// kernel refuses becomes `_`.
-    static func mapName(object: String, section: String) -> String {
-        let objectBytes = Array(object.utf8)
+    static func mapName(object: FilePath, section: String) -> String {
+        let objectBytes = object.bytes
         let sectionBytes = Array(section.utf8)
         let suffixLength = min(max(7, sectionBytes.count), 15)
         let isCustom = sectionBytes.dropFirst().contains(UInt8(ascii: "."))

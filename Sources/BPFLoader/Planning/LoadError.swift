@@ -28,7 +28,7 @@ public enum LoadError: Error, CustomStringConvertible {
     /// The file is not valid ELF.
     case elf(ELFError)
     /// e_machine is not EM_BPF.
-    case notBPF(machine: ELFMachine)
+    case notBPF(machine: ELFMachine, type: ELFFileType)
     /// e_type is not ET_REL.
     case notRelocatable(ELFFileType)
     /// The object's byte order is not the host's (bpfeb object on a little-endian machine, or the reverse).
@@ -130,8 +130,8 @@ public enum LoadError: Error, CustomStringConvertible {
         switch self {
         case let .elf(error):
             return error.description
-        case let .notBPF(machine):
-            return "not a BPF object: ELF machine is \(machine), expected BPF (compile with clang -target bpf)"
+        case let .notBPF(machine, type):
+            return "not a BPF object: ELF machine is \(machine) (\(type.withArticle)), expected BPF (compile with clang -target bpf -c)"
         case let .notRelocatable(type):
             return "ELF file is \(type.withArticle), expected a relocatable BPF object (clang -c)"
         case let .byteOrder(object, host):

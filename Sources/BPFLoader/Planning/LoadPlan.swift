@@ -149,7 +149,7 @@ package struct SourceLine: Sendable, Equatable, InstructionIndexed {
 /// maps with contents, programs with their instructions fixed up, which program is the iterator.
 package struct LoadPlan: Sendable {
     /// The object name (`iter_task`); its first 8 bytes prefix global data map names (libbpf's internal_map_name).
-    package var objectName: String
+    package var objectName: FilePath
     /// The license string every program is loaded with.
     package var license: String
     /// The object's BTF after fix-up and sanitising, or nil to load without BTF.

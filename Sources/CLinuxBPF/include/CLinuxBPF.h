@@ -7,6 +7,7 @@
 #include <linux/bpf.h>
 #include <linux/btf.h>
 #include <linux/magic.h>
+#include <linux/stat.h>
 
 #include <dirent.h>
 #include <errno.h>
@@ -70,12 +71,27 @@ static inline void *iter_mmap_readonly(int fd, size_t length) {
     return mmap(NULL, length, PROT_READ, MAP_PRIVATE, fd, 0);
 }
 
-/// struct stat field access stays in C so Swift does not depend on the libc's layout names.
-static inline long long iter_fstat_size(int fd, int *is_dir, int *is_reg) {
+/// What a stat mode says a file is, without exposing struct stat to Swift: 1 a directory, 2 a
+/// regular file, 3 a FIFO, 4 a character device, 5 a block device, 6 a socket, 7 a symbolic link,
+/// 0 anything else.
+static inline int iter_mode_kind(unsigned int mode) {
+    switch (mode & S_IFMT) {
+    case S_IFDIR: return 1;
+    case S_IFREG: return 2;
+    case S_IFIFO: return 3;
+    case S_IFCHR: return 4;
+    case S_IFBLK: return 5;
+    case S_IFSOCK: return 6;
+    case S_IFLNK: return 7;
+    default: return 0;
+    }
+}
+
+/// Size and kind (iter_mode_kind) of an open file; -1 with errno set on failure.
+static inline long long iter_fstat_size(int fd, int *kind) {
     struct stat st;
     if (fstat(fd, &st) != 0) return -1;
-    *is_dir = S_ISDIR(st.st_mode);
-    *is_reg = S_ISREG(st.st_mode);
+    *kind = iter_mode_kind(st.st_mode);
     return (long long)st.st_size;
 }
 
@@ -86,19 +102,34 @@ static inline long long iter_statfs_type(const char *path) {
     return (long long)st.f_type;
 }
 
-/// stat(2) or lstat(2) existence and kind without exposing struct stat.
-/// Returns -1 with errno set on failure, else 1 for a directory, 2 for a regular file, 0 otherwise.
+/// stat(2) or lstat(2) kind (iter_mode_kind) without exposing struct stat; -1 with errno set.
 static inline int iter_path_kind(const char *path, int follow) {
     struct stat st;
     if ((follow ? stat(path, &st) : lstat(path, &st)) != 0) return -1;
-    return S_ISDIR(st.st_mode) ? 1 : (S_ISREG(st.st_mode) ? 2 : 0);
+    return iter_mode_kind(st.st_mode);
 }
 
-static inline unsigned long long iter_stat_dev_ino(const char *path, unsigned long long *ino) {
-    struct stat st;
-    if (stat(path, &st) != 0) return 0;
-    *ino = (unsigned long long)st.st_ino;
-    return (unsigned long long)st.st_dev;
+/// The id of the mount `path` is on (statx STATX_MNT_ID, Linux 5.8): the first field of its line
+/// in /proc/self/mountinfo. -1 with errno set on failure (ENOSYS when the kernel has no mount ids).
+static inline int iter_mount_id(const char *path, unsigned long long *id) {
+    struct statx sx;
+    memset(&sx, 0, sizeof sx);
+    if (syscall(SYS_statx, AT_FDCWD, path, 0, STATX_MNT_ID, &sx) != 0) return -1;
+    if (!(sx.stx_mask & STATX_MNT_ID)) { errno = ENOSYS; return -1; }
+    *id = sx.stx_mnt_id;
+    return 0;
+}
+
+/// The mount steps of a pin (mount(2) takes a data pointer, NULL here, that Swift would pass as
+/// an optional): make one mount private or shared (not recursive), bind a directory on itself,
+/// mount bpffs, and set or clear one mount's read-only flag.
+static inline int iter_mount_propagation(const char *dir, int shared) {
+    return mount("", dir, NULL, shared ? MS_SHARED : MS_PRIVATE, NULL);
+}
+static inline int iter_mount_bind_self(const char *dir) { return mount(dir, dir, NULL, MS_BIND, NULL); }
+static inline int iter_mount_bpffs(const char *dir) { return mount("bpf", dir, "bpf", 0, "mode=0700"); }
+static inline int iter_mount_set_readonly(const char *dir, int readonly) {
+    return mount("", dir, NULL, MS_REMOUNT | MS_BIND | (readonly ? MS_RDONLY : 0), NULL);
 }
 
 /// uname(2) release string ("6.1.0-27-cloud-amd64") copied out of struct utsname.
@@ -130,6 +161,43 @@ static inline unsigned long long iter_monotonic_ns(void) {
     return (unsigned long long)ts.tv_sec * 1000000000ull + (unsigned long long)ts.tv_nsec;
 }
 
+/// The signals that end a process by default and can be blocked: all but SIGKILL and SIGSTOP, the
+/// job-control ones (TSTP, TTIN, TTOU, CONT) and those ignored by default (CHLD, URG, WINCH). Real-time
+/// signals are included, also the ones glibc and musl reserve for themselves.
+static inline unsigned long long iter_fatal_signal_mask(void) {
+    static const int kept[] = { SIGKILL, SIGSTOP, SIGTSTP, SIGTTIN, SIGTTOU, SIGCONT, SIGCHLD, SIGURG, SIGWINCH };
+    unsigned long long mask = ~0ull;
+    for (unsigned i = 0; i < sizeof kept / sizeof kept[0]; i++) mask &= ~(1ull << (kept[i] - 1));
+    return mask;
+}
+
+/// Blocks every fatal signal (iter_fatal_signal_mask) and stores the mask it replaced in *saved.
+/// The raw system call: libc's sigprocmask refuses to block its reserved real-time signals.
+static inline int iter_hold_fatal_signals(unsigned long long *saved) {
+    unsigned long long mask = iter_fatal_signal_mask();
+    return (int)syscall(SYS_rt_sigprocmask, SIG_BLOCK, &mask, saved, sizeof mask);
+}
+
+/// Puts back the mask iter_hold_fatal_signals replaced; a held signal is delivered now.
+static inline int iter_restore_signal_mask(unsigned long long saved) {
+    return (int)syscall(SYS_rt_sigprocmask, SIG_SETMASK, &saved, NULL, sizeof saved);
+}
+
+/// A held signal that will end the process once released: pending, fatal, not blocked before the
+/// hold (`saved`), and left at its default action (nohup's ignored SIGHUP does not count). 0 if none.
+static inline int iter_pending_fatal_signal(unsigned long long saved) {
+    unsigned long long pending = 0;
+    if (syscall(SYS_rt_sigpending, &pending, sizeof pending) != 0) return 0;
+    pending &= iter_fatal_signal_mask() & ~saved;
+    for (int sig = 1; sig <= 64; sig++) {
+        if (!(pending & (1ull << (sig - 1)))) continue;
+        struct sigaction action;
+        if (sigaction(sig, NULL, &action) == 0 && action.sa_handler != SIG_DFL) continue;
+        return sig;
+    }
+    return 0;
+}
+
 /// Blocks (1) or unblocks (0) SIGINT, SIGTERM and SIGHUP: a pin's mount-and-pin window runs
 /// with them held, so an interrupted pin leaves nothing behind or a complete pin.
 static inline int iter_hold_termination_signals(int hold) {
@@ -143,6 +211,22 @@ static inline int iter_hold_termination_signals(int hold) {
 
 /// flock(2) exclusive, waiting.
 static inline int iter_lock_exclusive(int fd) { return flock(fd, LOCK_EX); }
+
+/// flock(2) exclusive, without waiting: EWOULDBLOCK while another process holds it.
+static inline int iter_try_lock_exclusive(int fd) { return flock(fd, LOCK_EX | LOCK_NB); }
+
+/// Sleeps `ms` milliseconds (a signal cuts it short).
+static inline void iter_sleep_ms(unsigned ms) {
+    struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
+    nanosleep(&ts, NULL);
+}
+
+/// The static binaries wrap the allocator (shim.c): a failed allocation prints
+/// `Error: out of memory (...)` (as JSON under -j) and exits with 256 - ENOMEM instead of trapping.
+/// iter_reserve_memory sets aside memory given back on the first failure; both do nothing in
+/// other builds.
+extern void iter_out_of_memory_as_json(int json);
+extern void iter_reserve_memory(size_t size);
 
 /// Ignore SIGPIPE so a closed stdout (`iter run ... | head`) gives EPIPE instead of killing us.
 static inline void iter_ignore_sigpipe(void) { signal(SIGPIPE, SIG_IGN); }

@@ -40,6 +40,8 @@ public struct CommandFailure: Error, Sendable {
         switch error {
         case let .unreadable(_, errno):
             self.init("can't open objfile \(object)", errno: errno)
+        case let .unsuitable(_, reason):
+            self.init("can't open objfile \(object): \(reason.description)")
         case let .object(_, loadError):
             self.init(loadError, object: object)
         case let .option(option):
