@@ -114,14 +114,16 @@ EOF
 else
 	cc=("$clang" -target "$target" -Os -ffunction-sections -fdata-sections)
 fi
-"${cc[@]}" -I Sources/CLinuxBPF/include -c Sources/CLinuxBPF/shim.c -o "$scratch/objects/shim.c.o"
+# The shim with the allocator wrappers (linked with --wrap below): a failed allocation is an
+# "Error: out of memory" line and exit status 244, not the trap Embedded Swift makes of it.
+"${cc[@]}" -DITER_WRAP_ALLOCATOR -I Sources/CLinuxBPF/include -c Sources/CLinuxBPF/shim.c -o "$scratch/objects/shim.c.o"
 "${cc[@]}" -c Sources/iter/main.c -o "$scratch/objects/main.c.o"
 c_objects+=("$scratch/objects/shim.c.o" "$scratch/objects/main.c.o")
 
 swift_objects=()
 for module in "${modules[@]}"; do swift_objects+=("$scratch/objects/$module.o"); done
 link_flags=(-fuse-ld=lld -flto -static -Wl,--gc-sections -Wl,--icf=safe -Wl,-mllvm,-enable-machine-outliner
-	-Wl,--build-id=none)
+	-Wl,--build-id=none -Wl,--wrap=malloc -Wl,--wrap=calloc -Wl,--wrap=realloc -Wl,--wrap=posix_memalign)
 if [ "$libc" = musl ]; then
 	musl=/usr/lib/x86_64-linux-musl
 	"$clang" -target "$target" "${link_flags[@]}" -nostdlib -o "$scratch/iter" \

@@ -15,5 +15,8 @@ public func iterMain(_ argc: Int32, _ argv: UnsafeMutablePointer<UnsafeMutablePo
     }
     // `iter run … | head` closes our stdout: take that as EPIPE from write(2), not a fatal signal.
     iter_ignore_sigpipe()
+    // Set aside before anything else is allocated: given back if memory runs out, so that a pin
+    // whose mount steps are under way can still finish or undo them (static builds; see shim.c).
+    iter_reserve_memory(256 << 10)
     return IterTool.run(arguments: arguments, programName: program.path.lastComponent.description)
 }
