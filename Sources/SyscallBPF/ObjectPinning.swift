@@ -48,9 +48,8 @@ public enum BPFObject {
     }
 
     /// What kind of object `fd` is, from its anon inode name in /proc/self/fd (as bpftool does).
-    public static func kind(of fd: borrowing FileDescriptor) -> BPFObjectKind {
-        guard let target = try? Files.readLink(FilePath("/proc/self/fd/\(fd.rawValue)")) else { return .unknown }
-        switch target {
+    public static func kind(of fd: borrowing FileDescriptor) throws(Errno) -> BPFObjectKind {
+        switch try Files.readLink(FilePath("/proc/self/fd/\(fd.rawValue)")) {
         case "anon_inode:bpf-prog": return .program
         case "anon_inode:bpf-map": return .map
         case "anon_inode:bpf_link", "anon_inode:bpf-link": return .link

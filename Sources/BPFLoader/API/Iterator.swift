@@ -83,7 +83,7 @@ public struct Iterator {
     }
 
     /// For the command line: access to the link's descriptor without giving up ownership.
-    package func withLink<R>(_ body: (borrowing FileDescriptor) throws(IteratorError) -> R) throws(IteratorError) -> R {
+    package func withLink<R, E: Error>(_ body: (borrowing FileDescriptor) throws(E) -> R) throws(E) -> R {
         try body(link.fd)
     }
 }

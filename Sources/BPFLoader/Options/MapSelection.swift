@@ -33,9 +33,14 @@ public enum MapSelection: Sendable, Equatable, CustomStringConvertible {
         case let .pinned(path):
             let fd: FileDescriptor
             do { fd = try BPFObject.get(path, readOnly: true) } catch {
+                // Only maps open read-only: a pinned link or program answers EINVAL. Say what it is.
+                if error == .EINVAL, let other = try? BPFObject.get(path), let kind = try? BPFObject.kind(of: other), kind != .map {
+                    throw .notAMap(path, kind)
+                }
                 throw .pinnedMap(path, error, onBPFFS: error != .EACCES || Mounts.isBPFFS(path.directory))
             }
-            let kind = BPFObject.kind(of: fd)
+            let kind: BPFObjectKind
+            do { kind = try BPFObject.kind(of: fd) } catch { throw .pinnedMapKind(path, error) }
             guard kind == .map else { throw .notAMap(path, kind) }
             return OwnedDescriptor(fd)
         case let .name(name):
@@ -54,8 +59,15 @@ public enum MapSelection: Sendable, Equatable, CustomStringConvertible {
             do { next = try BPFMap.nextID(after: id) } catch { throw .mapWalk(error) }
             guard let next else { break }
             id = next
-            // A map can disappear between the two calls: skip it.
-            guard let fd = try? BPFMap.fd(id: id, readOnly: true), let info = try? BPFMap.info(fd) else { continue }
+            // A map can disappear between the two calls (ENOENT): skip it. Any other failure (no
+            // fd left) would make the answer wrong, so it is an error.
+            let fd: FileDescriptor
+            do { fd = try BPFMap.fd(id: id, readOnly: true) } catch {
+                if error == .ENOENT { continue }
+                throw .mapWalk(error)
+            }
+            let info: MapInfo
+            do { info = try BPFMap.info(fd) } catch { throw .mapWalk(error) }
             if info.name == wanted { found.append(OwnedDescriptor(fd)) }
         }
         guard let first = found.first else { throw .noMapNamed(name) }

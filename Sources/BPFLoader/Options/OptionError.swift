@@ -7,6 +7,8 @@ public enum OptionError: Error, Equatable, Sendable, CustomStringConvertible {
     case mapID(UInt32, Errno)
     /// `map pinned PATH`: BPF_OBJ_GET failed; `onBPFFS` false when PATH's directory is not bpffs.
     case pinnedMap(FilePath, Errno, onBPFFS: Bool)
+    /// `map pinned PATH`: what the pin holds could not be told (/proc/self/fd unreadable).
+    case pinnedMapKind(FilePath, Errno)
     /// `map pinned PATH` names a pinned object of another kind.
     case notAMap(FilePath, BPFObjectKind)
     /// Walking the system's maps (for `map name`) failed.
@@ -29,7 +31,8 @@ public enum OptionError: Error, Equatable, Sendable, CustomStringConvertible {
     /// The errno of a failed system call, if that is what this is.
     public var errno: Errno? {
         switch self {
-        case let .mapID(_, e), let .pinnedMap(_, e, _), let .mapWalk(e), let .cgroupOpen(_, e), let .pidFD(_, e): return e
+        case let .mapID(_, e), let .pinnedMap(_, e, _), let .mapWalk(e), let .cgroupOpen(_, e), let .pidFD(_, e),
+             let .pinnedMapKind(_, e): return e
         case .noMapNamed: return .ENOENT
         case .notAMap, .severalMapsNamed, .notACgroup, .misplaced, .notAPidFD: return nil
         }
@@ -41,6 +44,7 @@ public enum OptionError: Error, Equatable, Sendable, CustomStringConvertible {
         case let .pinnedMap(path, e, onBPFFS):
             return onBPFFS ? "bpf obj get (\(path)): \(e.description)"
                 : "bpf obj get (\(path)): directory not in bpf file system (bpffs): \(e.description)"
+        case let .pinnedMapKind(path, e): return "bpf obj get (\(path)): can't tell what it holds: \(e.description)"
         case let .notAMap(path, kind): return "incorrect object type: \(kind) (\(path) is a pinned \(kind), not a map)"
         case let .mapWalk(e): return "can't walk maps: \(e.description)"
         case let .noMapNamed(name): return "no map named '\(name)': \(Errno.ENOENT.description)"

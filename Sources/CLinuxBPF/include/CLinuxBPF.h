@@ -198,20 +198,6 @@ static inline int iter_pending_fatal_signal(unsigned long long saved) {
     return 0;
 }
 
-/// Blocks (1) or unblocks (0) SIGINT, SIGTERM and SIGHUP: a pin's mount-and-pin window runs
-/// with them held, so an interrupted pin leaves nothing behind or a complete pin.
-static inline int iter_hold_termination_signals(int hold) {
-    sigset_t set;
-    sigemptyset(&set);
-    sigaddset(&set, SIGINT);
-    sigaddset(&set, SIGTERM);
-    sigaddset(&set, SIGHUP);
-    return sigprocmask(hold ? SIG_BLOCK : SIG_UNBLOCK, &set, NULL);
-}
-
-/// flock(2) exclusive, waiting.
-static inline int iter_lock_exclusive(int fd) { return flock(fd, LOCK_EX); }
-
 /// flock(2) exclusive, without waiting: EWOULDBLOCK while another process holds it.
 static inline int iter_try_lock_exclusive(int fd) { return flock(fd, LOCK_EX | LOCK_NB); }
 

@@ -40,50 +40,32 @@ struct PinCommand: Subcommand, IteratorCommand {
         if destination.needsMount && context.options.noMount {
             throw CommandFailure("no BPF file system found, not mounting it due to --nomount option")
         }
+        // From loading (which pins maps by name) to the iterator's pin, everything that stays in
+        // the system happens as one step: every fatal signal is held until it is complete or
+        // undone, and a signal that arrives meanwhile stops it at the next step.
+        let signals = SignalHold()
+        defer { signals.release() }
         let iterator = try self.iterator.makeIterator(console: console)
-
-        // Mounting and pinning are the steps that leave something behind. Hold termination signals
-        // for them (a signal before leaves nothing, one during takes effect after a complete pin),
-        // and when bpffs must be mounted, hold a lock so two pins into the same directory do not
-        // both mount it.
-        iter_hold_termination_signals(1)
-        defer { iter_hold_termination_signals(0) }
-        var lock: OwnedDescriptor? = nil
-        var mountNeeded = destination.needsMount
-        if mountNeeded {
-            // The parent's inode: the directory itself gets covered by the mount. The lock is
-            // released when `lock` closes, at the end of this function.
-            if let fd = try? Files.open(destination.directory.directory, flags: O_DIRECTORY) {
-                lock = OwnedDescriptor(fd)
-                _ = iter_lock_exclusive(lock?.fd.rawValue ?? -1)
-            }
-            // Another pin may have mounted it while we waited.
-            mountNeeded = !Mounts.isBPFFS(destination.directory)
-        }
-        defer { _ = lock }
-
-        var mounted: MountRecord? = nil
-        if mountNeeded {
-            do {
-                mounted = try Mounts.mountBPFFS(at: destination.directory)
+        var transaction = PinTransaction(destination) { console.trace($0) }
+        do throws(CommandFailure) {
+            try signals.check()
+            try transaction.mountIfNeeded(signals: signals)
+            try signals.check()
+            do throws(Errno) {
+                try transaction.pin { (target: FilePath) throws(Errno) in
+                    try iterator.withLink { (link: borrowing FileDescriptor) throws(Errno) in try step(link, target) }
+                }
             } catch {
-                iterator.unpinMaps()
-                throw CommandFailure("can't mount BPF file system to pin the object (\(path)): \(error.description)",
-                                     exitCode: error.errno.exitCode)
-            }
-            console.trace("mounted bpffs on \(destination.directory) (private, mode 0700)")
-        }
-        do throws(IteratorError) {
-            try iterator.withLink { (link: borrowing FileDescriptor) throws(IteratorError) in
-                do throws(Errno) { try step(link, path) } catch { throw .pin(program: iterator.program, path: path, error) }
+                throw CommandFailure(IteratorError.pin(program: iterator.program, path: path, error), object: self.iterator.object)
             }
         } catch {
             iterator.unpinMaps()
-            if let mounted {
-                Mounts.unmount(mounted)
-                console.trace("unmounted bpffs from \(destination.directory)")
+            let left = transaction.rollBack()
+            guard left.isEmpty else {
+                throw CommandFailure(error.message + "; left behind: " + left.joined(separator: ", "),
+                                     exitCode: error.exitCode, log: error.log)
             }
-            throw CommandFailure(error, object: self.iterator.object)
+            throw error
         }
         console.trace("pinned link \(iterator.linkID) at \(path)")
         if console.json {
@@ -97,7 +79,7 @@ struct PinCommand: Subcommand, IteratorCommand {
             ]
             if let id = iterator.programID { fields.append(("prog_id", .uint(UInt64(id)))) }
             fields += iterator.optionFields.map { ($0.name, JSONValue($0.value)) }
-            fields.append(("mounted_bpffs", .bool(mounted != nil)))
+            fields.append(("mounted_bpffs", .bool(transaction.mountedBPFFS)))
             console.emit(.object(fields))
         }
     }

@@ -44,7 +44,7 @@ struct ShowCommand: Subcommand {
 
     struct Shown {
         var link: LinkInfo
-        var program: ProgramInfo?
+        var program: ProgramInfo
         var pins: [FilePath]
     }
 
@@ -55,28 +55,38 @@ struct ShowCommand: Subcommand {
         var shown: [Shown] = []
         switch target {
         case .all:
-            let pins = ShowCommand.pinnedLinks()
+            let pins = try ShowCommand.pinnedLinks()
             var id: UInt32 = 0
             while true {
                 let next: UInt32?
                 do { next = try BPFLink.nextID(after: id) } catch { throw CommandFailure("can't walk links", errno: error) }
                 guard let next else { break }
                 id = next
-                guard let fd = try? BPFLink.fd(id: id), let info = try? BPFLink.info(fd),
-                      info.type == ShowCommand.iteratorLinkType else { continue }
-                shown.append(Shown(link: info, program: ShowCommand.programInfo(info.programID), pins: pins[id] ?? []))
+                // A link can go away between the two calls (ENOENT): skip it. Any other failure
+                // (no fd left, no permission) is an error: a list with links missing is wrong.
+                let fd: FileDescriptor
+                do { fd = try BPFLink.fd(id: id) } catch {
+                    if error == .ENOENT { continue }
+                    throw CommandFailure("get link by id (\(id))", errno: error)
+                }
+                let info: LinkInfo
+                do { info = try BPFLink.info(fd) } catch { throw CommandFailure("can't get info of link \(id)", errno: error) }
+                guard info.type == ShowCommand.iteratorLinkType else { continue }
+                shown.append(Shown(link: info, program: try ShowCommand.programInfo(info.programID), pins: pins[id] ?? []))
             }
         case let .linkID(id):
             let fd: FileDescriptor
             do { fd = try BPFLink.fd(id: id) } catch { throw CommandFailure("get link by id (\(id))", errno: error) }
             let info = try ShowCommand.linkInfo(fd, what: "link \(id)")
-            shown.append(Shown(link: info, program: ShowCommand.programInfo(info.programID), pins: ShowCommand.pinnedLinks()[id] ?? []))
+            let pins = try ShowCommand.pinnedLinks()
+            shown.append(Shown(link: info, program: try ShowCommand.programInfo(info.programID), pins: pins[id] ?? []))
         case let .path(given):
             let (path, pin) = try ShowCommand.open(given)
-            let kind = BPFObject.kind(of: pin.fd)
+            let kind: BPFObjectKind
+            do { kind = try BPFObject.kind(of: pin.fd) } catch { throw CommandFailure("can't tell what \(path) holds", errno: error) }
             guard kind == .link else { throw CommandFailure("\(path) is a pinned \(kind), not an iterator link") }
             let info = try ShowCommand.linkInfo(pin.fd, what: path.description)
-            shown.append(Shown(link: info, program: ShowCommand.programInfo(info.programID), pins: [path]))
+            shown.append(Shown(link: info, program: try ShowCommand.programInfo(info.programID), pins: [path]))
         }
         if console.json {
             console.emit(.array(shown.map(ShowCommand.json)))
@@ -106,18 +116,35 @@ struct ShowCommand: Subcommand {
         return info
     }
 
-    static func programInfo(_ id: UInt32) -> ProgramInfo? {
-        guard let fd = try? BPFProgram.fd(id: id) else { return nil }
-        return try? BPFProgram.info(fd)
+    /// The link's program (its name): a link holds its program, so failing to open it is an error.
+    static func programInfo(_ id: UInt32) throws(CommandFailure) -> ProgramInfo {
+        do { return try BPFProgram.info(try BPFProgram.fd(id: id)) } catch {
+            throw CommandFailure("get prog by id (\(id))", errno: error)
+        }
     }
 
-    /// Link id → bpffs paths where it is pinned, over every bpffs mount.
-    static func pinnedLinks() -> [UInt32: [FilePath]] {
+    /// Link id → bpffs paths where it is pinned, over every bpffs mount. A pin removed while this
+    /// walks is skipped; any other failure to look is an error, not a pin left out.
+    static func pinnedLinks() throws(CommandFailure) -> [UInt32: [FilePath]] {
         var result: [UInt32: [FilePath]] = [:]
-        for mount in BPFFSMounts.mountPoints() {
-            for path in BPFFSMounts.files(under: mount) {
-                guard let fd = try? BPFObject.get(path), BPFObject.kind(of: fd) == .link,
-                      let info = try? BPFLink.info(fd) else { continue }
+        let mounts: [FilePath]
+        do { mounts = try BPFFSMounts.mountPoints() } catch { throw CommandFailure("can't read /proc/self/mountinfo", errno: error) }
+        for mount in mounts {
+            let paths: [FilePath]
+            do { paths = try BPFFSMounts.files(under: mount) } catch {
+                throw CommandFailure("can't list \(error.path)", errno: error.errno)
+            }
+            for path in paths {
+                let fd: FileDescriptor
+                do { fd = try BPFObject.get(path) } catch {
+                    if error == .ENOENT { continue }
+                    throw CommandFailure("bpf obj get (\(path))", errno: error)
+                }
+                let kind: BPFObjectKind
+                do { kind = try BPFObject.kind(of: fd) } catch { throw CommandFailure("can't tell what \(path) holds", errno: error) }
+                guard kind == .link else { continue }
+                let info: LinkInfo
+                do { info = try BPFLink.info(fd) } catch { throw CommandFailure("can't get info of \(path)", errno: error) }
                 result[info.id, default: []].append(path)
             }
         }
@@ -127,7 +154,7 @@ struct ShowCommand: Subcommand {
     /// `12: iter  prog 34 name dump_task  target task  map_id 5` then `\tpinned PATH` lines, like bpftool link show.
     static func lines(_ item: Shown) -> [String] {
         var head = "\(item.link.id): iter  prog \(item.link.programID)"
-        if let name = item.program?.name, !name.isEmpty { head += " name \(name)" }
+        if !item.program.name.isEmpty { head += " name \(item.program.name)" }
         head += "  target \(item.link.iteratorTarget)"
         for field in IteratorOptions.fields(of: item.link) { head += "  \(field.name) \(field.value)" }
         return [head] + item.pins.map { "\tpinned \($0)" }
@@ -139,7 +166,7 @@ struct ShowCommand: Subcommand {
             ("type", .string("iter")),
             ("prog_id", .uint(UInt64(item.link.programID))),
         ]
-        if let name = item.program?.name { fields.append(("prog_name", .string(name))) }
+        fields.append(("prog_name", .string(item.program.name)))
         fields.append(("target", .string(item.link.iteratorTarget)))
         fields += IteratorOptions.fields(of: item.link).map { ($0.name, JSONValue($0.value)) }
         fields.append(("pinned", .array(item.pins.map { .string($0.description) })))
