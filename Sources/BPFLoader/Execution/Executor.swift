@@ -144,9 +144,14 @@ package enum Executor {
             if error == .ENOENT { return nil }
             throw .mapPin(name: map.name, path: path, error)
         }
+        // BPF_OBJ_GET opens any pinned object, and a link's or program's info reads as a map's:
+        // ask what it is first.
+        let kind: BPFObjectKind
+        do { kind = try BPFObject.kind(of: fd) } catch { throw .mapPin(name: map.name, path: path, error) }
+        guard kind == .map else { throw .mapReuse(name: map.name, path: path, reason: "it is not a map (it is a \(kind))") }
         let info: MapInfo
         do { info = try BPFMap.info(fd) } catch {
-            throw .mapReuse(name: map.name, path: path, reason: "it is not a map (\(error.description))")
+            throw .mapReuse(name: map.name, path: path, reason: "its info cannot be read (\(error.description))")
         }
         if let d = MapType.difference(type: info.type, keySize: info.keySize, valueSize: info.valueSize,
                                       maxEntries: info.maxEntries, flags: info.flags, from: map.attributes) {
