@@ -1,3 +1,6 @@
+import CLinuxBPF
+import SyscallBPF
+
 /// Runs one command line and returns the process exit code: 0 on success, 255 for usage and
 /// malformed input, 256 - errno when a system call failed (bpftool returns -errno the same way).
 public enum IterTool {
@@ -11,6 +14,8 @@ public enum IterTool {
     public static func run(arguments: [Argument], programName: String) -> Int32 {
         let asBpftool = programName == "bpftool"
         let usageName = asBpftool ? "bpftool iter" : programName
+        // Running out of memory is reported by the allocator (static builds), as JSON under -j.
+        iter_out_of_memory_as_json(GlobalOptions.wantsJSON(arguments) ? 1 : 0)
         let invocation: ArgumentParser.Invocation
         do {
             invocation = try ArgumentParser.parse(arguments, asBpftool: asBpftool)
@@ -27,8 +32,11 @@ public enum IterTool {
         let context = CommandContext(options: o, console: console, usageName: usageName,
                                      programName: asBpftool ? "bpftool" : programName)
         console.trace("command: \(invocation.command)")
-        do {
+        do throws(CommandFailure) {
             try invocation.command.run(context)
+            if let error = console.stdoutError, error != .EPIPE {
+                throw CommandFailure("writing to stdout", errno: error)
+            }
             return 0
         } catch {
             console.error(error.message)

@@ -59,9 +59,14 @@ struct ListCommand: Subcommand {
             do { next = try BPFMap.nextID(after: id) } catch { throw CommandFailure("can't walk maps", errno: error) }
             guard let next else { break }
             id = next
-            // A map can go away between the two calls: skip it.
-            guard let fd = try? BPFMap.fd(id: id, readOnly: true), let info = try? BPFMap.info(fd) else { continue }
-            rows.append(info)
+            // A map can go away between the two calls (ENOENT): skip it. Any other failure (no fd
+            // left) is an error: a list with maps missing is wrong.
+            let fd: FileDescriptor
+            do { fd = try BPFMap.fd(id: id, readOnly: true) } catch {
+                if error == .ENOENT { continue }
+                throw CommandFailure("get map by id (\(id))", errno: error)
+            }
+            do { rows.append(try BPFMap.info(fd)) } catch { throw CommandFailure("can't get info of map \(id)", errno: error) }
         }
         if console.json {
             console.emit(.array(rows.map { .object([("id", .uint(UInt64($0.id))), ("type", .uint(UInt64($0.type))),

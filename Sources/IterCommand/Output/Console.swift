@@ -11,6 +11,16 @@ public struct Console {
     public var pretty: Bool
     /// Print `trace` lines (`-d`).
     public var debug: Bool
+    /// The first failed write to stdout, shared by copies of this console.
+    private let status = Status()
+
+    final class Status {
+        var stdoutError: Errno? = nil
+    }
+
+    /// The first write to stdout that failed, if one did: a result that did not reach stdout is a
+    /// failure of the command (EPIPE aside: a reader that stopped reading has what it wanted).
+    public var stdoutError: Errno? { status.stdoutError }
 
     /// A console for the given global options; `pretty` implies `json`.
     public init(json: Bool = false, pretty: Bool = false, debug: Bool = false) {
@@ -21,7 +31,7 @@ public struct Console {
 
     /// A line on stdout.
     public func out(_ text: String) {
-        Console.write(1, text + "\n")
+        if let error = Console.write(1, text + "\n"), status.stdoutError == nil { status.stdoutError = error }
     }
 
     /// A line on stderr.
@@ -43,19 +53,29 @@ public struct Console {
     }
 
     /// The error, as bpftool prints it: `Error: …` on stderr, or `{"error":"…"}` on stdout with -j.
+    /// With -j and a stdout that cannot be written, the error goes to stderr as well.
     public func error(_ message: String) {
         if json {
+            let failedBefore = stdoutError != nil
             emit(.object([("error", .string(message))]))
+            if failedBefore || stdoutError != nil { err("Error: " + message) }
         } else {
             err("Error: " + message)
         }
     }
 
-    static func write(_ fd: Int32, _ text: String) {
+    /// Writes all of `text`; the errno if that failed. (A failed write to stderr is not worth an
+    /// error about an error: callers ignore it.)
+    @discardableResult
+    static func write(_ fd: Int32, _ text: String) -> Errno? {
         var text = text
-        text.withUTF8 { utf8 in
-            // A closed or broken stream is not worth an error about an error.
-            try? Files.writeAll(fd, UnsafeRawBufferPointer(utf8))
+        return text.withUTF8 { utf8 -> Errno? in
+            do throws(Errno) {
+                try Files.writeAll(fd, UnsafeRawBufferPointer(utf8))
+                return nil
+            } catch {
+                return error
+            }
         }
     }
 }
