@@ -115,7 +115,7 @@ struct COREVerifierLogTests {
         let notes = [2: COREPoisonNote(relocation: 3, reason: "field 'task_struct.foo' not found in kernel"),
                      9: COREPoisonNote(relocation: 4, reason: "field 'task_struct.bar' not found in kernel")]
         #expect(COREVerifierLog.failedInstruction(in: Self.log) == 2)
-        #expect(COREVerifierLog.explain(Self.log, poisoned: notes) == "relo #3: field 'task_struct.foo' not found in kernel")
+        #expect(COREVerifierLog.explain(Self.log, poisoned: notes)?.description == "relo #3: field 'task_struct.foo' not found in kernel")
     }
 
     @Test("other failures and unknown instructions are left alone")
@@ -131,7 +131,7 @@ struct COREVerifierLogTests {
     func truncated() {
         let log = "invalid func unknown#195896080\nprocessed 3 insns\n"
         #expect(COREVerifierLog.failedInstruction(in: log) == nil)
-        #expect(COREVerifierLog.explain(log, poisoned: [5: COREPoisonNote(relocation: 0, reason: "gone")]) == "relo #0: gone")
+        #expect(COREVerifierLog.explain(log, poisoned: [5: COREPoisonNote(relocation: 0, reason: "gone")])?.description == "relo #0: gone")
         #expect(COREVerifierLog.explain(log, poisoned: [5: COREPoisonNote(relocation: 0, reason: "a"),
                                                         6: COREPoisonNote(relocation: 1, reason: "b")]) == nil)
     }

@@ -210,7 +210,7 @@ package enum Planner {
         for group in ext.coreRelocations {
             let name = btf.sectionName(group.sectionNameOffset)
             guard let index = reach.section(named: name), var instructions = code[index] else {
-                throw .core(program: name, reason: "CO-RE relocations for section '\(name)', which holds no code")
+                throw .badSection(section: name, reason: "has CO-RE relocations but holds no code")
             }
             // Records of reached code, and any record that is malformed wherever it is (not on an
             // instruction of its section): that is a broken object, not code left alone.
@@ -234,7 +234,7 @@ package enum Planner {
                 notes += fixups.map { $0.description }
                 poisoned[index] = CORERelocator.poisonNotes(fixups)
             } catch {
-                throw .core(program: error.program, reason: error.reason)
+                throw .core(error)
             }
             code[index] = instructions
         }
