@@ -17,6 +17,11 @@ import Bytes
 /// touched (caller-saved scratch); r1 still holds the context when the program starts.
 enum MainThreadFilter {
     static let targets: Set<String> = ["task", "task_file", "task_vma"]
+
+    /// The kernel names the filter looks up for a program of `target`.
+    static func kernelNames(target: String) -> [String] {
+        ["bpf_iter__" + target, "task_struct"]
+    }
     static let length = 7
 
     static func instructions(taskOffset: Int16, pidOffset: Int16, tgidOffset: Int16) -> [BPFInstruction] {
@@ -32,7 +37,7 @@ enum MainThreadFilter {
     }
 
     /// Prepends the filter to `program` (`PlannedProgram.prepend` moves what is indexed by instruction).
-    static func apply(to program: inout PlannedProgram, kernel: BTF) throws(LoadError) {
+    static func apply(to program: inout PlannedProgram, kernel: KernelTypes) throws(LoadError) {
         guard targets.contains(program.target) else {
             throw .mainThreadOnly(program: program.name, .notATaskTarget(program.target))
         }
@@ -44,8 +49,9 @@ enum MainThreadFilter {
 
     /// Byte offset of `member` in kernel struct `structure`, looking into anonymous members (the
     /// context structs wrap each pointer in an anonymous union); its size must be `size`.
-    static func memberOffset(_ btf: BTF, structure: String, member: String, size: UInt64, program: String) throws(LoadError) -> Int16 {
-        guard let id = btf.typeIDs(named: structure, kind: .structure).first else {
+    static func memberOffset(_ kernel: KernelTypes, structure: String, member: String, size: UInt64, program: String) throws(LoadError) -> Int16 {
+        let btf = kernel.vmlinux
+        guard let id = (kernel.names?.typeIDs(named: structure, kind: .structure) ?? btf.typeIDs(named: structure, kind: .structure)).first else {
             throw .mainThreadOnly(program: program, .noStruct(structure))
         }
         guard let (bits, type) = find(member, in: id, btf, depth: 0) else {
