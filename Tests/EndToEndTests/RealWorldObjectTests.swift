@@ -88,6 +88,19 @@ struct RealWorldObjectTests {
         #expect(outcome.lines.dropFirst().first?.hasPrefix("tail_a pid ") == true)
     }
 
+    @Test("pinning an iterator whose program array nothing pins warns that its tail calls will fail", arguments: Repo.binaries)
+    func programArrayPinWarning(binary: String) throws {
+        let dir = try BPFFSDirectory("progarray")
+        let outcome = try run(binary, ["pin", Repo.fixture("iter_prog_array.bpf.o"), dir.file("p")])
+        #expect(outcome.status == 0, "\(outcome)")
+        #expect(outcome.stderr.hasPrefix("Warning: program array 'jmp_table' is not pinned: the kernel empties it when iter exits"), "\(outcome)")
+        // What the warning says: the kernel emptied the array once iter's descriptor closed.
+        let read = try String(contentsOfFile: dir.file("p"), encoding: .utf8)
+        #expect(read.contains("tail call 0 failed"), "\(read)")
+        let json = try run(binary, ["-j", "pin", Repo.fixture("iter_prog_array.bpf.o"), dir.file("q")])
+        #expect(json.status == 0 && json.stderr.isEmpty && json.stdout.contains("\"warnings\":[\"program array 'jmp_table'"), "\(json)")
+    }
+
     @Test("a map left for the loader to size, or a slot beyond max_entries, is one error at planning", arguments: Repo.binaries)
     func refusedMaps(binary: String) throws {
         for (fixture, reason) in [
