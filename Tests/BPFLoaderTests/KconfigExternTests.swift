@@ -6,15 +6,11 @@ import Testing
 import TestSupport
 
 /// Planning `__kconfig` externs with a given config: the `.kconfig` map's bytes, libbpf's layout
-/// and value rules, and the errors. Pure: the kernel config is a value; kernel BTF is read once.
-@Suite("kconfig externs", .enabled(if: FileManager.default.isReadableFile(atPath: "/sys/kernel/btf/vmlinux")))
+/// and value rules, and the errors. Pure: the kernel config is a value; the kernel's BTF is the
+/// committed snapshot's (Tests/Data).
+@Suite("kconfig externs")
 struct KconfigExternTests {
-    static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("Fixtures")
-    nonisolated(unsafe) static let vmlinux: BTF? = {
-        guard let data = try? Data(contentsOf: URL(fileURLWithPath: "/sys/kernel/btf/vmlinux")) else { return nil }
-        return try? BTF(ByteView([UInt8](data)))
-    }()
+    static let fixtures = TestPaths.fixtures
 
     static func object() throws -> BPFObjectFile {
         let data = try Data(contentsOf: fixtures.appendingPathComponent("iter_kconfig.bpf.o"))
