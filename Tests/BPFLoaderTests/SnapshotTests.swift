@@ -102,18 +102,23 @@ struct SnapshotModuleTests {
         let u16 = local.int("__u16", size: 2)
         let skb = local.structure("__sk_buff", size: 4, [("len", int, 0, 0)])
         let encap = local.structure(encapType, size: 4, [("sport", u16, 0, 0), ("dport", u16, 16, 0)])
-        let proto = local.add("", .functionProto(returns: int, params: [
-            BTFParam(nameOffset: local.string("skb"), type: local.pointer(skb)),
-            BTFParam(nameOffset: local.string("encap"), type: local.pointer(encap)),
-            BTFParam(nameOffset: local.string("type"), type: int),
-        ]))
+        let proto = local.add(
+            "",
+            .functionProto(
+                returns: int,
+                params: [
+                    BTFParam(nameOffset: local.string("skb"), type: local.pointer(skb)),
+                    BTFParam(nameOffset: local.string("encap"), type: local.pointer(encap)),
+                    BTFParam(nameOffset: local.string("type"), type: int),
+                ]))
         return (local, Extern(name: "bpf_skb_set_fou_encap", symbolIndex: 0, btfID: 1, weak: false, kind: .kfunc(proto: proto)))
     }
 
     static func resolve(_ local: CORETestBTF, _ externs: [Extern], kernel: KernelTypes) throws(LoadError) -> [ExternResolution] {
         var notes: [String] = []
-        return try KsymResolution.resolve(externs, local: try! local.btf(), kernel: kernel,
-                                          facts: try! KernelSnapshot.facts(), notes: &notes)
+        return try KsymResolution.resolve(
+            externs, local: try! local.btf(), kernel: kernel,
+            facts: try! KernelSnapshot.facts(), notes: &notes)
     }
 
     @Test("a kfunc only the module has resolves to the module's FUNC")
@@ -155,8 +160,9 @@ struct SnapshotModuleTests {
         let encap = local.structure("bpf_fou_encap", size: 8, [("pad", u16, 0, 0), ("sport", u16, 16, 0), ("dport", u16, 32, 0)])
         let dport = local.string("0:2")
         let kernel = try KernelSnapshot.kernel()
-        let fixups = try CORERelocator.relocate(local: try local.btf(), kernel: kernel, records: [.at(0, encap, dport, .fieldByteOffset)],
-                                                instructions: [COREInsn.load(4, size: 2)], section: "iter/task", program: "prog")
+        let fixups = try CORERelocator.relocate(
+            local: try local.btf(), kernel: kernel, records: [.at(0, encap, dport, .fieldByteOffset)],
+            instructions: [COREInsn.load(4, size: 2)], section: "iter/task", program: "prog")
         #expect(fixups.first?.newValue == 2)
         #expect(fixups.first?.targetSpec?.hasSuffix("in module '\(KernelSnapshot.moduleName)'") == true, "\(fixups.first?.targetSpec ?? "")")
     }
@@ -174,16 +180,20 @@ struct SnapshotModuleTests {
 /// Proof that trimming the snapshot changed nothing planning sees: with the untrimmed BTF that
 /// Tests/Data/make.sh extracted (ITER_FULL_BTF_DIR), every fixture plans to the very same plan
 /// (every field, type ids included) or the very same error, and so do the module cases.
-@Suite("the trimmed snapshot plans as the full BTF", .enabled(if: FixturePlans.fullDirectory != nil,
-       "runs from Tests/Data/make.sh, which sets ITER_FULL_BTF_DIR to the untrimmed BTF"))
+@Suite(
+    "the trimmed snapshot plans as the full BTF",
+    .enabled(
+        if: FixturePlans.fullDirectory != nil,
+        "runs from Tests/Data/make.sh, which sets ITER_FULL_BTF_DIR to the untrimmed BTF"))
 struct SnapshotFidelity {
     static var fullDirectory: String? { FixturePlans.fullDirectory }
 
     static func fullKernel() throws -> KernelTypes {
         let directory = URL(fileURLWithPath: try #require(fullDirectory))
         let vmlinux = try BTF(ByteView([UInt8](try Data(contentsOf: directory.appendingPathComponent("vmlinux.btf")))))
-        let module = try BTF(ByteView([UInt8](try Data(contentsOf: directory.appendingPathComponent("\(KernelSnapshot.moduleName).btf")))),
-                             base: vmlinux)
+        let module = try BTF(
+            ByteView([UInt8](try Data(contentsOf: directory.appendingPathComponent("\(KernelSnapshot.moduleName).btf")))),
+            base: vmlinux)
         return KernelTypes(vmlinux: vmlinux, modules: SnapshotModules(module, named: KernelSnapshot.moduleName))
     }
 
@@ -200,7 +210,8 @@ struct SnapshotFidelity {
     func module() throws {
         let (local, extern) = try SnapshotModuleTests.kfunc()
         let full = try Self.fullKernel()
-        #expect(try SnapshotModuleTests.resolve(local, [extern], kernel: full)
-            == SnapshotModuleTests.resolve(local, [extern], kernel: KernelSnapshot.kernel()))
+        #expect(
+            try SnapshotModuleTests.resolve(local, [extern], kernel: full)
+                == SnapshotModuleTests.resolve(local, [extern], kernel: KernelSnapshot.kernel()))
     }
 }

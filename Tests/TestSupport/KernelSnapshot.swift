@@ -99,8 +99,9 @@ package enum KernelSnapshot {
     /// Fixed facts for the snapshot's kernel, never probed: every BTF feature (6.12 has them),
     /// its version and release, two possible CPUs, BPF cookies; its config when `kconfig` is set.
     package static func facts(kconfig: Bool = false) throws -> KernelFacts {
-        var facts = KernelFacts(btf: .all, version: KernelProbe.versionCode(release), release: release,
-                                hasBPFCookie: true, possibleCPUs: 2)
+        var facts = KernelFacts(
+            btf: .all, version: KernelProbe.versionCode(release), release: release,
+            hasBPFCookie: true, possibleCPUs: 2)
         if kconfig {
             facts.kconfig = try config()
             facts.kconfigSource = "Tests/Data/config.gz"
