@@ -1,8 +1,10 @@
 // swift-tools-version:6.3
 //
-// iter: BPF iterators without libbpf. Every target also compiles in Embedded Swift mode for the
-// static release binary (scripts/build-static.sh), so no target may use Foundation, existentials of
-// non-class protocols or untyped throws. The package has no dependencies.
+// iter: BPF iterators without libbpf. Every target under Sources/ also compiles in Embedded Swift
+// mode for the static release binary (scripts/build-static.sh), so none may use Foundation,
+// existentials of non-class protocols or untyped throws (tests and Tests/TestSupport are ordinary
+// Swift). The package has no dependencies. This file is the one list of modules: builds that
+// compile modules themselves read it through scripts/modules.sh.
 import PackageDescription
 
 let package = Package(
