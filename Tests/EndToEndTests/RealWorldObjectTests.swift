@@ -3,7 +3,7 @@ import Testing
 
 /// Objects as real projects write them: iterators next to other program types, two iterators of
 /// which the kernel refuses one, map-in-map and program arrays, with what bpftool does beside.
-@Suite("real-world objects", .enabled(if: Repo.isRoot))
+@Suite("real-world objects", .enabled(if: Repo.isRoot, Repo.needsRoot))
 struct RealWorldObjectTests {
     @Test("an iterator next to fentry, raw_tp, tp, kprobe, syscall and xdp programs pins and reads", arguments: Repo.binaries)
     func mixedPrograms(binary: String) throws {
