@@ -2,6 +2,7 @@
 @testable import BTFParser
 import Bytes
 import Foundation
+import SyscallBPF
 import Testing
 import TestSupport
 
@@ -32,7 +33,7 @@ enum FixturePlans {
         let file: BPFObjectFile
         do {
             let bytes = try TestPaths.fixtureBytes(object)
-            file = try BPFObjectFile(bytes: ByteView(bytes), name: IteratorObject.objectName(object))
+            file = try BPFObjectFile(bytes: ByteView(bytes), name: IteratorObject.objectName(FilePath(object)))
         } catch {
             return ["\(object): \(error)"]
         }
@@ -60,6 +61,8 @@ struct SnapshotPlanTests {
         "iter_kconfig_too_big.bpf.o": "extern 'CONFIG_ITER_BIG_16': .kconfig would be 1114112 bytes, more than the 1048576 iter accepts",
         "iter_mim_index_out_of_range.bpf.o": "map 'outer_short': slot [3] ('inner_a') is beyond max_entries 2",
         "iter_mim_no_inner.bpf.o": "map 'outer_bare': map-in-map without an inner map definition",
+        // Its ksym is in no kernel: PrependTests gives it a module that has it.
+        "iter_module_ksym.bpf.o": "no kernel variable 'iter_test_module_counter' in vmlinux or module BTF",
         "iter_no_program.bpf.o": "no iterator program",
         "iter_task.bpfeb.o": "object is big-endian but this machine is little-endian",
         "iter_unsized_map.bpf.o": "map 'threads': max_entries is unset (0)",
@@ -160,8 +163,10 @@ struct SnapshotModuleTests {
         let encap = local.structure("bpf_fou_encap", size: 8, [("pad", u16, 0, 0), ("sport", u16, 16, 0), ("dport", u16, 32, 0)])
         let dport = local.string("0:2")
         let kernel = try KernelSnapshot.kernel()
+        let btf = try local.btf()
+        let candidates = CORECandidateIndex(local: btf, rootTypeIDs: [encap], kernel: kernel)
         let fixups = try CORERelocator.relocate(
-            local: try local.btf(), kernel: kernel, records: [.at(0, encap, dport, .fieldByteOffset)],
+            local: btf, candidates: candidates, records: [.at(0, encap, dport, .fieldByteOffset)],
             instructions: [COREInsn.load(4, size: 2)], section: "iter/task", program: "prog")
         #expect(fixups.first?.newValue == 2)
         #expect(fixups.first?.targetSpec?.hasSuffix("in module '\(KernelSnapshot.moduleName)'") == true, "\(fixups.first?.targetSpec ?? "")")

@@ -94,8 +94,14 @@ struct RealWorldObjectTests {
         let outcome = try run(binary, ["pin", Repo.fixture("iter_prog_array.bpf.o"), dir.file("p")])
         #expect(outcome.status == 0, "\(outcome)")
         #expect(outcome.stderr.hasPrefix("Warning: program array 'jmp_table' is not pinned: the kernel empties it when iter exits"), "\(outcome)")
-        // What the warning says: the kernel emptied the array once iter's descriptor closed.
-        let read = try String(contentsOfFile: dir.file("p"), encoding: .utf8)
+        // What the warning says: the kernel empties the array once iter's descriptor closed (from a
+        // work queue, so shortly after iter exits).
+        var read = ""
+        for _ in 0..<50 {
+            read = try String(contentsOfFile: dir.file("p"), encoding: .utf8)
+            if read.contains("tail call 0 failed") { break }
+            usleep(100_000)
+        }
         #expect(read.contains("tail call 0 failed"), "\(read)")
         let json = try run(binary, ["-j", "pin", Repo.fixture("iter_prog_array.bpf.o"), dir.file("q")])
         #expect(json.status == 0 && json.stderr.isEmpty && json.stdout.contains("\"warnings\":[\"program array 'jmp_table'"), "\(json)")

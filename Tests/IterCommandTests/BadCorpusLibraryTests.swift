@@ -1,6 +1,7 @@
 @testable import BPFLoader
 import Foundation
 import IterCommand
+import SyscallBPF
 import Testing
 import TestSupport
 
@@ -22,13 +23,13 @@ struct BadCorpusLibraryTests {
                 Issue.record("opening \(path) failed outside the object: \(error)")
                 return nil
             }
-            return CommandFailure(loadError, object: path)
+            return CommandFailure(loadError, object: FilePath(path))
         }
         let kernel = try KernelSnapshot.kernel(), facts = try KernelSnapshot.facts()
         do {
             _ = try Planner.plan(object.file, kernel: kernel, facts: facts)
         } catch {
-            return CommandFailure(error, object: path)
+            return CommandFailure(error, object: FilePath(path))
         }
         return nil
     }
