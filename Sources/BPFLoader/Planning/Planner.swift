@@ -41,6 +41,9 @@ package enum Planner {
         // What the loaded programs reach: linked once on the code as compiled (CO-RE changes no
         // call or relocation), so only that code is relocated and only its externs resolved.
         let reach = try Reach(object: object, programs: loaded.programs, linker: Linker(object: object, code: object.code, maps: maps.index))
+        if let name = reach.externSymbols.sorted().lazy.compactMap({ prepared.undefinedFunctions[$0] }).first {
+            throw .undefinedFunction(name: name)
+        }
         lookUpKernelNames(object, btf: btf, reach: reach, loaded: loaded, names: kernel.names)
         let kconfigMap = try planKconfig(object, btf: btf, externs: prepared.externs, facts: facts, kernel: kernel,
                                          maps: &maps.planned, notes: &notes)
