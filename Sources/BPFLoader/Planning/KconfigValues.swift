@@ -1,5 +1,6 @@
 import BTFParser
 import Bytes
+import SyscallBPF
 
 /// The contents of the `.kconfig` map: each `__kconfig` extern's value at its offset, set with
 /// libbpf's rules (set_kcfg_value_tri / _str / _num): y/n/m fit bool, tristate and char; strings

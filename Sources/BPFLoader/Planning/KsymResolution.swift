@@ -1,4 +1,5 @@
 import BTFParser
+import SyscallBPF
 
 /// How one extern is satisfied.
 enum ExternResolution: Equatable {
