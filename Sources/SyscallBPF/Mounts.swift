@@ -43,11 +43,13 @@ public enum MountTable {
         for line in bytes.split(separator: UInt8(ascii: "\n")) {
             let fields = line.split(separator: UInt8(ascii: " "))
             guard fields.count >= 5, let id = UInt64(String(decoding: fields[0], as: UTF8.self)),
-                  let dash = fields.firstIndex(where: { $0.elementsEqual("-".utf8) }), dash >= 6, dash + 1 < fields.count
+                let dash = fields.firstIndex(where: { $0.elementsEqual("-".utf8) }), dash >= 6, dash + 1 < fields.count
             else { continue }
             let shared = fields[6..<dash].contains { $0.starts(with: "shared:".utf8) }
-            entries.append(MountEntry(id: id, mountPoint: unescape(fields[4]),
-                                      fileSystemType: String(decoding: fields[dash + 1], as: UTF8.self), isShared: shared))
+            entries.append(
+                MountEntry(
+                    id: id, mountPoint: unescape(fields[4]),
+                    fileSystemType: String(decoding: fields[dash + 1], as: UTF8.self), isShared: shared))
         }
         return entries
     }

@@ -32,7 +32,8 @@ public enum OptionError: Error, Equatable, Sendable, CustomStringConvertible {
     public var errno: Errno? {
         switch self {
         case let .mapID(_, e), let .pinnedMap(_, e, _), let .mapWalk(e), let .cgroupOpen(_, e), let .pidFD(_, e),
-             let .pinnedMapKind(_, e): return e
+            let .pinnedMapKind(_, e):
+            return e
         case .noMapNamed: return .ENOENT
         case .notAMap, .severalMapsNamed, .notACgroup, .misplaced, .notAPidFD: return nil
         }
@@ -42,7 +43,8 @@ public enum OptionError: Error, Equatable, Sendable, CustomStringConvertible {
         switch self {
         case let .mapID(id, e): return "get map by id (\(id)): \(e.description)"
         case let .pinnedMap(path, e, onBPFFS):
-            return onBPFFS ? "bpf obj get (\(path)): \(e.description)"
+            return onBPFFS
+                ? "bpf obj get (\(path)): \(e.description)"
                 : "bpf obj get (\(path)): directory not in bpf file system (bpffs): \(e.description)"
         case let .pinnedMapKind(path, e): return "bpf obj get (\(path)): can't tell what it holds: \(e.description)"
         case let .notAMap(path, kind): return "incorrect object type: \(kind) (\(path) is a pinned \(kind), not a map)"

@@ -20,7 +20,8 @@ struct PinDestination {
     static func check(_ path: FilePath) throws(CommandFailure) -> PinDestination {
         let name = path.lastComponent
         guard !name.bytes.isEmpty, !name.bytes.elementsEqual(".".utf8), !name.bytes.elementsEqual("..".utf8),
-              path.bytes.last != UInt8(ascii: "/") else {
+            path.bytes.last != UInt8(ascii: "/")
+        else {
             throw CommandFailure("pin path '\(path)' names a directory, expected a file such as /sys/fs/bpf/my_iter")
         }
         guard !name.bytes.contains(UInt8(ascii: ".")) else {

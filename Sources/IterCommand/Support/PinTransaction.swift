@@ -97,8 +97,9 @@ struct PinTransaction {
             try Mounts.mountBPFFS(directory)
             steps.append(.mountedBPFFS(directory, mountID: try? Mounts.mountID(directory)))
         } catch {
-            throw CommandFailure("can't mount BPF file system to pin the object (\(destination.path)): \(error.description)",
-                                 exitCode: error.errno.exitCode)
+            throw CommandFailure(
+                "can't mount BPF file system to pin the object (\(destination.path)): \(error.description)",
+                exitCode: error.errno.exitCode)
         }
         trace("mounted bpffs on \(directory) (mode 0700)")
     }
