@@ -99,10 +99,10 @@ public struct ELFHeader: Equatable, Sendable {
     /// Parses the header at the start of `bytes` (the first 64 bytes suffice: nothing after the
     /// header is looked at, so a reader can check what a file is before reading all of it).
     public static func parse(_ bytes: ByteView) throws(ELFError) -> ELFHeader {
+        // The magic first, where there is room for it: a short text file is not ELF at all.
+        let magic = bytes.u8(at: 0) == 0x7f && bytes.u8(at: 1) == 0x45 && bytes.u8(at: 2) == 0x4c && bytes.u8(at: 3) == 0x46
+        guard magic || bytes.count < 4 else { throw .notELF }
         guard bytes.count >= size else { throw .truncatedHeader(fileSize: bytes.count) }
-        guard bytes.u8(at: 0) == 0x7f, bytes.u8(at: 1) == 0x45, bytes.u8(at: 2) == 0x4c, bytes.u8(at: 3) == 0x46 else {
-            throw .notELF
-        }
         let elfClass = bytes.u8(at: 4) ?? 0
         guard elfClass == 2 else { throw .unsupportedClass(elfClass) }
         let order: ByteOrder

@@ -44,24 +44,41 @@ struct Outcome: CustomStringConvertible {
     let status: Int32
     let stdout: String
     let stderr: String
+    /// The signal that ended the process, if one did (then `status` is its number).
+    var signal: Int32? = nil
+    /// It ran past its time limit and was killed.
+    var timedOut = false
 
     var lines: [String] { stdout.split(separator: "\n", omittingEmptySubsequences: true).map(String.init) }
     var description: String { "exit \(status)\nstdout: \(stdout.prefix(2000))\nstderr: \(stderr.prefix(2000))" }
 }
 
-/// Runs a program to completion (stdin from /dev/null), collecting both streams.
+/// Runs a program to completion (stdin from /dev/null), collecting both streams; in `directory`
+/// if given; killed (SIGKILL) after `timeout` seconds if given.
 @discardableResult
-func run(_ executable: String, _ arguments: [String], environment: [String: String]? = nil) throws -> Outcome {
+func run(_ executable: String, _ arguments: [String], environment: [String: String]? = nil, directory: String? = nil,
+         timeout: Double? = nil) throws -> Outcome {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: executable)
     process.arguments = arguments
     if let environment { process.environment = environment }
+    if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
     let out = Pipe()
     let err = Pipe()
     process.standardOutput = out
     process.standardError = err
     process.standardInput = FileHandle.nullDevice
     try process.run()
+    let killed = DataBox()
+    let finished = DataBox()
+    if let timeout {
+        let pid = process.processIdentifier
+        DispatchQueue.global().asyncAfter(deadline: .now() + timeout) {
+            guard finished.data.isEmpty else { return }
+            killed.data = Data([1])
+            kill(pid, SIGKILL)
+        }
+    }
     // Read both pipes concurrently so neither fills and blocks the child.
     let errBox = DataBox()
     let group = DispatchGroup()
@@ -74,8 +91,11 @@ func run(_ executable: String, _ arguments: [String], environment: [String: Stri
     group.wait()
     let errData = errBox.data
     process.waitUntilExit()
+    finished.data = Data([1])
     return Outcome(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-                   stderr: String(decoding: errData, as: UTF8.self))
+                   stderr: String(decoding: errData, as: UTF8.self),
+                   signal: process.terminationReason == .uncaughtSignal ? process.terminationStatus : nil,
+                   timedOut: !killed.data.isEmpty)
 }
 
 /// Holds what the stderr reader collected (handed back after the DispatchGroup wait).
