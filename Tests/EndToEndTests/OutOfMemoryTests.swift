@@ -1,0 +1,57 @@
+import Foundation
+import Testing
+
+/// Out of memory (prlimit --as): every command either works or says `Error: out of memory (…)`
+/// and exits with 256 - ENOMEM; none dies by a signal (Embedded Swift traps on a failed
+/// allocation: the static binaries wrap the allocator). Only the static binary: the debug build
+/// cannot even load the Swift runtime's shared libraries in a few megabytes.
+@Suite(
+    "out of memory", .enabled(if: Repo.isRoot, Repo.needsRoot),
+    .enabled(if: Repo.binaries.count > 1, Repo.needsStaticBinary), .serialized)
+struct OutOfMemoryTests {
+    static var binary: String { Repo.binaries.last ?? "" }
+
+    /// Address-space limits from too small for the kernel's BTF mapping to enough for everything.
+    static let limits = [2_000_000, 4_000_000, 6_000_000, 8_192_000, 10_000_000, 16_000_000, 64_000_000]
+
+    static let commands: [[String]] = [
+        ["version"], ["help"], ["list"], ["-j", "list"], ["list", "maps"], ["show"],
+        ["run", Repo.fixture("iter_counter.bpf.o")], ["run", Repo.fixture("iter_map_in_map.bpf.o")],
+        ["run", "/dev/zero"],
+    ]
+
+    @Test("each command works or says it ran out of memory", arguments: limits)
+    func commands(limit: Int) throws {
+        for command in Self.commands {
+            let outcome = try run("/usr/bin/prlimit", ["--as=\(limit)", "--", Self.binary] + command, timeout: 30)
+            let what = "\(command) under --as=\(limit): \(outcome)"
+            #expect(outcome.signal == nil && !outcome.timedOut, "no signal death: \(what)")
+            if outcome.status == 256 - 12 {
+                let line = command.first == "-j" ? outcome.stdout : outcome.stderr
+                #expect(
+                    line.hasPrefix(command.first == "-j" ? "{\"error\":\"out of memory (an allocation of " : "Error: out of memory (an allocation of")
+                        && line.hasSuffix(" bytes failed)\(command.first == "-j" ? "\"}" : "")\n"), "\(what)")
+            } else {
+                #expect(outcome.status == 0 || outcome.stderr.hasPrefix("Error: "), "\(what)")
+            }
+        }
+    }
+
+    @Test("a pin that runs out of memory leaves nothing behind", arguments: limits)
+    func pin(limit: Int) throws {
+        let dir = try BPFFSDirectory("oom")
+        let outcome = try run(
+            "/usr/bin/prlimit",
+            [
+                "--as=\(limit)", "--", Self.binary, "pin", Repo.fixture("iter_counter.bpf.o"),
+                dir.file("it"),
+            ], timeout: 30)
+        #expect(outcome.signal == nil && !outcome.timedOut, "\(outcome)")
+        if outcome.status == 0 {
+            #expect(try readPinned(dir.file("it")).hasPrefix("count 3\n"))
+        } else {
+            #expect(outcome.status == 256 - 12 && outcome.stderr.hasPrefix("Error: out of memory"), "\(outcome)")
+            #expect(dir.entries.isEmpty, "nothing pinned")
+        }
+    }
+}
