@@ -120,7 +120,9 @@ run_case() {
 	done
 	local log=$work/logs/strace err=$work/logs/err out=$work/logs/out
 	# In a subshell whose own stderr is dropped: it reports the signal that ends strace.
-	( cd "$cwd" && timeout -s KILL 60 strace -f -o "$log" "$@" "$iter" pin "$object" "$path" >"$out" 2>"$err" ) 2>/dev/null
+	# Signals at their default action: whoever started this script may have some ignored.
+	( cd "$cwd" && timeout -s KILL 60 env --default-signal strace -f -o "$log" "$@" "$iter" pin "$object" "$path" \
+		>"$out" 2>"$err" ) 2>/dev/null
 	local status=$?
 	runs=$((runs + 1))
 	local problem=

@@ -18,11 +18,34 @@ struct MountTests {
         /// File system types mounted exactly at `path`, bottom to top.
         var mounts: [String] { MountTests.mounts(at: path) }
 
+        /// Makes the tmpfs shared: mounts made under it propagate to its peers (it has none, but
+        /// iter cannot know that), as under systemd, where / is shared.
+        func makeShared() throws {
+            try #require(try sh("mount --make-shared '\(path)'").status == 0)
+        }
+
         deinit {
-            // Unmount everything stacked here (bpffs over tmpfs), then the directory.
-            for _ in 0..<4 where !MountTests.mounts(at: path).isEmpty { _ = try? sh("umount '\(path)'") }
+            // Unmount everything here and under it (bpffs over tmpfs, binds), then the directory.
+            for _ in 0..<4 where !MountTests.mounts(under: path).isEmpty { _ = try? sh("umount -R '\(path)'") }
             rmdir(path)
         }
+    }
+
+    /// Mount points at or under `path`, with their file system types, in mountinfo order.
+    static func mounts(under path: String) -> [String] {
+        guard let text = try? String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8) else { return [] }
+        return text.split(separator: "\n").compactMap { line in
+            let fields = line.split(separator: " ")
+            guard fields.count > 4, fields[4] == path || fields[4].hasPrefix(path + "/") else { return nil }
+            return String(fields[4])
+        }
+    }
+
+    /// Whether the topmost mount at `path` is shared (`shared:N` among its optional fields).
+    static func isShared(_ path: String) -> Bool {
+        guard let text = try? String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8) else { return false }
+        let line = text.split(separator: "\n").last { $0.split(separator: " ").count > 4 && $0.split(separator: " ")[4] == path }
+        return line.map { $0.components(separatedBy: " - ")[0].contains(" shared:") } ?? false
     }
 
     static func mounts(at path: String) -> [String] {
@@ -71,5 +94,50 @@ struct MountTests {
         let outcome = try run(binary, ["pin", Repo.fixture("iter_verifier_reject.bpf.o"), scratch.path + "/it"])
         #expect(outcome.status != 0)
         #expect(scratch.mounts == ["tmpfs"])
+    }
+
+    @Test(
+        "a relative PATH pins into the working directory, resolved once: no bind mount is left behind",
+        arguments: Repo.binaries)
+    func relativePath(binary: String) throws {
+        for shared in [false, true] {
+            let scratch = try ScratchTmpfs()
+            if shared { try scratch.makeShared() }
+            let directory = scratch.path + "/work"
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: false)
+            let outcome = try run(binary, ["pin", Repo.fixture("iter_counter.bpf.o"), "it"], directory: directory)
+            #expect(outcome.status == 0, "shared \(shared): \(outcome)")
+            // bpffs on the working directory (over a bind of it on itself when its mount is shared),
+            // and nothing else: the old code left a bind mount on every attempt and failed.
+            #expect(Self.mounts(at: directory) == (shared ? ["tmpfs", "bpf"] : ["bpf"]), "shared \(shared)")
+            #expect(Self.mounts(under: scratch.path) == [scratch.path] + Array(repeating: directory, count: shared ? 2 : 1))
+            #expect(try readPinned(directory + "/it").hasPrefix("count 3\n"))
+            #expect(Self.isShared(scratch.path) == shared, "the scratch mount's propagation is unchanged")
+            unlink(directory + "/it")
+        }
+    }
+
+    @Test(
+        "a shared mount point is made private for bpffs; a directory in a shared mount is bound on itself first",
+        arguments: Repo.binaries)
+    func sharedMount(binary: String) throws {
+        let scratch = try ScratchTmpfs()
+        try scratch.makeShared()
+        let atRoot = try run(binary, ["-d", "pin", Repo.fixture("iter_counter.bpf.o"), scratch.path + "/it"])
+        #expect(atRoot.status == 0 && atRoot.stderr.contains("made the shared mount at \(scratch.path) private"), "\(atRoot)")
+        #expect(scratch.mounts == ["tmpfs", "bpf"])
+        #expect(!Self.isShared(scratch.path), "bpffs does not propagate")
+
+        let other = try ScratchTmpfs()
+        try other.makeShared()
+        let sub = other.path + "/sub"
+        try FileManager.default.createDirectory(atPath: sub, withIntermediateDirectories: false)
+        let inside = try run(binary, ["-d", "pin", Repo.fixture("iter_counter.bpf.o"), sub + "/it"])
+        #expect(inside.status == 0 && inside.stderr.contains("bind-mounted \(sub) on itself"), "\(inside)")
+        #expect(Self.mounts(at: sub) == ["tmpfs", "bpf"])
+        #expect(Self.isShared(other.path), "the mount holding the directory stays shared")
+        #expect(try readPinned(sub + "/it").hasPrefix("count 3\n"))
+        unlink(scratch.path + "/it")
+        unlink(sub + "/it")
     }
 }

@@ -72,6 +72,114 @@ struct RaceTests {
         }
         #expect(outcomes.values.reduce(0, +) == 16)
     }
+
+    /// strace, to hold a process at a chosen system call or bring a signal there.
+    static let strace = ["/usr/bin/strace", "/bin/strace"].first { FileManager.default.isExecutableFile(atPath: $0) }
+
+    @Test(
+        "two spellings of one directory (a symlink from elsewhere) take one lock: one bpffs, both pins visible",
+        .enabled(if: strace != nil, "needs strace"), arguments: Repo.binaries)
+    func symlinkSpelling(binary: String) throws {
+        let scratch = try MountTests.ScratchTmpfs()
+        let real = scratch.path + "/a/d"
+        let link = scratch.path + "/l"
+        try FileManager.default.createDirectory(atPath: real, withIntermediateDirectories: true)
+        try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: real)
+        // The first pin is held for 300 ms in its mount(2), after it looked and found no bpffs; the
+        // second starts meanwhile through the other spelling. With a lock per spelling both mounted,
+        // and the second bpffs hid the first pin.
+        let first = Process()
+        first.executableURL = URL(fileURLWithPath: Self.strace ?? "")
+        first.arguments = [
+            "-qq", "-o", "/dev/null", "-e", "trace=mount", "-e", "inject=mount:delay_enter=300000:when=1",
+            binary, "pin", Repo.fixture("iter_counter.bpf.o"), real + "/first",
+        ]
+        first.standardOutput = FileHandle.nullDevice
+        first.standardError = FileHandle.nullDevice
+        try first.run()
+        usleep(150_000)
+        let second = try run(binary, ["pin", Repo.fixture("iter_counter.bpf.o"), link + "/second"], timeout: 30)
+        first.waitUntilExit()
+        #expect(first.terminationStatus == 0 && second.status == 0, "\(second)")
+        #expect(MountTests.mounts(at: real) == ["bpf"], "one bpffs")
+        let entries = try FileManager.default.contentsOfDirectory(atPath: real).filter { !$0.contains(".") }.sorted()
+        #expect(entries == ["first", "second"], "both pins in the one bpffs")
+        for name in entries { unlink(real + "/" + name) }
+    }
+
+    /// Every signal whose default action ends a process, by number (real-time ones too).
+    static let fatalSignals: [Int32] = [
+        SIGHUP, SIGINT, SIGQUIT, SIGUSR1, SIGUSR2, SIGALRM, SIGTERM, SIGXCPU, SIGXFSZ,
+        SIGVTALRM, SIGPROF, SIGIO, SIGPWR, SIGSYS, SIGSTKFLT, 34, 40, 64,
+    ]
+
+    @Test(
+        "any fatal signal right after bpffs is mounted ends iter with nothing left behind, or with a complete pin",
+        .enabled(if: strace != nil, "needs strace"), arguments: Repo.binaries)
+    func signalAfterMount(binary: String) throws {
+        for signal in Self.fatalSignals {
+            // A shared mount point: made private (mount #1), then bpffs mounted on it (mount #2).
+            let scratch = try MountTests.ScratchTmpfs()
+            try scratch.makeShared()
+            let path = scratch.path + "/it"
+            // strace brings the signal as bpffs's mount(2) is entered: the mount happens, the signal
+            // is pending. (The Swift runtime of the debug build would catch some signals to print a
+            // backtrace: not here.)
+            // Signals at their default action: a test runner may start us with some ignored.
+            let outcome = try run(
+                "/usr/bin/env",
+                [
+                    "--default-signal", Self.strace ?? "", "-qq", "-o", "/dev/null",
+                    "-e", "trace=mount", "-e", "inject=mount:signal=\(signal):when=2",
+                    binary, "pin", Repo.fixture("iter_counter.bpf.o"), path,
+                ],
+                environment: ["SWIFT_BACKTRACE": "enable=no"], timeout: 30)
+            // strace ends itself by the signal that ended iter, or exits with 128 + it.
+            #expect(outcome.signal == signal || outcome.status == 128 + signal, "ended by signal \(signal): \(outcome)")
+            let pinned = FileManager.default.fileExists(atPath: path)
+            #expect(
+                scratch.mounts == (pinned ? ["tmpfs", "bpf"] : ["tmpfs"]),
+                "signal \(signal): nothing left or a complete pin, not a bpffs without one")
+            if pinned {
+                #expect(try readPinned(path).hasPrefix("count 3\n"))
+                unlink(path)
+            } else {
+                #expect(MountTests.isShared(scratch.path), "signal \(signal): shared again")
+            }
+        }
+    }
+
+    @Test(
+        "a signal between pinning a map by name and pinning the iterator leaves both pins or neither",
+        .enabled(if: strace != nil, "needs strace"), arguments: Repo.binaries)
+    func signalAfterMapPin(binary: String) throws {
+        // In a mount namespace of its own with its own bpffs on /sys/fs/bpf: the object pins its
+        // map at /sys/fs/bpf/fill_pinned, which other tests may use at the same time.
+        let script = """
+            set -e
+            mount -t bpf bpf /sys/fs/bpf
+            mkdir /sys/fs/bpf/d
+            strace -qq -o /tmp/iter-race-count-$$ -e trace=bpf "$1" pin "$2" /sys/fs/bpf/d/dry
+            # The bpf(2) call right after the map's BPF_OBJ_PIN (the first one) brings SIGTERM.
+            n=$(grep -n 'BPF_OBJ_PIN' /tmp/iter-race-count-$$ | head -1 | cut -d: -f1)
+            rm -f /tmp/iter-race-count-$$ /sys/fs/bpf/d/dry /sys/fs/bpf/fill_pinned
+            set +e
+            (env --default-signal strace -qq -o /dev/null -e trace=bpf -e inject=bpf:signal=TERM:when=$((n + 1)) \\
+                "$1" pin "$2" /sys/fs/bpf/d/it) 2>/dev/null
+            echo "status $?"
+            ls /sys/fs/bpf/d /sys/fs/bpf | grep -E '^(it|fill_pinned)$' | sort | tr '\n' ' '
+            """
+        let outcome = try run(
+            "/usr/bin/unshare",
+            [
+                "-m", "--propagation", "private", "/bin/sh", "-c", script, "sh", binary,
+                Repo.fixture("iter_map_fill.bpf.o"),
+            ],
+            environment: ["SWIFT_BACKTRACE": "enable=no", "PATH": "/usr/sbin:/usr/bin:/sbin:/bin"], timeout: 60)
+        let lines = outcome.stdout.split(separator: "\n").map(String.init)
+        #expect(lines.first == "status \(128 + SIGTERM)", "ended by SIGTERM: \(outcome)")
+        #expect(lines.last == "fill_pinned it " || lines.count == 1, "both pins or neither: \(outcome)")
+    }
 }
 
 /// Started with standard streams closed (as from some initramfs scripts): nothing iter creates

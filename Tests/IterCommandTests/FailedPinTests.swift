@@ -5,7 +5,9 @@ import Testing
 
 /// What a pin that fails must undo, in-process: the mount is real (in a scratch tmpfs this test
 /// mounted itself); only BPF_OBJ_PIN is replaced by one that fails.
-@Suite("a failed pin leaves nothing behind", .enabled(if: getuid() == 0, "needs root: mounts a scratch tmpfs and bpffs, loads BPF programs"))
+@Suite(
+    "a failed pin leaves nothing behind", .enabled(if: getuid() == 0, "needs root: mounts a scratch tmpfs and bpffs, loads BPF programs"),
+    .serialized)
 struct FailedPinTests {
     static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("Fixtures")
@@ -43,5 +45,100 @@ struct FailedPinTests {
         #expect(pinnedAfterMount, "the pin step ran with bpffs mounted")
         #expect(Self.mounts(at: scratch) == ["tmpfs"], "bpffs was unmounted")
         #expect(OpenDescriptors.leftOpen(since: before, marker: "iter-failpin") == [], "no fd left open")
+    }
+
+    /// A scratch tmpfs at a fresh directory, unmounted (with everything under it) afterwards.
+    final class Scratch {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("iter-failpin-\(getpid())-\(UUID().uuidString)").path
+        init() throws {
+            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+            try #require(mount("tmpfs", path, "tmpfs", 0, nil) == 0)
+        }
+        deinit {
+            for _ in 0..<4 where !FailedPinTests.mountPoints(under: path).isEmpty {
+                for point in FailedPinTests.mountPoints(under: path).reversed() { _ = umount2(point, 0) }
+            }
+            rmdir(path)
+        }
+    }
+
+    static func mountPoints(under path: String) -> [String] {
+        guard let text = try? String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8) else { return [] }
+        return text.split(separator: "\n").compactMap { line in
+            let fields = line.split(separator: " ")
+            guard fields.count > 4, fields[4] == path || fields[4].hasPrefix(path + "/") else { return nil }
+            return String(fields[4])
+        }
+    }
+
+    static func isShared(_ path: String) -> Bool {
+        guard let text = try? String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8) else { return false }
+        let line = text.split(separator: "\n").last { $0.split(separator: " ").count > 4 && $0.split(separator: " ")[4] == path }
+        return line.map { $0.components(separatedBy: " - ")[0].contains(" shared:") } ?? false
+    }
+
+    static func pinCounter(at path: String, step: PinCommand.PinStep) throws(CommandFailure) {
+        let request = IteratorRequest(object: FilePath(Self.fixtures.appendingPathComponent("iter_counter.bpf.o").path))
+        let command = PinCommand(iterator: request, path: FilePath(path))
+        let context = CommandContext(options: GlobalOptions(), console: Console(), usageName: "iter", programName: "iter")
+        try command.pin(context, step: step)
+    }
+
+    @Test("a shared mount point made private for the pin is shared again when the pin fails")
+    func propagationRestored() throws {
+        let scratch = try Scratch()
+        try #require(mount("", scratch.path, nil, UInt(MS_SHARED), nil) == 0)
+        var privateDuringPin = false
+        #expect(throws: CommandFailure.self) {
+            try Self.pinCounter(at: scratch.path + "/it") { (_: borrowing FileDescriptor, _: FilePath) throws(Errno) in
+                privateDuringPin = !FailedPinTests.isShared(scratch.path) && FailedPinTests.mounts(at: scratch.path) == ["tmpfs", "bpf"]
+                throw Errno.EPERM
+            }
+        }
+        #expect(privateDuringPin, "bpffs was mounted")
+        #expect(Self.mounts(at: scratch.path) == ["tmpfs"], "bpffs was unmounted")
+        #expect(Self.isShared(scratch.path), "the mount is shared again")
+    }
+
+    @Test("a directory in a shared mount: the bind of it on itself goes with the failed pin")
+    func bindUndone() throws {
+        let scratch = try Scratch()
+        try #require(mount("", scratch.path, nil, UInt(MS_SHARED), nil) == 0)
+        let sub = scratch.path + "/sub"
+        try FileManager.default.createDirectory(atPath: sub, withIntermediateDirectories: false)
+        var stacked: [String] = []
+        #expect(throws: CommandFailure.self) {
+            try Self.pinCounter(at: sub + "/it") { (_: borrowing FileDescriptor, _: FilePath) throws(Errno) in
+                stacked = FailedPinTests.mounts(at: sub)
+                throw Errno.EPERM
+            }
+        }
+        #expect(stacked == ["tmpfs", "bpf"], "bound on itself, then bpffs")
+        #expect(Self.mountPoints(under: scratch.path) == [scratch.path], "both undone")
+        #expect(Self.isShared(scratch.path))
+    }
+
+    @Test("a bpffs that another process pinned into meanwhile is not unmounted: that pin survives, and the error says so")
+    func otherPinSurvives() throws {
+        let scratch = try Scratch()
+        let other = scratch.path + "/other"
+        var failure: CommandFailure? = nil
+        do {
+            try Self.pinCounter(at: scratch.path + "/it") { (link: borrowing FileDescriptor, _: FilePath) throws(Errno) in
+                // Another process pins into the bpffs iter just mounted, then iter's own pin fails.
+                try BPFObject.pin(link, at: FilePath(other))
+                throw Errno.EPERM
+            }
+        } catch {
+            failure = error
+        }
+        #expect(
+            failure?.message.hasSuffix("; left behind: bpffs on \(scratch.path) (another process pinned 'other' into it)") == true,
+            "\(failure?.message ?? "no failure")")
+        #expect(Self.mounts(at: scratch.path) == ["tmpfs", "bpf"], "bpffs stays")
+        #expect(FileManager.default.fileExists(atPath: other), "the other pin survives")
+        #expect(!FileManager.default.fileExists(atPath: scratch.path + "/it"))
+        // The mount is writable again: the read-only flag set while it was looked at is cleared.
+        #expect(unlink(other) == 0)
     }
 }
