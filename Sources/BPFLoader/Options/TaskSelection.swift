@@ -57,12 +57,13 @@ public enum TaskSelection: Equatable, Sendable, CustomStringConvertible {
 
     /// The option the kernel did not apply, as its link info shows (6.1+ reports tid and pid).
     /// Before 6.1, `union bpf_iter_link_info` is the 4-byte map fd: a tid lands in it, the zero
-    /// tail passes the kernel's check, and a task iterator ignores it and walks every task.
+    /// tail passes the kernel's check, and a task iterator ignores it and walks every task. With no
+    /// link info (the call failed), nothing shows the option applied: it counts as ignored.
     func ignored(by info: LinkInfo?) -> String? {
         switch self {
         case let .thread(tid) where info?.taskTID != tid: return "task tid \(tid)"
         case let .process(pid) where info?.taskPID != pid: return "task pid \(pid)"
-        case .processDescriptor where info?.taskPID == 0: return "task pid_fd"
+        case .processDescriptor where (info?.taskPID ?? 0) == 0: return "task pid_fd"
         default: return nil
         }
     }

@@ -58,6 +58,8 @@ struct PinCommand: Subcommand, IteratorCommand {
             } catch {
                 throw CommandFailure(IteratorError.pin(program: iterator.program, path: path, error), object: self.iterator.object)
             }
+            // A step on the pin itself (its owner, its mode) goes here: its failure unlinks the pin
+            // and undoes the mount steps with the rest.
         } catch {
             iterator.unpinMaps()
             let left = transaction.rollBack()
