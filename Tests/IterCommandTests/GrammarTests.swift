@@ -89,6 +89,9 @@ struct GrammarTests {
         #expect(message(["run", "a.o", "task"]) == "'task' needs one of 'main_thread_only', 'tid TID', 'pid PID' or 'pid_fd FD'")
         #expect(message(["run", "a.o", "task", "tid"]) == "'task tid' needs a number")
         #expect(message(["run", "a.o", "task", "x", "1"]) == "expected 'main_thread_only', 'tid', 'pid' or 'pid_fd', got: 'x'?")
+        #expect(message(["run", "a.o", "task", "pid", "0"]) == "'task pid 0' names no task: the kernel would take it as no pid and walk every task")
+        #expect(message(["run", "a.o", "task", "tid", "0"]) == "'task tid 0' names no task: the kernel would take it as no tid and walk every task")
+        #expect(message(["run", "a.o", "cgroup", "id", "0"]) == "'cgroup id 0' names no cgroup: the kernel would take it as none and walk from the root")
         #expect(message(["run", "a.o", "cgroup", "id"]) == "incorrect cgroup spec: expected 'id ID' or 'path PATH'")
         #expect(message(["run", "a.o", "cgroup", "id", "1", "order", "sideways"])?.hasPrefix("unknown cgroup order 'sideways'") == true)
         #expect(

@@ -96,6 +96,10 @@ enum TaskClause {
         if keyword == "main_thread_only" { return .mainThreadOnly }
         let what = keyword == "pid_fd" ? "a file descriptor" : "an ID"
         let number = try words.number(what, missing: "'task \(keyword)' needs a number", limit: UInt64(Int32.max))
+        // The kernel takes a zero tid or pid as none given, and walks every task.
+        if number == 0 && keyword != "pid_fd" {
+            throw UsageError("'task \(keyword) 0' names no task: the kernel would take it as no \(keyword) and walk every task")
+        }
         switch keyword {
         case "tid": return .thread(UInt32(number))
         case "pid": return .process(UInt32(number))
@@ -111,7 +115,12 @@ enum CgroupClause {
         let kind = try words.next("")
         let start: CgroupSelection
         if kind.isPrefix(of: "id") {
-            start = .id(try words.number("cgroup ID", missing: ""))
+            let id = try words.number("cgroup ID", missing: "")
+            // The kernel takes a zero id (and no fd) as the root of the hierarchy.
+            guard id != 0 else {
+                throw UsageError("'cgroup id 0' names no cgroup: the kernel would take it as none and walk from the root")
+            }
+            start = .id(id)
         } else if kind.isPrefix(of: "path") {
             start = .path(try words.next("").path)
         } else {
