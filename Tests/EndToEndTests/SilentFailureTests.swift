@@ -61,6 +61,8 @@ struct SilentFailureTests {
                 outcome.stderr.hasSuffix("No space left on device (ENOSPC)\n")
                     && outcome.stderr.hasPrefix("Error: "), "\(command): \(outcome)")
         }
+        // The pin whose summary could not be written was undone with it.
+        #expect(!FileManager.default.fileExists(atPath: dir.file("again")), "a failed pin -j leaves no pin")
         // A reader that stopped reading (EPIPE) has what it wanted: not an error.
         let head = try sh("'\(binary)' list | head -1 >/dev/null; echo \"${PIPESTATUS:-0}\"")
         #expect(head.stderr.isEmpty, "\(head)")

@@ -60,6 +60,7 @@ struct PinCommand: Subcommand, IteratorCommand {
             }
             // A step on the pin itself (its owner, its mode) goes here: its failure unlinks the pin
             // and undoes the mount steps with the rest.
+            try report(iterator, transaction: transaction, console: console)
         } catch {
             iterator.unpinMaps()
             let left = transaction.rollBack()
@@ -69,6 +70,12 @@ struct PinCommand: Subcommand, IteratorCommand {
             }
             throw error
         }
+    }
+
+    /// Says what was pinned: warnings on stderr, and under -j the summary on stdout. Part of the
+    /// pin: a summary that cannot be written (a full disk) fails the pin, which is then undone,
+    /// rather than leave a pin behind a failed command (a reader that went away, EPIPE, is fine).
+    func report(_ iterator: Iterator, transaction: PinTransaction, console: Console) throws(CommandFailure) {
         console.trace("pinned link \(iterator.linkID) at \(path)")
         let arrays = iterator.unpinnedProgramArrays
         let warnings = arrays.map { name in
@@ -76,20 +83,22 @@ struct PinCommand: Subcommand, IteratorCommand {
                 + "will find no program when \(path) is read; declare it with __uint(pinning, LIBBPF_PIN_BY_NAME) to keep it"
         }
         if !console.json { for warning in warnings { console.warning(warning) } }
-        if console.json {
-            var fields: [(String, JSONValue)] = [
-                ("path", .string(path.description)),
-                ("object", .string(self.iterator.object.description)),
-                ("program", .string(iterator.program)),
-                ("section", .string(iterator.section)),
-                ("target", .string(iterator.target)),
-                ("link_id", .uint(UInt64(iterator.linkID))),
-            ]
-            if let id = iterator.programID { fields.append(("prog_id", .uint(UInt64(id)))) }
-            fields += iterator.optionFields.map { ($0.name, JSONValue($0.value)) }
-            fields.append(("mounted_bpffs", .bool(transaction.mountedBPFFS)))
-            if !warnings.isEmpty { fields.append(("warnings", .array(warnings.map { .string($0) }))) }
-            console.emit(.object(fields))
+        guard console.json else { return }
+        var fields: [(String, JSONValue)] = [
+            ("path", .string(path.description)),
+            ("object", .string(self.iterator.object.description)),
+            ("program", .string(iterator.program)),
+            ("section", .string(iterator.section)),
+            ("target", .string(iterator.target)),
+            ("link_id", .uint(UInt64(iterator.linkID))),
+        ]
+        if let id = iterator.programID { fields.append(("prog_id", .uint(UInt64(id)))) }
+        fields += iterator.optionFields.map { ($0.name, JSONValue($0.value)) }
+        fields.append(("mounted_bpffs", .bool(transaction.mountedBPFFS)))
+        if !warnings.isEmpty { fields.append(("warnings", .array(warnings.map { .string($0) }))) }
+        console.emit(.object(fields))
+        if let error = console.stdoutError, error != .EPIPE {
+            throw CommandFailure("writing to stdout", errno: error)
         }
     }
 }

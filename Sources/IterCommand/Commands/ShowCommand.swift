@@ -105,6 +105,11 @@ struct ShowCommand: Subcommand {
                let fd = try? BPFObject.get(unescaped) {
                 return (unescaped, OwnedDescriptor(fd))
             }
+            // bpffs's own files (maps.debug, progs.debug: names with a dot, which only the kernel
+            // makes) exist but bpf(2) answers ENOENT for them.
+            if error == .ENOENT, (try? Files.kind(path)) != nil {
+                throw CommandFailure("bpf obj get (\(path)): the file exists but is not a pin bpf(2) opens", errno: error)
+            }
             throw CommandFailure("bpf obj get (\(path))", errno: error)
         }
     }
