@@ -84,6 +84,56 @@ int __wrap_posix_memalign(void **p, size_t alignment, size_t size) {
     if (result == ENOMEM) out_of_memory(size);
     return result;
 }
+
+// A stack overflow is a fault just below the stack, within RLIMIT_STACK (and the kernel's guard
+// gap, 1 MiB by default) of its top; the handler runs on a stack of its own.
+static uintptr_t stack_top;
+static char handler_stack[32768];
+
+static void append(char *line, size_t *at, const char *text) {
+    while (*text) line[(*at)++] = *text++;
+}
+
+static void append_number(char *line, size_t *at, unsigned long long value) {
+    char digits[24];
+    int n = 0;
+    do { digits[n++] = (char)('0' + value % 10); value /= 10; } while (value > 0 && n < 24);
+    while (n > 0) line[(*at)++] = digits[--n];
+}
+
+static void on_fault(int sig, siginfo_t *info, void *context) {
+    (void)context;
+    uintptr_t address = (uintptr_t)info->si_addr;
+    struct rlimit limit;
+    unsigned long long stack = getrlimit(RLIMIT_STACK, &limit) == 0 && limit.rlim_cur != RLIM_INFINITY
+        ? (unsigned long long)limit.rlim_cur : 1ull << 30;
+    if (address < stack_top && stack_top - address <= stack + (2u << 20)) {
+        char line[128];
+        size_t at = 0;
+        append(line, &at, iter_out_of_memory_json ? "{\"error\":\"out of stack space (the stack limit is "
+                                                  : "Error: out of stack space (the stack limit is ");
+        append_number(line, &at, stack);
+        append(line, &at, iter_out_of_memory_json ? " bytes)\"}\n" : " bytes)\n");
+        write_all(iter_out_of_memory_json ? STDOUT_FILENO : STDERR_FILENO, line, at);
+        _exit(256 - ENOMEM);
+    }
+    // Not the stack: a bug. Fault again with the default action, for a core dump.
+    signal(sig, SIG_DFL);
+}
+
+void iter_guard_stack(void) {
+    char here;
+    stack_top = (uintptr_t)&here;
+    stack_t alternate = { .ss_sp = handler_stack, .ss_size = sizeof handler_stack, .ss_flags = 0 };
+    if (sigaltstack(&alternate, NULL) != 0) return;
+    struct sigaction action;
+    memset(&action, 0, sizeof action);
+    action.sa_sigaction = on_fault;
+    action.sa_flags = SA_SIGINFO | SA_ONSTACK;
+    sigemptyset(&action.sa_mask);
+    sigaction(SIGSEGV, &action, NULL);
+}
 #else
 void iter_reserve_memory(size_t size) { (void)size; }
+void iter_guard_stack(void) {}
 #endif

@@ -13,8 +13,10 @@ public func iterMain(_ argc: Int32, _ argv: UnsafeMutablePointer<UnsafeMutablePo
             if i == 0 { program = argument } else { arguments.append(argument) }
         }
     }
-    // `iter run … | head` closes our stdout: take that as EPIPE from write(2), not a fatal signal.
-    iter_ignore_sigpipe()
+    // `iter run … | head` closes our stdout: take that as EPIPE from write(2), not a fatal signal
+    // (and output past RLIMIT_FSIZE as EFBIG).
+    iter_ignore_write_signals()
+    iter_guard_stack()
     // Set aside before anything else is allocated: given back if memory runs out, so that a pin
     // whose mount steps are under way can still finish or undo them (static builds; see shim.c).
     iter_reserve_memory(256 << 10)

@@ -216,8 +216,16 @@ static inline void iter_sleep_ms(unsigned ms) {
 /// other builds.
 extern void iter_out_of_memory_as_json(int json);
 extern void iter_reserve_memory(size_t size);
+/// The static binaries also catch a stack overflow (SIGSEGV within the stack's reach, handled on
+/// an alternate stack): `Error: out of stack space (...)` and 256 - ENOMEM, as for the heap. Any
+/// other SIGSEGV is left to end the process. Does nothing in other builds.
+extern void iter_guard_stack(void);
 
-/// Ignore SIGPIPE so a closed stdout (`iter run ... | head`) gives EPIPE instead of killing us.
-static inline void iter_ignore_sigpipe(void) { signal(SIGPIPE, SIG_IGN); }
+/// Ignore SIGPIPE and SIGXFSZ: a closed stdout (`iter run ... | head`) gives EPIPE, and output to
+/// a file past RLIMIT_FSIZE gives EFBIG, as errors to report instead of signals that end iter.
+static inline void iter_ignore_write_signals(void) {
+    signal(SIGPIPE, SIG_IGN);
+    signal(SIGXFSZ, SIG_IGN);
+}
 
 #endif
