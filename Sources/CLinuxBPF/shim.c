@@ -6,6 +6,18 @@ int iter_out_of_memory_json = 0;
 
 void iter_out_of_memory_as_json(int json) { iter_out_of_memory_json = json; }
 
+void iter_out_of_memory_as_json_for(int argc, char **argv) {
+    // Before anything is allocated: the words GlobalOptions.wantsJSON looks for.
+    for (int i = 1; i < argc && argv && argv[i]; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "-j") || !strcmp(a, "--json") || !strcmp(a, "-p") || !strcmp(a, "--pretty")) iter_out_of_memory_json = 1;
+    }
+}
+
+int iter_segv_handled = 0;
+volatile sig_atomic_t iter_hold_active = 0;
+volatile sig_atomic_t iter_deferred_segv = 0;
+
 #ifdef ITER_WRAP_ALLOCATOR
 // The static builds link with --wrap=malloc,calloc,realloc,posix_memalign (scripts/build-static.sh):
 // every allocation, Swift's and libc's, comes here first. Embedded Swift traps when an allocation
@@ -103,6 +115,17 @@ static void append_number(char *line, size_t *at, unsigned long long value) {
 
 static void on_fault(int sig, siginfo_t *info, void *context) {
     (void)context;
+    if (info->si_code <= 0) {
+        // Sent by another process (kill, sigqueue), not a fault: held back during a hold, like
+        // every other fatal signal, else taken at its default action.
+        if (iter_hold_active) {
+            iter_deferred_segv = 1;
+            return;
+        }
+        signal(sig, SIG_DFL);
+        raise(sig);
+        return;
+    }
     uintptr_t address = (uintptr_t)info->si_addr;
     struct rlimit limit;
     unsigned long long stack = getrlimit(RLIMIT_STACK, &limit) == 0 && limit.rlim_cur != RLIM_INFINITY
@@ -131,7 +154,7 @@ void iter_guard_stack(void) {
     action.sa_sigaction = on_fault;
     action.sa_flags = SA_SIGINFO | SA_ONSTACK;
     sigemptyset(&action.sa_mask);
-    sigaction(SIGSEGV, &action, NULL);
+    if (sigaction(SIGSEGV, &action, NULL) == 0) iter_segv_handled = 1;
 }
 #else
 void iter_reserve_memory(size_t size) { (void)size; }

@@ -4,6 +4,15 @@ import CLinuxBPF
 /// Arguments stay bytes: a path that is not UTF-8 must reach the kernel unchanged.
 @_cdecl("iter_main")
 public func iterMain(_ argc: Int32, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 {
+    // Before anything is allocated: how running out of memory is reported (as JSON under -j), a
+    // reserve given back if it happens, so that a pin whose mount steps are under way can still
+    // finish or undo them, and the stack overflow handler (static builds; see shim.c).
+    iter_out_of_memory_as_json_for(argc, argv)
+    iter_reserve_memory(256 << 10)
+    iter_guard_stack()
+    // `iter run … | head` closes our stdout: take that as EPIPE from write(2), not a fatal signal
+    // (and output past RLIMIT_FSIZE as EFBIG).
+    iter_ignore_write_signals()
     var arguments: [Argument] = []
     var program = Argument("iter")
     if let argv {
@@ -13,12 +22,5 @@ public func iterMain(_ argc: Int32, _ argv: UnsafeMutablePointer<UnsafeMutablePo
             if i == 0 { program = argument } else { arguments.append(argument) }
         }
     }
-    // `iter run … | head` closes our stdout: take that as EPIPE from write(2), not a fatal signal
-    // (and output past RLIMIT_FSIZE as EFBIG).
-    iter_ignore_write_signals()
-    iter_guard_stack()
-    // Set aside before anything else is allocated: given back if memory runs out, so that a pin
-    // whose mount steps are under way can still finish or undo them (static builds; see shim.c).
-    iter_reserve_memory(256 << 10)
     return IterTool.run(arguments: arguments, programName: program.path.lastComponent.description)
 }

@@ -128,7 +128,8 @@ final class BPFFSDirectory {
 
     deinit {
         for name in entries { unlink(path + "/" + name) }
-        rmdir(path)
+        // Names that are not UTF-8 (FileManager cannot list them) go by their bytes.
+        if rmdir(path) != 0 { _ = try? sh("rm -rf '\(path)'") }
     }
 }
 

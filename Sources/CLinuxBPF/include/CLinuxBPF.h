@@ -164,13 +164,23 @@ static inline unsigned long long iter_monotonic_ns(void) {
     return (unsigned long long)ts.tv_sec * 1000000000ull + (unsigned long long)ts.tv_nsec;
 }
 
+/// State shared with the static binaries' SIGSEGV handler (shim.c): whether it is installed,
+/// whether a hold is active, and a SIGSEGV sent by another process during a hold.
+extern int iter_segv_handled;
+extern volatile sig_atomic_t iter_hold_active;
+extern volatile sig_atomic_t iter_deferred_segv;
+
 /// The signals that end a process by default and can be blocked: all but SIGKILL and SIGSTOP, the
 /// job-control ones (TSTP, TTIN, TTOU, CONT) and those ignored by default (CHLD, URG, WINCH). Real-time
-/// signals are included, also the ones glibc and musl reserve for themselves.
+/// signals are included, also the ones glibc and musl reserve for themselves. Where iter handles
+/// SIGSEGV (a stack overflow is an error line), it is not blocked: a fault while blocked would be
+/// forced on the process past the handler. The handler holds back a SIGSEGV sent by another
+/// process instead (iter_deferred_segv).
 static inline unsigned long long iter_fatal_signal_mask(void) {
     static const int kept[] = { SIGKILL, SIGSTOP, SIGTSTP, SIGTTIN, SIGTTOU, SIGCONT, SIGCHLD, SIGURG, SIGWINCH };
     unsigned long long mask = ~0ull;
     for (unsigned i = 0; i < sizeof kept / sizeof kept[0]; i++) mask &= ~(1ull << (kept[i] - 1));
+    if (iter_segv_handled) mask &= ~(1ull << (SIGSEGV - 1));
     return mask;
 }
 
@@ -178,17 +188,27 @@ static inline unsigned long long iter_fatal_signal_mask(void) {
 /// The raw system call: libc's sigprocmask refuses to block its reserved real-time signals.
 static inline int iter_hold_fatal_signals(unsigned long long *saved) {
     unsigned long long mask = iter_fatal_signal_mask();
+    iter_hold_active = 1;
     return (int)syscall(SYS_rt_sigprocmask, SIG_BLOCK, &mask, saved, sizeof mask);
 }
 
-/// Puts back the mask iter_hold_fatal_signals replaced; a held signal is delivered now.
+/// Puts back the mask iter_hold_fatal_signals replaced; a held signal is delivered now (a held-back
+/// SIGSEGV is raised again, at its default action).
 static inline int iter_restore_signal_mask(unsigned long long saved) {
-    return (int)syscall(SYS_rt_sigprocmask, SIG_SETMASK, &saved, NULL, sizeof saved);
+    iter_hold_active = 0;
+    int result = (int)syscall(SYS_rt_sigprocmask, SIG_SETMASK, &saved, NULL, sizeof saved);
+    if (iter_deferred_segv) {
+        signal(SIGSEGV, SIG_DFL);
+        raise(SIGSEGV);
+    }
+    return result;
 }
 
 /// A held signal that will end the process once released: pending, fatal, not blocked before the
-/// hold (`saved`), and left at its default action (nohup's ignored SIGHUP does not count). 0 if none.
+/// hold (`saved`), and left at its default action (nohup's ignored SIGHUP does not count); or a
+/// held-back SIGSEGV. 0 if none.
 static inline int iter_pending_fatal_signal(unsigned long long saved) {
+    if (iter_deferred_segv) return SIGSEGV;
     unsigned long long pending = 0;
     if (syscall(SYS_rt_sigpending, &pending, sizeof pending) != 0) return 0;
     pending &= iter_fatal_signal_mask() & ~saved;
@@ -215,6 +235,8 @@ static inline void iter_sleep_ms(unsigned ms) {
 /// iter_reserve_memory sets aside memory given back on the first failure; both do nothing in
 /// other builds.
 extern void iter_out_of_memory_as_json(int json);
+/// The same, from the command line, before Swift has allocated anything.
+extern void iter_out_of_memory_as_json_for(int argc, char **argv);
 extern void iter_reserve_memory(size_t size);
 /// The static binaries also catch a stack overflow (SIGSEGV within the stack's reach, handled on
 /// an alternate stack): `Error: out of stack space (...)` and 256 - ENOMEM, as for the heap. Any
