@@ -137,15 +137,19 @@ public enum Files {
         }
     }
 
-    /// Writes all of `bytes` to `fd`, retrying EINTR and short writes (EAGAIN waits with poll-free
-    /// retry: stdout is blocking in every case iter writes to it).
+    /// Writes all of `bytes` to `fd`, retrying EINTR and short writes; on EAGAIN (a non-blocking
+    /// stdout inherited from the caller, full) it waits until `fd` is writable.
     package static func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer) throws(Errno) {
         var offset = 0
         while offset < bytes.count {
             let n = write(fd, bytes.baseAddress! + offset, bytes.count - offset)
             if n < 0 {
                 let error = Errno.current
-                if error == .EINTR || error == .EAGAIN { continue }
+                if error == .EINTR { continue }
+                if error == .EAGAIN {
+                    guard iter_wait_writable(fd) != 0 || Errno.current == .EINTR else { throw Errno.current }
+                    continue
+                }
                 throw error
             }
             offset += n

@@ -27,3 +27,16 @@ extension BPFProgram {
         return try BPFSyscall.callForFD(BPF_PROG_GET_FD_BY_ID, &attr)
     }
 }
+
+extension BPFProgram {
+    /// The BTF a loaded program was loaded with, as the kernel keeps it (its raw bytes, in this
+    /// machine's byte order): `btf_id` from the program's info, BPF_BTF_GET_FD_BY_ID, then the
+    /// bytes from the BTF object's info. nil when the program was loaded without BTF. This is how
+    /// the types of a pinned program (its records, its globals) are known without its object file.
+    public static func btfData(of program: borrowing FileDescriptor) throws(Errno) -> [UInt8]? {
+        let id = try info(program).btfID
+        guard id != 0 else { return nil }
+        let btf = try BPFBTF.fd(id: id)
+        return try BPFBTF.data(btf)
+    }
+}
