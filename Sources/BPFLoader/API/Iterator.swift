@@ -3,7 +3,7 @@ import SyscallBPF
 
 /// A BPF iterator in the kernel: a loaded program attached as an iterator link. The kernel
 /// objects live as long as this value (and its copies) and, once pinned, as long as the pin.
-public struct Iterator {
+public struct Iterator: IteratorReading {
     /// The attached program's name.
     public let program: String
     /// Its ELF section (`iter/task`).
@@ -24,44 +24,37 @@ public struct Iterator {
     /// The options as fields (`map_id 5`, `tid 42`), for a description of what was created.
     public var optionFields: [OptionField] { options.summary(mapID: mapID) }
 
+    /// The program's name, for messages.
+    public var displayName: String { program }
+
     /// The id of the attached program.
     public var programID: UInt32? {
         (try? BPFProgram.info(loaded.selectedProgram.fd))?.id
     }
 
-    /// Reads the iterator's output: one full pass, as text (invalid UTF-8 becomes U+FFFD).
-    public func read() throws(IteratorError) -> String {
+    /// Reads one full pass of the iterator's output, as text (invalid UTF-8 becomes U+FFFD).
+    public func read(options: ReadOptions = ReadOptions()) throws(IteratorError) -> String {
+        String(decoding: try readBytes(options: options), as: UTF8.self)
+    }
+
+    /// Reads one full pass of the iterator's output, as bytes.
+    public func readBytes(options: ReadOptions = ReadOptions()) throws(IteratorError) -> [UInt8] {
         var bytes: [UInt8] = []
-        try read { chunk in
+        try read(options: options) { chunk in
             bytes.append(contentsOf: chunk)
             return true
         }
-        return String(decoding: bytes, as: UTF8.self)
+        return bytes
     }
 
     /// Reads one full pass in chunks, as the kernel produces them; `body` returns false to stop.
-    /// Each call runs the iterator afresh (BPF_ITER_CREATE).
-    public func read(_ body: (UnsafeRawBufferPointer) -> Bool) throws(IteratorError) {
-        let instance: FileDescriptor
-        do { instance = try BPFLink.createIteratorInstance(link: link.fd) } catch { throw .read(program: program, error) }
-        try Iterator.pump(instance, program: program, body)
-    }
-
-    /// Copies the iterator's output to `body` in 256 KiB reads: the kernel fills as much of the
-    /// buffer as it has per read(2), so large outputs (ksym: millions of lines) stream fast.
-    static func pump(_ instance: borrowing FileDescriptor, program: String,
-                     _ body: (UnsafeRawBufferPointer) -> Bool) throws(IteratorError) {
-        var buffer = [UInt8](repeating: 0, count: 256 << 10)
-        while true {
-            let n = buffer.withUnsafeMutableBytes { raw in CLinuxBPF.read(instance.rawValue, raw.baseAddress, raw.count) }
-            if n < 0 {
-                let error = Errno.current
-                if error == .EINTR || error == .EAGAIN { continue }
-                throw .read(program: program, error)
-            }
-            if n == 0 { return }
-            let more = buffer.withUnsafeBytes { raw in body(UnsafeRawBufferPointer(rebasing: raw[0..<n])) }
-            if !more { return }
+    /// Each call runs the iterator afresh (BPF_ITER_CREATE), as a process in the options'
+    /// namespaces would see it.
+    public func read(options: ReadOptions = ReadOptions(), _ body: (UnsafeRawBufferPointer) -> Bool) throws(IteratorError) {
+        let link = self.link
+        try IteratorOutput.read(program: program, options: options, body) { (foreign) throws(ReadError) -> FileDescriptor in
+            if let foreign { return try foreign.open(link: link, path: nil) }
+            do throws(Errno) { return try BPFLink.createIteratorInstance(link: link.fd) } catch { throw ReadError(.open(error)) }
         }
     }
 

@@ -14,14 +14,18 @@ public enum IteratorError: Error, CustomStringConvertible {
     case attach(AttachError)
     /// Pinning the iterator failed (`BPF_OBJ_PIN`).
     case pin(program: String, path: FilePath, Errno)
-    /// Creating or reading the iterator's output failed.
-    case read(program: String, Errno)
+    /// Opening or reading the iterator's output failed (after `bytesRead` bytes of it).
+    case read(program: String, ReadError)
+    /// A pinned iterator could not be opened, or is not an iterator.
+    case pinned(PinnedIteratorError)
 
     /// The errno of a failed system call, if that is what this is.
     public var errno: Errno? {
         switch self {
         case let .object(_, error): return error.errno
-        case let .unreadable(_, e), let .pin(_, _, e), let .read(_, e): return e
+        case let .unreadable(_, e), let .pin(_, _, e): return e
+        case let .read(_, error): return error.errno
+        case let .pinned(error): return error.errno
         case let .option(error): return error.errno
         case let .attach(error): return error.errno
         }
@@ -40,7 +44,8 @@ public enum IteratorError: Error, CustomStringConvertible {
         case let .option(error): return error.description
         case let .attach(error): return error.description
         case let .pin(program, path, errno): return "program \(program): pinning at \(path) failed: \(errno.description)"
-        case let .read(program, errno): return "program \(program): reading the iterator failed: \(errno.description)"
+        case let .read(program, error): return "program \(program): reading the iterator failed: \(error.description)"
+        case let .pinned(error): return error.description
         }
     }
 }

@@ -1,0 +1,52 @@
+import SyscallBPF
+
+/// An iterator whose output can be read, pass after pass: one this process created (`Iterator`)
+/// or one pinned on bpffs (`PinnedIterator`). `iter run` and `iter cat` read both the same way.
+public protocol IteratorReading {
+    /// Names it in messages: the program's name, or a pin's path when its program is not known.
+    var displayName: String { get }
+    /// Reads one full pass of its output, in chunks as the kernel produces them; `body` returns
+    /// false to stop early. Each call is a new pass, from the start.
+    func read(options: ReadOptions, _ body: (UnsafeRawBufferPointer) -> Bool) throws(IteratorError)
+}
+
+/// The namespaces a read must enter to open the iterator (those of the options iter is not in).
+struct ForeignNamespaces {
+    let network: Namespace?
+    let pid: Namespace?
+
+    /// A new output of the iterator, opened by a child in these namespaces: BPF_ITER_CREATE on
+    /// `link`, or open(2) of `path`.
+    func open(link: OwnedDescriptor?, path: FilePath?) throws(ReadError) -> FileDescriptor {
+        do {
+            return try NamespaceFiles.openIterator(network: network?.file, pid: pid?.file, link: link, path: path)
+        } catch {
+            // The namespace the failed step was about; the first one given for the other steps.
+            let namespace: Namespace?
+            switch error.step {
+            case .enterNetwork: namespace = network
+            case .enterPID, .startInPID: namespace = pid
+            case .start, .open, .noAnswer: namespace = network ?? pid
+            }
+            let label = namespace?.label ?? NamespaceLabel(kind: .network, inode: 0, name: nil)
+            throw ReadError(.namespace(label, error))
+        }
+    }
+}
+
+/// Opening and reading one pass, for both kinds of iterator.
+enum IteratorOutput {
+    /// Opens a new output with `open` (given the namespaces to enter, if any) and reads it to
+    /// the end into `body`.
+    static func read(program: String, options: ReadOptions, _ body: (UnsafeRawBufferPointer) -> Bool,
+                     open: (ForeignNamespaces?) throws(ReadError) -> FileDescriptor) throws(IteratorError) {
+        let (network, pid) = options.foreign
+        let foreign = network == nil && pid == nil ? nil : ForeignNamespaces(network: network, pid: pid)
+        do {
+            let fd = try open(foreign)
+            _ = try OutputReader(retry: options.retry).run(fd, body)
+        } catch {
+            throw .read(program: program, error)
+        }
+    }
+}
