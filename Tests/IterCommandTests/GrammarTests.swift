@@ -1,3 +1,4 @@
+import Foundation
 import BPFLoader
 @testable import IterCommand
 import SyscallBPF
@@ -33,12 +34,13 @@ struct GrammarTests {
     func commandPrefixes() throws {
         #expect(try parse(["p", "a.o", "/sys/fs/bpf/x"]).command.name == "pin")
         #expect(try parse(["r", "a.o"]).command.name == "run")
+        #expect(try parse(["c", "/sys/fs/bpf/x"]).command.name == "cat")
         #expect(try parse(["l"]).command.name == "list")
         #expect(try parse(["s"]).command.name == "show")
         #expect(try parse(["v"]).command.name == "version")
         #expect(try parse(["h"]).command.name == "help")
         #expect(try parse([]).command.name == "help")
-        #expect(message(["frobnicate"])?.hasPrefix("unknown command 'frobnicate' (commands: pin, run, list, show, version, help)") == true)
+        #expect(message(["frobnicate"])?.hasPrefix("unknown command 'frobnicate' (commands: pin, run, cat, list, show, version, help)") == true)
     }
 
     @Test("options anywhere before --, bundled, long by unambiguous prefix")
@@ -93,11 +95,74 @@ struct GrammarTests {
         #expect(message(["run", "a.o", "cgroup", "id", "1", "order", "sideways"])?.hasPrefix("unknown cgroup order 'sideways'") == true)
         #expect(message(["run", "a.o", "task", "tid", "1", "map", "id", "1"])
                 == "'map' cannot be combined with 'task': an iterator takes one of 'map', 'task' or 'cgroup'")
-        #expect(message(["run", "a.o", "bogus"]) == "unexpected argument 'bogus': expected 'map', 'task', 'cgroup' or 'prog'")
+        #expect(message(["run", "a.o", "bogus"])
+                == "unexpected argument 'bogus': expected 'map', 'task', 'cgroup', 'prog', 'interval', 'netns', 'pidns' or 'type'")
+        #expect(message(["cat", "/p", "map", "id", "1"]) == "unexpected argument 'map': expected 'interval', 'netns', 'pidns' or 'type'")
         #expect(message(["run", "a.o", "prog"]) == "'prog' needs a program name")
         #expect(message(["list", "x"]) == "unexpected argument 'x' after 'list'")
         #expect(message(["show", "id"]) == "'show id' needs a link ID")
         #expect(message(["show", "a", "b"]) == "unexpected argument 'b' after 'show PATH'")
+    }
+
+    func cat(_ words: [String]) throws -> CatCommand {
+        var rest = Words(words.map { Argument($0) })
+        return try CatCommand.parse(&rest)
+    }
+
+    @Test("READ_OPT: interval, netns, pidns and type, after run's iterator clauses and after cat's path")
+    func readingClauses() throws {
+        let command = try run(["a.o", "task", "pid", "1", "interval", "0.25", "count", "3", "netns", "all", "type", "rec"])
+        #expect(command.iterator.options == .task(.process(1)))
+        #expect(command.reading.interval == PassInterval(nanoseconds: 250_000_000, count: 3))
+        #expect(command.reading.namespaces == NamespaceRequest(kind: .network, source: .all))
+        #expect(command.reading.recordType == "rec")
+        #expect(command.description == "run object=a.o options=task pid 1 interval=0.25s*3 netns=all type=rec")
+        // Keywords by prefix; the iterator's clauses win a shared prefix (`t` is task, `p` is prog).
+        #expect(try run(["a.o", "i", "2", "n", "pid", "7"]).reading
+                == ReadRequest(interval: PassInterval(nanoseconds: 2_000_000_000, count: nil),
+                               namespaces: NamespaceRequest(kind: .network, source: .process(7))))
+        #expect(try cat(["/sys/fs/bpf/x", "pidns", "/proc/9/ns/pid", "interval", ".5"]).reading
+                == ReadRequest(interval: PassInterval(nanoseconds: 500_000_000, count: nil),
+                               namespaces: NamespaceRequest(kind: .pid, source: .path("/proc/9/ns/pid"))))
+        // A path is never a keyword, even when it is a prefix of one.
+        #expect(try cat(["/x", "netns", "./all"]).reading.namespaces?.source == .path("./all"))
+        #expect(try cat(["/x", "netns", "/a"]).reading.namespaces?.source == .path("/a"))
+        #expect(try cat(["/x", "netns", "a"]).reading.namespaces?.source == .all)
+        #expect(try cat(["/x"]).reading == ReadRequest())
+    }
+
+    @Test("SECONDS: digits with up to nine decimals, 0 to 86400")
+    func seconds() {
+        #expect(PassInterval.parseSeconds("2") == 2_000_000_000)
+        #expect(PassInterval.parseSeconds("0.2") == 200_000_000)
+        #expect(PassInterval.parseSeconds(".5") == 500_000_000)
+        #expect(PassInterval.parseSeconds("0") == 0)
+        #expect(PassInterval.parseSeconds("1.000000001") == 1_000_000_001)
+        #expect(PassInterval.parseSeconds("86400") == 86_400_000_000_000)
+        for bad in ["", ".", "1.", "-1", "+1", "1e3", "1s", "1.0000000001", "86400.5", "9999999", "1..2", " 1", "0x10"] {
+            #expect(PassInterval.parseSeconds(bad) == nil, "\(bad)")
+        }
+        #expect(PassInterval(nanoseconds: 250_000_000, count: nil).description == "0.25s")
+        #expect(PassInterval(nanoseconds: 3_000_000_000, count: 2).description == "3s*2")
+    }
+
+    @Test("READ_OPT mistakes")
+    func readingMistakes() {
+        #expect(message(["cat"]) == "'cat' needs a path, 0 arguments found")
+        #expect(message(["cat", "/x", "interval"]) == "'interval' needs a number of seconds")
+        #expect(message(["cat", "/x", "interval", "1", "interval", "2"]) == "'interval' given twice")
+        #expect(message(["cat", "/x", "interval", "0.1x"]) == "can't parse 0.1x as seconds: expected a number such as 2 or 0.25, at most 86400")
+        #expect(message(["cat", "/x", "interval", "1", "count", "0"]) == "'count' needs at least 1 pass")
+        #expect(message(["cat", "/x", "interval", "1", "count", "x"]) == "can't parse x as a count")
+        #expect(message(["cat", "/x", "netns"]) == "'netns' needs PATH, 'pid PID' or 'all'")
+        #expect(message(["cat", "/x", "pidns"]) == "'pidns' needs PATH or 'pid PID'")
+        #expect(message(["cat", "/x", "netns", "pid"]) == "'netns pid' needs a process ID")
+        #expect(message(["cat", "/x", "netns", "pid", "x"]) == "can't parse x as a process ID")
+        #expect(message(["cat", "/x", "pidns", "all"]) == "'pidns all' is not supported: give a PATH or 'pid PID' (a pid namespace holds those nested in it)")
+        #expect(message(["cat", "/x", "netns", "all", "netns", "/y"]) == "'netns' given twice")
+        #expect(message(["cat", "/x", "netns", "all", "pidns", "/y"]) == "'pidns' cannot be combined with 'netns': read in one kind of namespace")
+        #expect(message(["cat", "/x", "type"]) == "'type' needs the name of a struct, union or integer type")
+        #expect(message(["cat", "/x", "type", "a", "type", "b"]) == "'type' given twice")
     }
 
     @Test("a path argument keeps its bytes, even when they are not UTF-8")
@@ -156,5 +221,27 @@ struct FilePathTests {
         #expect(FilePath("x").directory == ".")
         #expect(FilePath("/sys/fs/bpf/x/").lastComponent == "x")
         #expect(FilePath("/sys/fs/bpf").appending("x") == "/sys/fs/bpf/x")
+    }
+}
+
+/// The wall-clock time of pass headers, formatted without Foundation.
+@Suite("pass header times")
+struct WallClockTests {
+    @Test("UTC, ISO 8601 with milliseconds, leap days and century rules included")
+    func iso8601() {
+        #expect(WallClock.iso8601(0) == "1970-01-01T00:00:00.000Z")
+        #expect(WallClock.iso8601(951_782_400_000_000_000 + 5_000_000) == "2000-02-29T00:00:00.005Z")
+        #expect(WallClock.iso8601(4_107_542_399_999_999_999) == "2100-02-28T23:59:59.999Z")
+        #expect(WallClock.iso8601(4_107_542_400_000_000_000) == "2100-03-01T00:00:00.000Z")
+        #expect(WallClock.iso8601(1_796_513_691_123_456_789) == "2026-12-05T23:34:51.123Z")
+        // Every day of four years (a leap cycle) against the Foundation calendar.
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        for day in stride(from: 19_000, to: 19_000 + 4 * 366, by: 1) {
+            let date = Date(timeIntervalSince1970: Double(day) * 86400 + 3723.5)
+            let c = calendar.dateComponents([.year, .month, .day], from: date)
+            let expected = String(format: "%04d-%02d-%02dT01:02:03.500Z", c.year!, c.month!, c.day!)
+            #expect(WallClock.iso8601(UInt64(day) * 86_400_000_000_000 + 3_723_500_000_000) == expected)
+        }
     }
 }

@@ -70,6 +70,7 @@ enum CommandTable {
     static let all: [CommandEntry] = [
         CommandEntry(PinCommand.self),
         CommandEntry(RunCommand.self),
+        CommandEntry(CatCommand.self),
         CommandEntry(ListCommand.self),
         CommandEntry(ShowCommand.self),
         CommandEntry(VersionCommand.self),

@@ -15,6 +15,9 @@ enum Grammar {
             .joined(separator: " | ") + " }"),
         Rule(name: "CGROUP_OPT", definition: "{ id CGROUP_ID | path PATH } [order ORDER]"),
         Rule(name: "ORDER", definition: "{ " + CgroupWalkOrder.allCases.map { $0.keyword }.joined(separator: " | ") + " }"),
+        Rule(name: "READ_OPT", definition: "{ interval SECONDS [count N] | netns NETNS | pidns PIDNS | type NAME }"),
+        Rule(name: "NETNS", definition: "{ PATH | pid PID | all }"),
+        Rule(name: "PIDNS", definition: "{ PATH | pid PID }"),
     ]
 
     /// `'a', 'b' or 'c'`.

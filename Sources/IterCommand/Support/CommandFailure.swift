@@ -48,8 +48,21 @@ public struct CommandFailure: Error, Sendable {
             self.init("attach_iter failed for program \(attach.program)\(attach.detail)", errno: attach.errno)
         case let .pin(program, path, errno):
             self.init("pin_iter failed for program \(program) to path \(path)", errno: errno)
-        case let .read(program, errno):
-            self.init("reading iterator of program \(program)", errno: errno)
+        case let .read(program, error):
+            self.init("reading iterator of program \(program): \(error.description)", exitCode: error.errno.exitCode)
+        case let .pinned(error):
+            self.init(error.description, exitCode: error.errno?.exitCode ?? CommandFailure.malformedExitCode)
+        }
+    }
+
+    /// A failure to read an iterator, naming it as `subject` does (`iterator of program dump_task`,
+    /// `pinned iterator /sys/fs/bpf/tasks (program dump_task)`).
+    public init(reading error: IteratorError, subject: String) {
+        switch error {
+        case let .read(_, readError):
+            self.init("reading \(subject): \(readError.description)", exitCode: readError.errno.exitCode)
+        default:
+            self.init(error, object: FilePath(""))
         }
     }
 }
