@@ -2,7 +2,7 @@ import Foundation
 import Testing
 
 /// `__kconfig` and `__ksym` externs against this machine's kernel.
-@Suite("externs", .enabled(if: Repo.isRoot))
+@Suite("externs", .enabled(if: Repo.isRoot, Repo.needsRoot))
 struct ExternTests {
     /// The running kernel's config (this machine has /proc/config.gz; /boot/config-* otherwise).
     static func config(_ name: String) throws -> String? {

@@ -3,7 +3,7 @@ import Testing
 
 /// Iterator options on this kernel (6.1+ options; map elements are tested in the kernel matrix,
 /// since this machine refuses map-element iterators even to bpftool).
-@Suite("iterator options", .enabled(if: Repo.isRoot))
+@Suite("iterator options", .enabled(if: Repo.isRoot, Repo.needsRoot))
 struct IteratorOptionTests {
     /// A process with three threads, so tid, pid and main_thread_only differ.
     static func threadedProcess() throws -> Process {

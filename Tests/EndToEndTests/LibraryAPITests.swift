@@ -3,7 +3,7 @@ import Foundation
 import Testing
 
 /// The Swift API others embed: load an object, choose a program, read or pin an iterator.
-@Suite("library API", .enabled(if: Repo.isRoot))
+@Suite("library API", .enabled(if: Repo.isRoot, Repo.needsRoot))
 struct LibraryAPITests {
     @Test("an object lists its programs; an iterator reads into a String without bpffs")
     func readIntoString() throws {

@@ -3,7 +3,7 @@ import Testing
 
 /// Objects as real projects write them: iterators next to other program types, two iterators of
 /// which the kernel refuses one, map-in-map and program arrays, with what bpftool does beside.
-@Suite("real-world objects", .enabled(if: Repo.isRoot))
+@Suite("real-world objects", .enabled(if: Repo.isRoot, Repo.needsRoot))
 struct RealWorldObjectTests {
     @Test("an iterator next to fentry, raw_tp, tp, kprobe, syscall and xdp programs pins and reads", arguments: Repo.binaries)
     func mixedPrograms(binary: String) throws {
@@ -86,6 +86,25 @@ struct RealWorldObjectTests {
         #expect(outcome.lines.count == 3)
         #expect(outcome.lines.first == "main" && outcome.lines.last == "tail_b")
         #expect(outcome.lines.dropFirst().first?.hasPrefix("tail_a pid ") == true)
+    }
+
+    @Test("pinning an iterator whose program array nothing pins warns that its tail calls will fail", arguments: Repo.binaries)
+    func programArrayPinWarning(binary: String) throws {
+        let dir = try BPFFSDirectory("progarray")
+        let outcome = try run(binary, ["pin", Repo.fixture("iter_prog_array.bpf.o"), dir.file("p")])
+        #expect(outcome.status == 0, "\(outcome)")
+        #expect(outcome.stderr.hasPrefix("Warning: program array 'jmp_table' is not pinned: the kernel empties it when iter exits"), "\(outcome)")
+        // What the warning says: the kernel empties the array once iter's descriptor closed (from a
+        // work queue, so shortly after iter exits).
+        var read = ""
+        for _ in 0..<50 {
+            read = try String(contentsOfFile: dir.file("p"), encoding: .utf8)
+            if read.contains("tail call 0 failed") { break }
+            usleep(100_000)
+        }
+        #expect(read.contains("tail call 0 failed"), "\(read)")
+        let json = try run(binary, ["-j", "pin", Repo.fixture("iter_prog_array.bpf.o"), dir.file("q")])
+        #expect(json.status == 0 && json.stderr.isEmpty && json.stdout.contains("\"warnings\":[\"program array 'jmp_table'"), "\(json)")
     }
 
     @Test("a map left for the loader to size, or a slot beyond max_entries, is one error at planning", arguments: Repo.binaries)

@@ -93,7 +93,8 @@ struct GrammarTests {
         #expect(message(["run", "a.o", "task", "x", "1"]) == "expected 'main_thread_only', 'tid', 'pid' or 'pid_fd', got: 'x'?")
         #expect(message(["run", "a.o", "cgroup", "id"]) == "incorrect cgroup spec: expected 'id ID' or 'path PATH'")
         #expect(message(["run", "a.o", "cgroup", "id", "1", "order", "sideways"])?.hasPrefix("unknown cgroup order 'sideways'") == true)
-        #expect(message(["run", "a.o", "task", "tid", "1", "map", "id", "1"])
+        #expect(
+            message(["run", "a.o", "task", "tid", "1", "map", "id", "1"])
                 == "'map' cannot be combined with 'task': an iterator takes one of 'map', 'task' or 'cgroup'")
         #expect(message(["run", "a.o", "bogus"])
                 == "unexpected argument 'bogus': expected 'map', 'task', 'cgroup', 'prog', 'interval', 'netns', 'pidns' or 'type'")

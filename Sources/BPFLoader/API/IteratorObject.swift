@@ -79,30 +79,34 @@ public struct IteratorObject {
         do { resolved = try options.resolve() } catch { throw .option(error) }
         trace("object '\(file.name)': \(file.elf.sections.count) sections, programs: "
               + file.programs.map { "\($0.name) (\($0.sectionName))" }.joined(separator: ", "))
-        let opening = iter_monotonic_ns()
-        let (vmlinux, access): (BTF, KernelBTFFile.Access)
-        do { (vmlinux, access) = try KernelBTFFile.vmlinux() } catch { throw .object(path: path, error) }
-        switch access {
-        case .mapped: trace("kernel BTF: \(vmlinux.typeCount) types, mapped from \(KernelBTFFile.vmlinuxPath)")
-        case .read: trace("kernel BTF: \(vmlinux.typeCount) types, read from \(KernelBTFFile.vmlinuxPath)")
-        case .kernelObject: trace("kernel BTF: \(vmlinux.typeCount) types, from the kernel's vmlinux BTF object (no sysfs)")
-        }
-        trace("timing: kernel BTF opened and indexed in \(IteratorObject.microseconds(since: opening)) us")
-        let kernel = KernelTypes(vmlinux: vmlinux, modules: SysfsModuleBTF(vmlinux: vmlinux))
         let plan: LoadPlan
         let planning = iter_monotonic_ns()
+        var opening: UInt64 = 0
         var probing: UInt64 = 0
         do {
-            plan = try Planner.plan(file, kernel: kernel, options: PlanOptions(programName: program, mainThreadOnly: options.mainThreadOnly)) { needs in
+            plan = try Planner.plan(file, options: PlanOptions(programName: program, mainThreadOnly: options.mainThreadOnly),
+                                    kernel: { (names: BTFNameQuery) throws(LoadError) -> KernelTypes in
+                let started = iter_monotonic_ns()
+                let (vmlinux, access) = try KernelBTFFile.vmlinux(lookingUp: names)
+                opening = iter_monotonic_ns() - started
+                switch access {
+                case .mapped: trace("kernel BTF: \(vmlinux.typeCount) types, mapped from \(KernelBTFFile.vmlinuxPath)")
+                case .read: trace("kernel BTF: \(vmlinux.typeCount) types, read from \(KernelBTFFile.vmlinuxPath)")
+                case .kernelObject: trace("kernel BTF: \(vmlinux.typeCount) types, from the kernel's vmlinux BTF object (no sysfs)")
+                }
+                trace("timing: kernel BTF opened and indexed in \(opening / 1000) us, "
+                      + "with the \(names.exact.count + names.essential.count) names planning looks up")
+                return KernelTypes(vmlinux: vmlinux, modules: SysfsModuleBTF(vmlinux: vmlinux))
+            }, probe: { needs in
                 let started = iter_monotonic_ns()
                 defer { probing = iter_monotonic_ns() - started }
                 return KernelProbe.facts(for: needs)
-            }
+            })
         } catch {
             throw .object(path: path, error)
         }
-        trace("timing: planned \(plan.programs.count) programs in \(IteratorObject.microseconds(since: planning + probing)) us"
-              + " (and probed the kernel in \(probing / 1000) us)")
+        let planned = (iter_monotonic_ns() - planning - opening - probing) / 1000
+        trace("timing: planned \(plan.programs.count) programs in \(planned) us (and probed the kernel in \(probing / 1000) us)")
         for note in plan.notes { trace(note) }
         if let misplaced = options.misplaced(program: plan.selectedProgram.name, target: plan.selectedProgram.target) {
             throw .option(misplaced)

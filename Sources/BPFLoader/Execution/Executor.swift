@@ -194,8 +194,8 @@ package enum Executor {
             // A reachable instruction that CO-RE poisoned: name the relocation, not the dummy call.
             var notes: [Int: COREPoisonNote] = [:]
             for p in program.poisoned { notes[p.instruction] = p.note }
-            if let relocation = COREVerifierLog.explain(error.log, poisoned: notes) {
-                throw .core(program: program.name, reason: relocation)
+            if let note = COREVerifierLog.explain(error.log, poisoned: notes) {
+                throw .poisonedCodeReached(program: program.name, note)
             }
             throw .programLoad(program: program.name, target: program.target, errno: error.errno, log: error.log,
                                hint: VerifierHints.hint(for: error.log, license: plan.license))

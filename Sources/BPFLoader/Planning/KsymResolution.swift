@@ -28,7 +28,7 @@ enum KsymResolution {
             default: break
             }
         }
-        let found = lookUp(wanted, in: kernel.vmlinux)
+        let found = kernel.names?.typeIDsByName(wanted) ?? lookUp(wanted, in: kernel.vmlinux)
         let inModules = moduleHits(externs, vmlinuxHits: found, kernel: kernel)
         var resolutions: [ExternResolution] = []
         resolutions.reserveCapacity(externs.count)

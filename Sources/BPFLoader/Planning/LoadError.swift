@@ -63,8 +63,12 @@ public enum LoadError: Error, CustomStringConvertible {
     case kernelBTF(BTFError)
     /// The kernel's BTF (vmlinux, or a module's a program needs) could not be found or read.
     case kernelBTFUnavailable(path: String, Errno)
-    /// A CO-RE relocation failed, or the verifier reached an instruction one poisoned.
-    case core(program: String, reason: String)
+    /// A CO-RE relocation cannot be applied (the object is wrong or ambiguous for this kernel).
+    case core(COREError)
+    /// The verifier reached an instruction a CO-RE relocation (or a missing weak kfunc) poisoned.
+    case poisonedCodeReached(program: String, COREPoisonNote)
+    /// `task main_thread_only` cannot be planned into this program on this kernel.
+    case mainThreadOnly(program: String, MainThreadFilterError)
     // Kernel calls made while executing a plan.
     /// BPF_BTF_LOAD refused BTF the object cannot load without; `log` is the kernel's BTF log.
     case btfLoad(errno: Errno, log: String)
@@ -100,7 +104,7 @@ public enum LoadError: Error, CustomStringConvertible {
              .legacyMapsSection, .relocation, .btf, .map, .extern:
             return .open
         case .noIteratorProgram, .noSuchProgram, .notAnIterator, .unknownTarget, .kernelBTF,
-             .kernelBTFUnavailable, .core, .btfLoad, .mapCreate, .mapUpdate, .mapSlot, .mapPin, .mapReuse, .programLoad:
+             .kernelBTFUnavailable, .core, .poisonedCodeReached, .mainThreadOnly, .btfLoad, .mapCreate, .mapUpdate, .mapSlot, .mapPin, .mapReuse, .programLoad:
             return .load
         }
     }
@@ -172,8 +176,12 @@ public enum LoadError: Error, CustomStringConvertible {
             return "kernel BTF: \(error.description)"
         case let .kernelBTFUnavailable(path, errno):
             return "kernel BTF \(path): \(errno.description) (iter needs a kernel built with CONFIG_DEBUG_INFO_BTF)"
-        case let .core(program, reason):
-            return "program '\(program)': \(reason)"
+        case let .core(error):
+            return "program '\(error.program)': \(error.reason)"
+        case let .poisonedCodeReached(program, note):
+            return "program '\(program)': \(note)"
+        case let .mainThreadOnly(program, error):
+            return "program '\(program)': \(error)"
         case let .btfLoad(errno, _):
             return "kernel rejected the object's BTF: \(errno.description)"
         case let .mapCreate(name, errno):

@@ -113,6 +113,10 @@ static inline int iter_uname_release(char *buf, size_t size) {
     return 0;
 }
 
+/// The page size (ring buffers are sized in pages, and an iterator's seq buffer is 8 of them, one
+/// before 5.10; arm64 kernels use 4, 16 or 64 KiB pages).
+static inline long iter_page_size(void) { return sysconf(_SC_PAGESIZE); }
+
 /// Raise RLIMIT_MEMLOCK: kernels before 5.11 charge BPF memory to it.
 static inline int iter_raise_memlock(void) {
     struct rlimit r = { RLIM_INFINITY, RLIM_INFINITY };
@@ -150,9 +154,6 @@ static inline int iter_lock_exclusive(int fd) { return flock(fd, LOCK_EX); }
 
 /// Ignore SIGPIPE so a closed stdout (`iter run ... | head`) gives EPIPE instead of killing us.
 static inline void iter_ignore_sigpipe(void) { signal(SIGPIPE, SIG_IGN); }
-
-/// The size of a memory page: the kernel's seq buffer for iterators is 8 of them (one before 5.10).
-static inline long iter_page_size(void) { return sysconf(_SC_PAGESIZE); }
 
 /// Waits until `fd` can be written (a non-blocking stdout that is full): 1, or 0 with errno set.
 static inline int iter_wait_writable(int fd) {

@@ -27,7 +27,9 @@ public struct GlobalOptions: Equatable, Sendable {
     /// Every option, in bpftool's order (the help text and the completion list them so).
     static let table: [Option] = [
         Option(name: "json", letter: UInt8(ascii: "j")) { $0.json = true },
-        Option(name: "pretty", letter: UInt8(ascii: "p")) { $0.json = true; $0.pretty = true },
+        Option(name: "pretty", letter: UInt8(ascii: "p")) {
+            $0.json = true; $0.pretty = true
+        },
         Option(name: "debug", letter: UInt8(ascii: "d")) { $0.debug = true },
         Option(name: "nomount", letter: UInt8(ascii: "n")) { $0.noMount = true },
         Option(name: "version", letter: UInt8(ascii: "V")) { $0.version = true },

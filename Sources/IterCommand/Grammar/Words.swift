@@ -31,8 +31,10 @@ public struct Words {
 
     /// Consumes the next word and returns the first of `keywords` it is a prefix of (an exact
     /// match wins: `pid` is a prefix of `pid_fd`). `expected` names them in the error.
-    public mutating func keyword(_ keywords: [String], missing: @autoclosure () -> String,
-                                 unknown: (Argument) -> String) throws(UsageError) -> String {
+    public mutating func keyword(
+        _ keywords: [String], missing: @autoclosure () -> String,
+        unknown: (Argument) -> String
+    ) throws(UsageError) -> String {
         let word = try next(missing())
         guard let found = keywords.first(where: { word.is($0) }) ?? keywords.first(where: { word.isPrefix(of: $0) }) else {
             throw UsageError(unknown(word))

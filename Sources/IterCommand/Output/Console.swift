@@ -29,6 +29,11 @@ public struct Console {
         Console.write(2, text + "\n")
     }
 
+    /// `Warning: …` on stderr: the command succeeds, but something will not work as expected.
+    public func warning(_ text: String) {
+        Console.write(2, "Warning: " + text + "\n")
+    }
+
     /// A `-d` line on stderr (nothing without -d).
     public func trace(_ text: String) {
         guard debug else { return }
