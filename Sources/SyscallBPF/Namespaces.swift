@@ -117,8 +117,10 @@ public enum NamespaceFiles {
     /// may be absent) would: BPF_ITER_CREATE on `link`, or open(2) of `path` when `link` is nil.
     /// A short-lived child enters them (and, for a pid namespace, forks once more into it) and
     /// passes the new descriptor back; nothing outlives the call but the returned descriptor.
-    public static func openIterator(network: OwnedDescriptor?, pid: OwnedDescriptor?,
-                                    link: OwnedDescriptor?, path: FilePath?) throws(NamespaceOpenError) -> FileDescriptor {
+    public static func openIterator(
+        network: OwnedDescriptor?, pid: OwnedDescriptor?,
+        link: OwnedDescriptor?, path: FilePath?
+    ) throws(NamespaceOpenError) -> FileDescriptor {
         let networkFD = network?.fd.rawValue ?? -1
         let pidFD = pid?.fd.rawValue ?? -1
         let linkFD = link?.fd.rawValue ?? -1

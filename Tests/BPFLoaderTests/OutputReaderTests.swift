@@ -14,8 +14,10 @@ struct OutputReaderTests {
 
     /// Runs the reader over `steps` (then end of output) with a clock that advances `tick` ns
     /// per call; returns what reached the body, or the error.
-    func read(_ steps: [Step], limit: RetryLimit = RetryLimit(attempts: 100, nanoseconds: 1_000_000_000),
-              tick: UInt64 = 1, chunkSize: Int = 8, stopAfter: Int = .max) -> (output: String, result: Result<UInt64, ReadError>) {
+    func read(
+        _ steps: [Step], limit: RetryLimit = RetryLimit(attempts: 100, nanoseconds: 1_000_000_000),
+        tick: UInt64 = 1, chunkSize: Int = 8, stopAfter: Int = .max
+    ) -> (output: String, result: Result<UInt64, ReadError>) {
         var script = steps[...]
         var now: UInt64 = 0
         var output: [UInt8] = []
@@ -25,21 +27,23 @@ struct OutputReaderTests {
             return now
         }
         let result = Result { () throws(ReadError) -> UInt64 in
-            try reader.run({ (buffer: UnsafeMutableRawBufferPointer) -> Result<Int, Errno> in
-                switch script.popFirst() ?? .end {
-                case .end: return .success(0)
-                case let .fails(errno): return .failure(errno)
-                case let .bytes(text):
-                    let bytes = Array(text.utf8)
-                    precondition(bytes.count <= buffer.count, "a scripted read larger than the chunk")
-                    for (i, b) in bytes.enumerated() { buffer[i] = b }
-                    return .success(bytes.count)
-                }
-            }, { chunk in
-                output += chunk
-                calls += 1
-                return calls < stopAfter
-            })
+            try reader.run(
+                { (buffer: UnsafeMutableRawBufferPointer) -> Result<Int, Errno> in
+                    switch script.popFirst() ?? .end {
+                    case .end: return .success(0)
+                    case let .fails(errno): return .failure(errno)
+                    case let .bytes(text):
+                        let bytes = Array(text.utf8)
+                        precondition(bytes.count <= buffer.count, "a scripted read larger than the chunk")
+                        for (i, b) in bytes.enumerated() { buffer[i] = b }
+                        return .success(bytes.count)
+                    }
+                },
+                { chunk in
+                    output += chunk
+                    calls += 1
+                    return calls < stopAfter
+                })
         }
         return (String(decoding: output, as: UTF8.self), result)
     }
@@ -60,8 +64,9 @@ struct OutputReaderTests {
 
     @Test("a program that always asks to retry ends after the attempts limit, with the count")
     func attemptsLimit() {
-        let (output, result) = read([.bytes("head\n")] + [Step](repeating: .fails(.EAGAIN), count: 1000),
-                                    limit: RetryLimit(attempts: 50, nanoseconds: .max))
+        let (output, result) = read(
+            [.bytes("head\n")] + [Step](repeating: .fails(.EAGAIN), count: 1000),
+            limit: RetryLimit(attempts: 50, nanoseconds: .max))
         #expect(output == "head\n")
         guard case let .failure(error) = result else { Issue.record("no error"); return }
         #expect(error.cause == .keptRetrying(attempts: 50, nanoseconds: 49))

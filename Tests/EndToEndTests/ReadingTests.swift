@@ -15,12 +15,14 @@ struct ReadingTests {
         // Every task: as many as a program that never retries prints, give or take those that
         // came and went meanwhile (other tests run at the same time).
         let reference = (try? run(Repo.iter, ["run", Repo.fixture("iter_task.bpf.o")]).lines.count - 1) ?? 0
-        #expect(reference > 10 && abs(tasks.count - reference) <= max(20, reference / 10),
-                "\(tasks.count) task lines, \(reference) from iter_task", sourceLocation: sourceLocation)
+        #expect(
+            reference > 10 && abs(tasks.count - reference) <= max(20, reference / 10),
+            "\(tasks.count) task lines, \(reference) from iter_task", sourceLocation: sourceLocation)
     }
 
-    @Test("a program that asks to retry its first element: cat fails with EAGAIN, iter cat and iter run print it all",
-          arguments: Repo.binaries)
+    @Test(
+        "a program that asks to retry its first element: cat fails with EAGAIN, iter cat and iter run print it all",
+        arguments: Repo.binaries)
     func retryFirst(binary: String) throws {
         let dir = try BPFFSDirectory("reading-retry")
         let pin = dir.file("retry")
@@ -42,20 +44,24 @@ struct ReadingTests {
         #expect(Date().timeIntervalSince(started) < 15)
         #expect(outcome.status == 256 - 11)
         #expect(outcome.stdout.isEmpty)
-        #expect(outcome.stderr.hasPrefix("Error: reading iterator of program retry_always: the program kept asking to retry:"
-            + " read() failed with EAGAIN "), "\(outcome)")
+        #expect(
+            outcome.stderr.hasPrefix(
+                "Error: reading iterator of program retry_always: the program kept asking to retry:"
+                    + " read() failed with EAGAIN "), "\(outcome)")
         #expect(outcome.lines.isEmpty && outcome.stderr.split(separator: "\n").count == 1)
     }
 
-    @Test("one element larger than the kernel's buffer: E2BIG explained, with the bytes printed before it",
-          arguments: Repo.binaries)
+    @Test(
+        "one element larger than the kernel's buffer: E2BIG explained, with the bytes printed before it",
+        arguments: Repo.binaries)
     func elementTooLarge(binary: String) throws {
         let page = Int(sysconf(Int32(_SC_PAGESIZE)))
         let first = try run(binary, ["run", Repo.fixture("iter_big_element.bpf.o")])
         #expect(first.status == 256 - 7)
         #expect(first.stdout.isEmpty)
-        #expect(first.stderr == "Error: reading iterator of program big_first: one element's output is larger than the kernel's"
-            + " buffer of \(8 * page) bytes (8 pages): Argument list too long (E2BIG)\n", "\(first)")
+        #expect(
+            first.stderr == "Error: reading iterator of program big_first: one element's output is larger than the kernel's"
+                + " buffer of \(8 * page) bytes (8 pages): Argument list too long (E2BIG)\n", "\(first)")
         let later = try run(binary, ["run", Repo.fixture("iter_big_element.bpf.o"), "prog", "big_later"])
         #expect(later.status == 256 - 7)
         #expect(later.lines.count == 3 && later.lines.allSatisfy { $0.hasPrefix("task ") }, "\(later)")
@@ -94,7 +100,8 @@ struct ReadingTests {
         // pin a map with bpftool when it is there.
         if Repo.hasBpftool {
             try #require(try run(binary, ["pin", Repo.fixture("iter_counter.bpf.o"), dir.file("counter")]).status == 0)
-            let maps = try sh("bpftool -j map show | python3 -c 'import json,sys; print([m[\"id\"] for m in json.load(sys.stdin) if m.get(\"name\",\"\").startswith(\"iter_cou\")][0])'")
+            let maps = try sh(
+                "bpftool -j map show | python3 -c 'import json,sys; print([m[\"id\"] for m in json.load(sys.stdin) if m.get(\"name\",\"\").startswith(\"iter_cou\")][0])'")
             let id = maps.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
             try #require(try sh("bpftool map pin id \(id) '\(dir.file("map"))'").status == 0)
             let map = try run(binary, ["cat", dir.file("map")])
@@ -115,7 +122,8 @@ struct IntervalTests {
         text.split(separator: "\n").compactMap { line -> (Int, Double)? in
             let words = line.split(separator: " ")
             guard words.count == 4, words[0] == "#", words[1] == "pass", let pass = Int(words[2]),
-                  let time = parseTime(String(words[3])) else { return nil }
+                let time = parseTime(String(words[3]))
+            else { return nil }
             return (pass, time)
         }
     }
@@ -156,8 +164,10 @@ struct IntervalTests {
     func json(binary: String) throws {
         let dir = try BPFFSDirectory("reading-interval")
         try #require(try run(binary, ["pin", Repo.fixture("iter_task.bpf.o"), dir.file("tasks")]).status == 0)
-        for command in [["-j", "run", Repo.fixture("iter_task.bpf.o"), "interval", "0.05", "count", "2"],
-                        ["-j", "cat", dir.file("tasks"), "interval", "0.05", "count", "2"]] {
+        for command in [
+            ["-j", "run", Repo.fixture("iter_task.bpf.o"), "interval", "0.05", "count", "2"],
+            ["-j", "cat", dir.file("tasks"), "interval", "0.05", "count", "2"],
+        ] {
             let outcome = try run(binary, command)
             #expect(outcome.status == 0, "\(outcome)")
             #expect(outcome.lines.count == 2)
@@ -197,12 +207,14 @@ struct IntervalTests {
 
     @Test("interval: bad numbers and counts are usage errors", arguments: Repo.binaries)
     func usage(binary: String) throws {
-        for (words, message) in [(["interval"], "'interval' needs a number of seconds"),
-                                 (["interval", "2s"], "can't parse 2s as seconds: expected a number such as 2 or 0.25, at most 86400"),
-                                 (["interval", "86401"], "can't parse 86401 as seconds: expected a number such as 2 or 0.25, at most 86400"),
-                                 (["interval", "1e3"], "can't parse 1e3 as seconds: expected a number such as 2 or 0.25, at most 86400"),
-                                 (["interval", "1", "count", "0"], "'count' needs at least 1 pass"),
-                                 (["interval", "1", "count"], "'count' needs a number of passes")] {
+        for (words, message) in [
+            (["interval"], "'interval' needs a number of seconds"),
+            (["interval", "2s"], "can't parse 2s as seconds: expected a number such as 2 or 0.25, at most 86400"),
+            (["interval", "86401"], "can't parse 86401 as seconds: expected a number such as 2 or 0.25, at most 86400"),
+            (["interval", "1e3"], "can't parse 1e3 as seconds: expected a number such as 2 or 0.25, at most 86400"),
+            (["interval", "1", "count", "0"], "'count' needs at least 1 pass"),
+            (["interval", "1", "count"], "'count' needs a number of passes"),
+        ] {
             let outcome = try run(binary, ["run", Repo.fixture("iter_task.bpf.o")] + words)
             #expect(outcome.status == 255)
             #expect(outcome.stderr.hasPrefix("Error: \(message)\n"), "\(outcome)")
@@ -225,8 +237,10 @@ struct NamespaceReadingTests {
             try #require(try sh("ip netns add \(name) && ip netns exec \(name) ip link set lo up").status == 0)
             listener = Process()
             listener.executableURL = URL(fileURLWithPath: "/usr/sbin/ip")
-            listener.arguments = ["netns", "exec", name, "python3", "-c",
-                                  "import socket, time; s = socket.socket(); s.bind(('127.0.0.1', \(port))); s.listen(); print('up', flush=True); time.sleep(120)"]
+            listener.arguments = [
+                "netns", "exec", name, "python3", "-c",
+                "import socket, time; s = socket.socket(); s.bind(('127.0.0.1', \(port))); s.listen(); print('up', flush=True); time.sleep(120)",
+            ]
             let out = Pipe()
             listener.standardOutput = out
             try listener.run()
@@ -246,8 +260,9 @@ struct NamespaceReadingTests {
         }
     }
 
-    @Test("a listener in a namespace made for the test: shown with netns PATH and netns all, not without",
-          arguments: Repo.binaries)
+    @Test(
+        "a listener in a namespace made for the test: shown with netns PATH and netns all, not without",
+        arguments: Repo.binaries)
     func network(binary: String) throws {
         let namespace = try ListeningNamespace()
         let object = Repo.fixture("iter_tcp4.bpf.o")

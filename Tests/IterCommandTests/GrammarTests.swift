@@ -96,7 +96,8 @@ struct GrammarTests {
         #expect(
             message(["run", "a.o", "task", "tid", "1", "map", "id", "1"])
                 == "'map' cannot be combined with 'task': an iterator takes one of 'map', 'task' or 'cgroup'")
-        #expect(message(["run", "a.o", "bogus"])
+        #expect(
+            message(["run", "a.o", "bogus"])
                 == "unexpected argument 'bogus': expected 'map', 'task', 'cgroup', 'prog', 'interval', 'netns', 'pidns' or 'type'")
         #expect(message(["cat", "/p", "map", "id", "1"]) == "unexpected argument 'map': expected 'interval', 'netns', 'pidns' or 'type'")
         #expect(message(["run", "a.o", "prog"]) == "'prog' needs a program name")
@@ -119,12 +120,16 @@ struct GrammarTests {
         #expect(command.reading.recordType == "rec")
         #expect(command.description == "run object=a.o options=task pid 1 interval=0.25s*3 netns=all type=rec")
         // Keywords by prefix; the iterator's clauses win a shared prefix (`t` is task, `p` is prog).
-        #expect(try run(["a.o", "i", "2", "n", "pid", "7"]).reading
-                == ReadRequest(interval: PassInterval(nanoseconds: 2_000_000_000, count: nil),
-                               namespaces: NamespaceRequest(kind: .network, source: .process(7))))
-        #expect(try cat(["/sys/fs/bpf/x", "pidns", "/proc/9/ns/pid", "interval", ".5"]).reading
-                == ReadRequest(interval: PassInterval(nanoseconds: 500_000_000, count: nil),
-                               namespaces: NamespaceRequest(kind: .pid, source: .path("/proc/9/ns/pid"))))
+        #expect(
+            try run(["a.o", "i", "2", "n", "pid", "7"]).reading
+                == ReadRequest(
+                    interval: PassInterval(nanoseconds: 2_000_000_000, count: nil),
+                    namespaces: NamespaceRequest(kind: .network, source: .process(7))))
+        #expect(
+            try cat(["/sys/fs/bpf/x", "pidns", "/proc/9/ns/pid", "interval", ".5"]).reading
+                == ReadRequest(
+                    interval: PassInterval(nanoseconds: 500_000_000, count: nil),
+                    namespaces: NamespaceRequest(kind: .pid, source: .path("/proc/9/ns/pid"))))
         // A path is never a keyword, even when it is a prefix of one.
         #expect(try cat(["/x", "netns", "./all"]).reading.namespaces?.source == .path("./all"))
         #expect(try cat(["/x", "netns", "/a"]).reading.namespaces?.source == .path("/a"))

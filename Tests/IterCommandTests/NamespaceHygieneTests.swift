@@ -17,10 +17,12 @@ struct NamespaceHygieneTests {
         var found: [String] = []
         for entry in (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? [] {
             guard Int32(entry) != nil, let stat = try? String(contentsOfFile: "/proc/\(entry)/stat", encoding: .utf8),
-                  let close = stat.lastIndex(of: ")") else { continue }
+                let close = stat.lastIndex(of: ")")
+            else { continue }
             let fields = stat[stat.index(after: close)...].split(separator: " ")
             guard fields.count > 2, Int32(fields[1]) == pid,
-                  (try? String(contentsOfFile: "/proc/\(entry)/comm", encoding: .utf8)) == ownComm else { continue }
+                (try? String(contentsOfFile: "/proc/\(entry)/comm", encoding: .utf8)) == ownComm
+            else { continue }
             found.append("\(entry) state \(fields[0])")
         }
         return found
@@ -50,12 +52,14 @@ struct NamespaceHygieneTests {
         try #require(shell("ip netns add \(name)") == 0)
         // A pid namespace kept by a bind mount after its init (the sleep) was killed: fork(2)
         // into it fails with ENOMEM.
-        try #require(shell("""
-            unshare --pid --fork --kill-child sleep 60 & u=$!
-            for i in $(seq 100); do s=$(cat /proc/$u/task/$u/children 2>/dev/null); [ -n "$s" ] && break; sleep 0.02; done
-            touch '\(deadPIDNamespace)' && mount --bind /proc/${s% }/ns/pid '\(deadPIDNamespace)'
-            kill -9 $u; wait $u 2>/dev/null; true
-            """) == 0)
+        try #require(
+            shell(
+                """
+                unshare --pid --fork --kill-child sleep 60 & u=$!
+                for i in $(seq 100); do s=$(cat /proc/$u/task/$u/children 2>/dev/null); [ -n "$s" ] && break; sleep 0.02; done
+                touch '\(deadPIDNamespace)' && mount --bind /proc/${s% }/ns/pid '\(deadPIDNamespace)'
+                kill -9 $u; wait $u 2>/dev/null; true
+                """) == 0)
         try #require(IterTool.run(["pin", Self.fixture("iter_tcp4.bpf.o"), pinDirectory + "/tcp"]) == 0)
 
         let commands: [([String], Int32)] = [

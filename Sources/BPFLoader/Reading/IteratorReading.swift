@@ -38,8 +38,10 @@ struct ForeignNamespaces {
 enum IteratorOutput {
     /// Opens a new output with `open` (given the namespaces to enter, if any) and reads it to
     /// the end into `body`.
-    static func read(program: String, options: ReadOptions, _ body: (UnsafeRawBufferPointer) -> Bool,
-                     open: (ForeignNamespaces?) throws(ReadError) -> FileDescriptor) throws(IteratorError) {
+    static func read(
+        program: String, options: ReadOptions, _ body: (UnsafeRawBufferPointer) -> Bool,
+        open: (ForeignNamespaces?) throws(ReadError) -> FileDescriptor
+    ) throws(IteratorError) {
         let (network, pid) = options.foreign
         let foreign = network == nil && pid == nil ? nil : ForeignNamespaces(network: network, pid: pid)
         do {

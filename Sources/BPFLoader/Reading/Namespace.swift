@@ -90,8 +90,9 @@ public struct Namespace: CustomStringConvertible {
         var found: [(name: FilePath, identity: NamespaceIdentity)] = []
         for entry in entries.sorted(by: { $0.name.bytes.lexicographicallyPrecedes($1.name.bytes) }) where !entry.isDirectory {
             guard let fd = try? Files.open(namedNetworkDirectory.appending(entry.name)),
-                  (try? NamespaceFiles.kind(of: fd)) == .network,
-                  let identity = try? NamespaceFiles.identity(of: fd) else { continue }
+                (try? NamespaceFiles.kind(of: fd)) == .network,
+                let identity = try? NamespaceFiles.identity(of: fd)
+            else { continue }
             found.append((entry.name, identity))
         }
         return found
@@ -141,18 +142,22 @@ extension Namespace {
         var found: [NamespaceCandidate] = []
         let processes = ((try? Files.list(FilePath("/proc"))) ?? []).compactMap { entry -> UInt32? in
             guard entry.isDirectory, let text = entry.name.string, !text.isEmpty,
-                  text.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }) else { return nil }
+                text.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") })
+            else { return nil }
             return UInt32(text)
         }.sorted()
         for pid in processes {
             let path = processFile(pid, .network)
             guard let fd = try? Files.open(path), let identity = try? NamespaceFiles.identity(of: fd),
-                  seen.insert(identity).inserted else { continue }
+                seen.insert(identity).inserted
+            else { continue }
             found.append(NamespaceCandidate(path: path, identity: identity, name: names[identity]))
         }
         for (name, identity) in named where seen.insert(identity).inserted {
-            found.append(NamespaceCandidate(path: namedNetworkDirectory.appending(name), identity: identity,
-                                            name: names[identity]))
+            found.append(
+                NamespaceCandidate(
+                    path: namedNetworkDirectory.appending(name), identity: identity,
+                    name: names[identity]))
         }
         return found
     }

@@ -26,14 +26,17 @@ package struct OutputReader {
     /// A reader for the running kernel.
     package init(retry: RetryLimit) {
         let version = KernelProbe.versionCode(KernelProbe.uname())
-        self.init(retry: retry, chunkSize: SeqBuffer.chunkSize(kernelVersion: version),
-                  bufferSize: SeqBuffer.size(kernelVersion: version), clock: { iter_monotonic_ns() })
+        self.init(
+            retry: retry, chunkSize: SeqBuffer.chunkSize(kernelVersion: version),
+            bufferSize: SeqBuffer.size(kernelVersion: version), clock: { iter_monotonic_ns() })
     }
 
     /// Reads until the end of the output, or until `body` returns false; returns the bytes read.
     /// `read` fills the buffer it is given and returns how much it read (0 at the end), or the errno.
-    package func run(_ read: (UnsafeMutableRawBufferPointer) -> Result<Int, Errno>,
-                     _ body: (UnsafeRawBufferPointer) -> Bool) throws(ReadError) -> UInt64 {
+    package func run(
+        _ read: (UnsafeMutableRawBufferPointer) -> Result<Int, Errno>,
+        _ body: (UnsafeRawBufferPointer) -> Bool
+    ) throws(ReadError) -> UInt64 {
         var buffer = [UInt8](repeating: 0, count: max(chunkSize, 1))
         var total: UInt64 = 0
         var retries = 0
@@ -71,9 +74,10 @@ package struct OutputReader {
     /// Reads the output behind `fd`.
     package func run(_ fd: borrowing FileDescriptor, _ body: (UnsafeRawBufferPointer) -> Bool) throws(ReadError) -> UInt64 {
         let raw = fd.rawValue
-        return try run({ (buffer: UnsafeMutableRawBufferPointer) -> Result<Int, Errno> in
-            let n = CLinuxBPF.read(raw, buffer.baseAddress, buffer.count)
-            return n < 0 ? .failure(Errno.current) : .success(n)
-        }, body)
+        return try run(
+            { (buffer: UnsafeMutableRawBufferPointer) -> Result<Int, Errno> in
+                let n = CLinuxBPF.read(raw, buffer.baseAddress, buffer.count)
+                return n < 0 ? .failure(Errno.current) : .success(n)
+            }, body)
     }
 }

@@ -48,11 +48,13 @@ public struct ReadError: Error, Sendable, Equatable, CustomStringConvertible {
         case let .namespace(label, error):
             text = "\(label): \(error.description)"
         case let .keptRetrying(attempts, nanoseconds):
-            text = "the program kept asking to retry: read() failed with EAGAIN \(attempts) times in a row"
+            text =
+                "the program kept asking to retry: read() failed with EAGAIN \(attempts) times in a row"
                 + " over \(ReadError.seconds(nanoseconds)) with no output (an iterator program returns 1 to ask"
                 + " for a retry; the kernel also says EAGAIN after 1000000 elements with no output)"
         case let .elementTooLarge(bufferSize):
-            text = "one element's output is larger than the kernel's buffer of \(bufferSize) bytes"
+            text =
+                "one element's output is larger than the kernel's buffer of \(bufferSize) bytes"
                 + " (\(SeqBuffer.describe(bufferSize))): \(Errno.E2BIG.description)"
         case let .failed(errno):
             text = errno.description

@@ -29,8 +29,9 @@ struct CatCommand: Subcommand, ReadingCommand {
         let pinned: PinnedIterator
         do { pinned = try PinnedIterator(path: path) } catch { throw CommandFailure(error, object: path) }
         if let link = pinned.link {
-            context.console.trace("pinned iterator: link \(link.id), target \(link.iteratorTarget), program "
-                                  + (pinned.program.map { "\($0.name) (id \($0.id))" } ?? "id \(link.programID)"))
+            context.console.trace(
+                "pinned iterator: link \(link.id), target \(link.iteratorTarget), program "
+                    + (pinned.program.map { "\($0.name) (id \($0.id))" } ?? "id \(link.programID)"))
         } else {
             context.console.trace("pinned iterator: no write access to \(path), so nothing is known about it but its output")
         }

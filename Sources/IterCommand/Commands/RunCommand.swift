@@ -27,7 +27,9 @@ struct RunCommand: Subcommand, IteratorCommand, ReadingCommand {
 
     func run(_ context: CommandContext) throws(CommandFailure) {
         let iterator = try self.iterator.makeIterator(console: context.console)
-        try ReadSession(source: iterator, request: reading, console: context.console,
-                        subject: "iterator of program \(iterator.program)").run()
+        try ReadSession(
+            source: iterator, request: reading, console: context.console,
+            subject: "iterator of program \(iterator.program)"
+        ).run()
     }
 }

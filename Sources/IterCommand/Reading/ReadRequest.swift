@@ -50,7 +50,8 @@ struct PassInterval: Equatable, CustomStringConvertible {
         let fraction = parts.count > 1 ? parts[1] : ""
         let isDigits = { (s: Substring) in s.utf8.allSatisfy { $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") } }
         guard !(whole.isEmpty && fraction.isEmpty), isDigits(whole), isDigits(fraction), fraction.count <= 9,
-              !(parts.count > 1 && fraction.isEmpty), whole.count <= 6 else { return nil }
+            !(parts.count > 1 && fraction.isEmpty), whole.count <= 6
+        else { return nil }
         let seconds = UInt64(whole.isEmpty ? "0" : String(whole)) ?? 0
         let nanos = UInt64(String(fraction) + String(repeating: "0", count: 9 - fraction.count)) ?? 0
         let total = seconds * 1_000_000_000 + nanos
@@ -121,9 +122,10 @@ extension ReadRequest {
     /// One namespace clause per command: a second is an error naming both.
     mutating func setNamespaces(_ new: NamespaceRequest) throws(UsageError) {
         if let previous = namespaces {
-            throw UsageError(previous.kind == new.kind
-                ? "'\(new.keyword)' given twice"
-                : "'\(new.keyword)' cannot be combined with '\(previous.keyword)': read in one kind of namespace")
+            throw UsageError(
+                previous.kind == new.kind
+                    ? "'\(new.keyword)' given twice"
+                    : "'\(new.keyword)' cannot be combined with '\(previous.keyword)': read in one kind of namespace")
         }
         namespaces = new
     }
