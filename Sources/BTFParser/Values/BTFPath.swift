@@ -1,3 +1,5 @@
+import Bytes
+
 /// A path into a value, as C writes it: `cfg`, `cfg.ports[2]`, `table[1][0].name`.
 public struct BTFPath: Hashable, Sendable, CustomStringConvertible {
     /// One step from a value into a part of it.

@@ -1,3 +1,5 @@
+import Bytes
+
 /// Text to bytes (issue 18's rules), for setting a variable from a command line:
 ///
 /// - integers of 1, 2, 4, 8 and 16 bytes, bitfields and `char`: decimal, `0x` hex, `0o` octal or

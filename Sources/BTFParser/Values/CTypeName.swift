@@ -1,3 +1,5 @@
+import Bytes
+
 /// Types written as C writes them, for messages, `iter list` and `iter info`.
 ///
 /// C puts part of a type after the name it declares (`char comm[16]`, `int (*f)(int)`), so a type
