@@ -15,6 +15,8 @@ public enum IteratorError: Error, CustomStringConvertible {
     case pin(program: String, path: String, Errno)
     /// Creating or reading the iterator's output failed.
     case read(program: String, Errno)
+    /// A global variable setting was refused, before anything was loaded.
+    case variable(VariableError)
 
     /// The errno of a failed system call, if that is what this is.
     public var errno: Errno? {
@@ -22,6 +24,7 @@ public enum IteratorError: Error, CustomStringConvertible {
         case let .object(_, error): return error.errno
         case let .unreadable(_, e), let .attach(_, e, _), let .pin(_, _, e), let .read(_, e): return e
         case let .option(_, e): return e
+        case .variable: return nil
         }
     }
 
@@ -39,6 +42,7 @@ public enum IteratorError: Error, CustomStringConvertible {
         case let .attach(program, errno, hint): return "program \(program): attach failed\(hint): \(errno.description)"
         case let .pin(program, path, errno): return "program \(program): pinning at \(path) failed: \(errno.description)"
         case let .read(program, errno): return "program \(program): reading the iterator failed: \(errno.description)"
+        case let .variable(error): return error.description
         }
     }
 }

@@ -64,11 +64,13 @@ public struct IteratorObject {
     /// - Parameters:
     ///   - program: the program to attach; nil for the first iterator program.
     ///   - options: map, task or cgroup options for targets that take them.
+    ///   - settings: values for the object's global variables (`variables` lists them), checked
+    ///     against their types before anything is loaded.
     ///   - verifierLog: collect the verifier's log of successful loads too (for `trace`).
     ///   - trace: receives one line per step (what `iter -d` prints).
     /// - Throws: `IteratorError`, saying which step failed and why; nothing stays loaded or pinned.
-    public func makeIterator(program: String? = nil, options: IteratorOptions = .none, verifierLog: Bool = false,
-                             trace: (String) -> Void = { _ in }) throws(IteratorError) -> Iterator {
+    public func makeIterator(program: String? = nil, options: IteratorOptions = .none, settings: [VariableAssignment] = [],
+                             verifierLog: Bool = false, trace: (String) -> Void = { _ in }) throws(IteratorError) -> Iterator {
         // Options first, as bpftool opens the map before the object.
         let resolved = try OptionResolution.resolve(options)
         trace("object '\(file.name)': \(file.elf.sections.count) sections, programs: "
@@ -86,6 +88,7 @@ public struct IteratorObject {
         // The object's BTF and externs, read once for both what to probe and the plan.
         let preparing = iter_monotonic_ns()
         let prepared = Planner.prepare(file)
+        let variables = try checked(settings, prepared: prepared)
         let preparedIn = IteratorObject.microseconds(since: preparing)
         let facts = KernelProbe.facts(for: Planner.needs(of: file, prepared: prepared))
 
@@ -93,7 +96,7 @@ public struct IteratorObject {
         let planning = iter_monotonic_ns()
         do {
             plan = try Planner.plan(file, prepared: prepared, kernel: kernel, facts: facts,
-                                    options: PlanOptions(programName: program, mainThreadOnly: resolved.mainThreadOnly))
+                                    options: PlanOptions(programName: program, mainThreadOnly: resolved.mainThreadOnly, variables: variables))
         } catch {
             throw .object(path: path, error)
         }

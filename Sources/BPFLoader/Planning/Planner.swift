@@ -36,6 +36,7 @@ package enum Planner {
         let externs = ready.externs
 
         var maps = try planMaps(object, btf: btf, facts: facts, notes: &notes)
+        try options.variables.apply(to: &maps.planned, notes: &notes)
         let loaded = programsToLoad(object, selected: selected, slots: maps.slots)
         maps.resolveSlots(loaded: loaded, object: object, notes: &notes)
         noteUnloaded(object, loaded: loaded, notes: &notes)

@@ -59,6 +59,8 @@ enum IteratorSetup {
             return CommandFailure("pin_iter failed for program \(program) to path \(path)", errno: errno)
         case let .read(program, errno):
             return CommandFailure("reading iterator of program \(program)", errno: errno)
+        case let .variable(error):
+            return CommandFailure(error.description)
         }
     }
 
