@@ -89,4 +89,16 @@ struct CTypeNameTests {
         #expect(btf.displayName(4) == "const a")  // a typedef is written by its name: no walk
         #expect(btf.displayName(dangling) == "? *")
     }
+
+    @Test("prototypes whose parameters point to themselves stay short: each name has a budget")
+    func exponential() throws {
+        var b = ValueTestBTF()
+        // [1] void (*)(…64 parameters of type [2]…), [2] a pointer to [1]: 64^32 types to write.
+        b.add("", .functionProto(returns: 0, params: [BTFParam](repeating: BTFParam(nameOffset: 0, type: 2), count: 64)))
+        b.add("", .pointer(1))
+        let btf = try b.parse()
+        let name = btf.displayName(2)
+        #expect(name.hasPrefix("? (*)(? (*)(") && name.hasSuffix("?)"))  // cut short: its budget ran out
+        #expect(name.utf8.count < 64 * 1024)
+    }
 }

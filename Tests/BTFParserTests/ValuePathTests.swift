@@ -73,6 +73,19 @@ struct ValuePathTests {
         #expect(try error("cfg.ports[18446744073709551615]") == "index 18446744073709551615 is out of range for cfg.ports (__u32[4]): 0 to 3")
     }
 
+    @Test("anonymous members nested in themselves, exponentially, stop with an error")
+    func hostile() throws {
+        var b = ValueTestBTF()
+        // [1] struct s { struct s; struct s; … 64 times }: each level doubles what a walk would visit.
+        let member = BTFMember(nameOffset: 0, type: 1, bitOffset: 0, bitfieldSize: 0)
+        b.add("s", .structure(size: 4, members: [BTFMember](repeating: member, count: 64), bitfields: false))
+        let btf = try b.parse()
+        let error = failure { () throws(BTFPathError) in try btf.locate(try BTFPath(parsing: "v.x"), in: 1) }
+        #expect(error == .btf(.invalidType(id: 1, reason: "anonymous members nest more than 32 deep or 131072 in all")))
+        #expect(failure { () throws(BTFTextError) in try btf.encodeValue("1", of: 1) }?.description
+            == "type 'struct s' cannot be set from text: set each member of the struct on its own, NAME.member=VALUE")
+    }
+
     @Test("reading one member back through its location")
     func readBack() throws {
         let (btf, outer) = try Self.outer()

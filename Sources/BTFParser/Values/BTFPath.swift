@@ -81,6 +81,14 @@ public struct BTFPath: Hashable, Sendable, CustomStringConvertible {
     }
 }
 
+/// A member as a path names it: through anonymous members, at its bit offset from the start of
+/// the aggregate the path is in.
+struct NamedMember {
+    let name: String
+    let member: BTFMember
+    let bitOffset: UInt64
+}
+
 /// Where a path leads in a value of the type it was resolved in.
 public struct BTFLocation: Equatable, Sendable {
     /// The type found there, as declared (typedefs and qualifiers kept, for messages).
@@ -131,10 +139,11 @@ extension BTF {
                 guard location.bitfield == nil, case let .record(members, _, _) = shape else {
                     throw .notARecord(path: here, member: name, type: displayName(location))
                 }
-                guard let (member, bit) = try member(named: name, in: members, depth: 0) else {
-                    throw .noSuchMember(path: here, member: name, type: displayName(location), members: try memberNames(members, depth: 0))
+                let reachable = try namedMembers(members, of: location.type)
+                guard let found = reachable.first(where: { $0.name == name }) else {
+                    throw .noSuchMember(path: here, member: name, type: displayName(location), members: reachable.map { $0.name })
                 }
-                location = try place(member, atBit: bit, in: location)
+                location = try place(found.member, atBit: found.bitOffset, in: location)
             case let .index(index):
                 guard location.bitfield == nil, case let .array(element, count) = shape else {
                     throw .notAnArray(path: here, type: displayName(location))
@@ -159,38 +168,37 @@ extension BTF {
         displayName(location.type) + (location.bitfield.map { ":\($0.bits)" } ?? "")
     }
 
-    /// The member called `name` and its bit offset from the start of `members`' aggregate,
-    /// looking into anonymous members.
-    private func member(named name: String, in members: [BTFMember], depth: Int) throws(BTFPathError) -> (BTFMember, UInt64)? {
-        guard depth <= BTF.maxResolveDepth else { return nil }
-        for member in members {
-            let memberName = string(at: member.nameOffset)?.string ?? ""
-            if memberName == name { return (member, UInt64(member.bitOffset)) }
-            guard memberName.isEmpty else { continue }
-            let shape: ValueShape
-            do { shape = try self.shape(of: member.type) } catch { throw .btf(error) }
-            guard case let .record(inner, _, _) = shape, let (found, bit) = try self.member(named: name, in: inner, depth: depth + 1) else { continue }
-            return (found, bit + UInt64(member.bitOffset))
+    /// The members a path can name in a struct or union with these members: its named ones, and
+    /// those of its anonymous struct and union members in their place (as C reaches them), each
+    /// with its bit offset from the start of the outer aggregate. Bounded: malformed BTF can nest
+    /// anonymous members in each other exponentially, or in themselves.
+    func namedMembers(_ members: [BTFMember], of id: TypeID) throws(BTFPathError) -> [NamedMember] {
+        var found: [NamedMember] = []
+        var visits = 0
+        func walk(_ members: [BTFMember], base: UInt64, depth: Int) throws(BTFPathError) {
+            for member in members {
+                visits += 1
+                guard visits <= BTF.maximumMemberVisits, depth <= BTF.maxResolveDepth else {
+                    throw .btf(.invalidType(id: id, reason: "anonymous members nest more than \(BTF.maxResolveDepth) deep or \(BTF.maximumMemberVisits) in all"))
+                }
+                let name = string(at: member.nameOffset)?.string ?? ""
+                let bit = base + UInt64(member.bitOffset)
+                guard name.isEmpty else {
+                    found.append(NamedMember(name: name, member: member, bitOffset: bit))
+                    continue
+                }
+                let shape: ValueShape
+                do { shape = try self.shape(of: member.type) } catch { throw .btf(error) }
+                if case let .record(inner, _, _) = shape { try walk(inner, base: bit, depth: depth + 1) }
+            }
         }
-        return nil
+        try walk(members, base: 0, depth: 0)
+        return found
     }
 
-    /// The names a path can take after a value with these members: anonymous members' own.
-    func memberNames(_ members: [BTFMember], depth: Int) throws(BTFPathError) -> [String] {
-        guard depth <= BTF.maxResolveDepth else { return [] }
-        var names: [String] = []
-        for member in members {
-            let name = string(at: member.nameOffset)?.string ?? ""
-            if !name.isEmpty {
-                names.append(name)
-                continue
-            }
-            let shape: ValueShape
-            do { shape = try self.shape(of: member.type) } catch { throw .btf(error) }
-            if case let .record(inner, _, _) = shape { names += try memberNames(inner, depth: depth + 1) }
-        }
-        return names
-    }
+    /// No legitimate struct reaches this many members through anonymous ones (a BTF record
+    /// holds at most 65535).
+    static let maximumMemberVisits = 1 << 17
 
     /// The location of `member`, `bit` bits into the aggregate at `outer`.
     private func place(_ member: BTFMember, atBit bit: UInt64, in outer: BTFLocation) throws(BTFPathError) -> BTFLocation {

@@ -35,7 +35,7 @@ extension BTF {
         case let .array(element, count):
             return BTFPatch(offset: location.byteOffset, bytes: try arrayBytes(text, element: element, count: count, type: type))
         case let .record(members, _, isUnion):
-            let names = (try? memberNames(members, depth: 0)) ?? []
+            let names = (try? namedMembers(members, of: location.type))?.map { $0.name } ?? []
             throw .notSettable(type: type, reason: "set each member of the \(isUnion ? "union" : "struct") on its own, NAME.member=VALUE"
                                + (names.isEmpty ? "" : " (members: " + names.joined(separator: ", ") + ")"))
         case .float:
