@@ -1,4 +1,5 @@
 import BTFParser
+import SyscallBPF
 
 /// Variable settings checked against the object's BTF: for each, the bytes (and bits) to write
 /// in its section. Planning writes them into the initial value of that section's map, so
