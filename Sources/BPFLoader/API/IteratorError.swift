@@ -18,6 +18,8 @@ public enum IteratorError: Error, CustomStringConvertible {
     case read(program: String, ReadError)
     /// A pinned iterator could not be opened, or is not an iterator.
     case pinned(PinnedIteratorError)
+    /// A global variable setting was refused, before anything was loaded.
+    case variable(VariableError)
 
     /// The errno of a failed system call, if that is what this is.
     public var errno: Errno? {
@@ -26,6 +28,7 @@ public enum IteratorError: Error, CustomStringConvertible {
         case let .unreadable(_, e), let .pin(_, _, e): return e
         case let .read(_, error): return error.errno
         case let .pinned(error): return error.errno
+        case .variable: return nil
         case let .option(error): return error.errno
         case let .attach(error): return error.errno
         }
@@ -46,6 +49,7 @@ public enum IteratorError: Error, CustomStringConvertible {
         case let .pin(program, path, errno): return "program \(program): pinning at \(path) failed: \(errno.description)"
         case let .read(program, error): return "program \(program): reading the iterator failed: \(error.description)"
         case let .pinned(error): return error.description
+        case let .variable(error): return error.description
         }
     }
 }

@@ -188,10 +188,13 @@ package struct PlanOptions: Sendable {
     package var programName: String?
     /// `task main_thread_only`: filter out threads that are not their group's leader.
     package var mainThreadOnly: Bool
+    /// Global variables to set, checked against the object: written into their maps' initial values.
+    package var variables: VariableSettings
 
     /// Options for the default program, or the one named `programName`.
-    package init(programName: String? = nil, mainThreadOnly: Bool = false) {
+    package init(programName: String? = nil, mainThreadOnly: Bool = false, variables: VariableSettings = VariableSettings()) {
         self.programName = programName
         self.mainThreadOnly = mainThreadOnly
+        self.variables = variables
     }
 }

@@ -37,6 +37,7 @@ package enum Planner {
         let btf = prepared.btf
 
         var maps = try planMaps(object, btf: btf, facts: facts, notes: &notes)
+        try options.variables.apply(to: &maps.planned, notes: &notes)
         let loaded = chooseLoaded(object, selected: selected, maps: &maps, notes: &notes)
         // What the loaded programs reach: linked once on the code as compiled (CO-RE changes no
         // call or relocation), so only that code is relocated and only its externs resolved.

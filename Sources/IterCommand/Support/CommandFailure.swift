@@ -52,6 +52,8 @@ public struct CommandFailure: Error, Sendable {
             self.init("reading iterator of program \(program): \(error.description)", exitCode: error.errno.exitCode)
         case let .pinned(error):
             self.init(error.description, exitCode: error.errno?.exitCode ?? CommandFailure.malformedExitCode)
+        case let .variable(error):
+            self.init(error.description)
         }
     }
 
