@@ -43,6 +43,41 @@ struct LibraryAPITests {
         #expect(try readPinned(dir.file("counter")).hasPrefix("count 3\n"))
     }
 
+    @Test("reading: a pinned iterator, records as values, a namespace, and a bounded retry")
+    func reading() throws {
+        let dir = try BPFFSDirectory("api-reading")
+        let iterator = try IteratorObject(path: Repo.fixture("iter_task_record.bpf.o")).makeIterator()
+        try iterator.pin(at: dir.file("records"))
+        let pinned = try PinnedIterator(path: dir.file("records"))
+        #expect(pinned.displayName == "dump_task_recor" && pinned.link?.iteratorTarget == "task")
+        // The type from the object's BTF and from the kernel's copy of the program's: the same records.
+        for source in [
+            try iterator.readRecords(of: iterator.recordType(named: "task_record")),
+            try pinned.readRecords(of: pinned.recordType(named: "task_record")),
+        ] {
+            let own = source.first { $0.fields.first { $0.name == "pid" }?.value == .int(Int64(getpid())) }
+            #expect(own?.fields.map { $0.name } == ["pid", "tgid", "comm", "policy", "kernel_thread"])
+            #expect(own?.fields.last?.value == .bool(false))
+        }
+        // iter's own network namespace, given explicitly: no other process needed, the same output.
+        let own = try Namespace(path: "/proc/self/ns/net", kind: .network)
+        #expect(own.isCurrent && own.description.hasPrefix("network namespace "))
+        let tasks = try IteratorObject(path: Repo.fixture("iter_task.bpf.o")).makeIterator()
+        #expect(try tasks.read(options: ReadOptions(network: own)).hasPrefix("    pid    tgid comm\n"))
+        // A program that always asks to retry: the limit, then a typed error.
+        let retry = try IteratorObject(path: Repo.fixture("iter_retry.bpf.o")).makeIterator(program: "retry_always")
+        do {
+            _ = try retry.read(options: ReadOptions(retry: RetryLimit(attempts: 100, nanoseconds: 1_000_000_000)))
+            Issue.record("read succeeded")
+        } catch {
+            guard case let .read(program, readError) = error else { Issue.record("\(error)"); return }
+            #expect(program == "retry_always")
+            guard case let .keptRetrying(attempts, _) = readError.cause else { Issue.record("\(readError)"); return }
+            #expect(attempts == 100)
+            #expect(readError.errno == .EAGAIN && readError.bytesRead == 0)
+        }
+    }
+
     @Test("errors are typed and say which step failed")
     func errors() throws {
         #expect(throws: IteratorError.self) { try IteratorObject(path: "/nonexistent.o") }

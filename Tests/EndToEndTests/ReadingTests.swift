@@ -354,3 +354,132 @@ func namespaceInode(_ path: String) -> Int {
     var st = stat()
     return stat(path, &st) == 0 ? Int(st.st_ino) : -1
 }
+
+/// `type NAME`: binary records decoded with BTF, checked against /proc.
+@Suite("reading iterators: typed records", .enabled(if: Repo.isRoot))
+struct RecordTypeTests {
+    /// What /proc says of a task: tgid, comm, policy (stat field 41) and PF_KTHREAD (in field 9).
+    struct ProcTask: Equatable {
+        var tgid: Int
+        var comm: String
+        var policy: String
+        var kernelThread: Bool
+    }
+
+    static let policies = [0: "SCHED_NORMAL", 1: "SCHED_FIFO", 2: "SCHED_RR", 3: "SCHED_BATCH", 5: "SCHED_IDLE", 6: "SCHED_DEADLINE", 7: "SCHED_EXT"]
+
+    static func proc(_ pid: Int) -> ProcTask? {
+        guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
+            let tgidLine = status.split(separator: "\n").first(where: { $0.hasPrefix("Tgid:") }),
+            let tgid = Int(tgidLine.dropFirst(5).trimmingCharacters(in: .whitespaces)),
+            let comm = try? String(contentsOfFile: "/proc/\(tgid)/task/\(pid)/comm", encoding: .utf8),
+            let stat = try? String(contentsOfFile: "/proc/\(tgid)/task/\(pid)/stat", encoding: .utf8),
+            let close = stat.lastIndex(of: ")")
+        else { return nil }
+        // Fields after the comm: state is field 3, so field N is at index N - 3.
+        let fields = stat[stat.index(after: close)...].split(separator: " ")
+        guard fields.count > 38, let flags = UInt64(fields[9 - 3]), let policy = Int(fields[41 - 3]) else { return nil }
+        return ProcTask(tgid: tgid, comm: String(comm.dropLast()), policy: policies[policy] ?? "\(policy)", kernelThread: flags & 0x0020_0000 != 0)
+    }
+
+    /// `pid=2 tgid=2 comm="kthreadd" policy=SCHED_NORMAL kernel_thread=true`, as pid and ProcTask.
+    static func parse(_ line: String) -> (pid: Int, task: ProcTask)? {
+        let pattern = #/^pid=(-?\d+) tgid=(-?\d+) comm="((?:[^"\\]|\\.)*)" policy=(\S+) kernel_thread=(true|false)$/#
+        guard let match = line.wholeMatch(of: pattern), let pid = Int(match.1), let tgid = Int(match.2) else { return nil }
+        return (pid, ProcTask(tgid: tgid, comm: String(match.3), policy: String(match.4), kernelThread: match.5 == "true"))
+    }
+
+    /// Records agree with /proc for nearly every task still there (a task may change its comm or
+    /// policy, or go, between the read and the look at /proc).
+    static func checkAgainstProc(_ tasks: [(pid: Int, task: ProcTask)], sourceLocation: SourceLocation = #_sourceLocation) {
+        var compared = 0
+        var differ: [String] = []
+        for (pid, task) in tasks {
+            guard let actual = proc(pid), !task.comm.contains("\\") else { continue }
+            compared += 1
+            // /proc shows a kernel thread's whole name (with a kworker's workqueue after it);
+            // task->comm holds its first 15 bytes.
+            var expected = actual
+            if actual.kernelThread && actual.comm.hasPrefix(task.comm) && !task.comm.isEmpty { expected.comm = task.comm }
+            if expected != task { differ.append("\(pid): \(task) vs /proc \(actual)") }
+        }
+        #expect(compared > 20, sourceLocation: sourceLocation)
+        #expect(differ.count <= max(3, compared / 20), "\(differ.prefix(10))", sourceLocation: sourceLocation)
+        // Kernel threads and user tasks, and a policy other than SCHED_NORMAL (migration/N is SCHED_FIFO).
+        #expect(tasks.contains { $0.task.kernelThread } && tasks.contains { !$0.task.kernelThread }, sourceLocation: sourceLocation)
+        #expect(tasks.contains { $0.task.policy == "SCHED_FIFO" }, sourceLocation: sourceLocation)
+    }
+
+    @Test(
+        "type task_record: pid, tgid, comm, an enum and a bool per task as /proc has them; -j is a JSON array of objects",
+        arguments: Repo.binaries)
+    func records(binary: String) throws {
+        let object = Repo.fixture("iter_task_record.bpf.o")
+        let plain = try run(binary, ["run", object, "type", "task_record"])
+        #expect(plain.status == 0 && plain.stderr.isEmpty, "\(plain)")
+        let parsed = plain.lines.compactMap(Self.parse)
+        #expect(parsed.count == plain.lines.count, "every line is a record")
+        Self.checkAgainstProc(parsed)
+        #expect(parsed.contains { $0.pid == 2 && $0.task == ProcTask(tgid: 2, comm: "kthreadd", policy: "SCHED_NORMAL", kernelThread: true) })
+
+        let json = try run(binary, ["-j", "run", object, "type", "task_record"])
+        #expect(json.status == 0, "\(json)")
+        let array = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [[String: Any]])
+        #expect(array.count > 20)
+        let tasks = array.compactMap { record -> (Int, ProcTask)? in
+            guard Set(record.keys) == ["pid", "tgid", "comm", "policy", "kernel_thread"], let pid = record["pid"] as? Int,
+                let tgid = record["tgid"] as? Int, let comm = record["comm"] as? String, let policy = record["policy"] as? String,
+                let kernelThread = record["kernel_thread"] as? Bool
+            else { return nil }
+            return (pid, ProcTask(tgid: tgid, comm: comm, policy: policy, kernelThread: kernelThread))
+        }
+        #expect(tasks.count == array.count, "every record an object of the five fields, typed")
+        Self.checkAgainstProc(tasks)
+    }
+
+    @Test(
+        "iter cat of the pin decodes with the BTF the kernel keeps for the program; with interval and -j, records per pass",
+        arguments: Repo.binaries)
+    func pinned(binary: String) throws {
+        let dir = try BPFFSDirectory("reading-records")
+        let pin = dir.file("records")
+        try #require(try run(binary, ["pin", Repo.fixture("iter_task_record.bpf.o"), pin]).status == 0)
+        // The object is not needed: a copy of the pin elsewhere would do; read with -d to see whence.
+        let outcome = try run(binary, ["-d", "cat", pin, "type", "task_record"])
+        #expect(outcome.status == 0, "\(outcome)")
+        #expect(outcome.stderr.contains("iter: records of struct task_record, 32 bytes each"))
+        Self.checkAgainstProc(outcome.lines.compactMap(Self.parse))
+        let passes = try run(binary, ["-j", "cat", pin, "type", "task_record", "interval", "0.01", "count", "2"])
+        #expect(passes.status == 0, "\(passes)")
+        #expect(passes.lines.count == 2)
+        for line in passes.lines {
+            let object = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+            #expect(Set(object.keys) == ["pass", "time", "records"])
+            #expect(((object["records"] as? [[String: Any]])?.count ?? 0) > 20)
+        }
+    }
+
+    @Test("an unknown type, one of no size, and a trailing partial record: an Error line", arguments: Repo.binaries)
+    func errors(binary: String) throws {
+        let unknown = try run(binary, ["run", Repo.fixture("iter_task_record.bpf.o"), "type", "task_recod"])
+        #expect(unknown.status == 255)
+        #expect(unknown.stdout.isEmpty)
+        #expect(
+            unknown.stderr.hasPrefix(
+                "Error: type 'task_recod' for iterator of program dump_task_records: no struct, union, enum or integer type named 'task_recod' in the program's BTF (its structs and unions: "
+            ), "\(unknown)")
+        let forward = try run(binary, ["run", Repo.fixture("iter_task_record.bpf.o"), "type", "seq_file"])
+        #expect(forward.status == 255)
+        #expect(
+            forward.stderr
+                == "Error: type 'seq_file' for iterator of program dump_task_records: type 'struct seq_file' cannot be a record: it is only declared (a forward declaration)\n")
+        // Text is no whole number of 32-byte records (the header line alone is 21 bytes).
+        let text = try run(binary, ["run", Repo.fixture("iter_task.bpf.o"), "type", "task_struct"])
+        #expect(text.status == 255)
+        #expect(text.stderr.hasPrefix("Error: reading iterator of program dump_task: the output ends with a partial record: "), "\(text)")
+        let match = text.stderr.firstMatch(of: #/partial record: (\d+) bytes of a (\d+)-byte struct task_struct \(after (\d+) whole records\)/#)
+        let (bytes, size, records) = (Int(match?.1 ?? "") ?? -1, Int(match?.2 ?? "") ?? -1, Int(match?.3 ?? "") ?? -1)
+        #expect(size > 0 && bytes > 0 && bytes < size)
+        #expect(text.lines.count == records, "each whole record printed before the error")
+    }
+}

@@ -17,6 +17,8 @@ public struct Iterator: IteratorReading {
     /// The id of the map a map-element iterator walks.
     public let mapID: UInt32?
     let loaded: LoadedObject
+    /// The object it was loaded from, for the types of its records.
+    let object: BPFObjectFile
     let link: OwnedDescriptor
     /// Descriptors the options named (map, cgroup), kept while the iterator lives.
     let optionHolder: OwnedDescriptor?
@@ -45,16 +47,6 @@ public struct Iterator: IteratorReading {
         String(decoding: try readBytes(options: options), as: UTF8.self)
     }
 
-    /// Reads one full pass of the iterator's output, as bytes.
-    public func readBytes(options: ReadOptions = ReadOptions()) throws(IteratorError) -> [UInt8] {
-        var bytes: [UInt8] = []
-        try read(options: options) { chunk in
-            bytes.append(contentsOf: chunk)
-            return true
-        }
-        return bytes
-    }
-
     /// Reads one full pass in chunks, as the kernel produces them; `body` returns false to stop.
     /// Each call runs the iterator afresh (BPF_ITER_CREATE), as a process in the options'
     /// namespaces would see it.
@@ -64,6 +56,15 @@ public struct Iterator: IteratorReading {
             if let foreign { return try foreign.open(link: link, path: nil) }
             do throws(Errno) { return try BPFLink.createIteratorInstance(link: link.fd) } catch { throw ReadError(.open(error)) }
         }
+    }
+
+    /// The type `name` in the object's BTF (as compiled), for reading the records the program
+    /// writes with `bpf_seq_write`.
+    public func recordType(named name: String) throws(IteratorError) -> RecordType {
+        let btf: ObjectBTF?
+        do { btf = try ObjectBTF.load(object) } catch { throw .object(path: FilePath(object.name), error) }
+        guard let btf else { throw .records(program: program, .noBTF) }
+        do { return try RecordType.find(name, in: btf.original) } catch { throw .records(program: program, error) }
     }
 
     /// Pins the iterator at `path`, which must be on bpffs and must not exist; reading that file

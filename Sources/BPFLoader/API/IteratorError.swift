@@ -18,6 +18,9 @@ public enum IteratorError: Error, CustomStringConvertible {
     case read(program: String, ReadError)
     /// A pinned iterator could not be opened, or is not an iterator.
     case pinned(PinnedIteratorError)
+    /// The records of a type could not be read: the type is not there, has no size, or the
+    /// output does not hold whole records of it.
+    case records(program: String, RecordError)
     /// A global variable setting was refused, before anything was loaded.
     case variable(VariableError)
 
@@ -28,7 +31,7 @@ public enum IteratorError: Error, CustomStringConvertible {
         case let .unreadable(_, e), let .pin(_, _, e): return e
         case let .read(_, error): return error.errno
         case let .pinned(error): return error.errno
-        case .variable: return nil
+        case .variable, .records: return nil
         case let .option(error): return error.errno
         case let .attach(error): return error.errno
         }
@@ -50,6 +53,7 @@ public enum IteratorError: Error, CustomStringConvertible {
         case let .read(program, error): return "program \(program): reading the iterator failed: \(error.description)"
         case let .pinned(error): return error.description
         case let .variable(error): return error.description
+        case let .records(program, error): return "program \(program): \(error.description)"
         }
     }
 }

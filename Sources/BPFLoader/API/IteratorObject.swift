@@ -135,7 +135,7 @@ public struct IteratorObject {
             throw .attach(AttachError(program: chosen.name, target: chosen.target, options: options, cause: .optionIgnored(ignored)))
         }
         return Iterator(program: chosen.name, section: chosen.sectionName, target: chosen.target, linkID: info?.id ?? 0,
-                        options: options, mapID: resolved.mapID, loaded: loaded, link: OwnedDescriptor(link),
+                        options: options, mapID: resolved.mapID, loaded: loaded, object: file, link: OwnedDescriptor(link),
                         optionHolder: resolved.holder)
     }
 

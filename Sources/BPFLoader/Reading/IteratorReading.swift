@@ -1,3 +1,4 @@
+import BTFParser
 import SyscallBPF
 
 /// An iterator whose output can be read, pass after pass: one this process created (`Iterator`)
@@ -8,6 +9,8 @@ public protocol IteratorReading {
     /// Reads one full pass of its output, in chunks as the kernel produces them; `body` returns
     /// false to stop early. Each call is a new pass, from the start.
     func read(options: ReadOptions, _ body: (UnsafeRawBufferPointer) -> Bool) throws(IteratorError)
+    /// The type `name` in the program's BTF, for reading the records it writes.
+    func recordType(named name: String) throws(IteratorError) -> RecordType
 }
 
 /// The namespaces a read must enter to open the iterator (those of the options iter is not in).
@@ -50,5 +53,50 @@ enum IteratorOutput {
         } catch {
             throw .read(program: program, error)
         }
+    }
+}
+
+extension IteratorReading {
+    /// Reads one full pass of the output, as bytes.
+    public func readBytes(options: ReadOptions = ReadOptions()) throws(IteratorError) -> [UInt8] {
+        var bytes: [UInt8] = []
+        try read(options: options) { chunk in
+            bytes.append(contentsOf: chunk)
+            return true
+        }
+        return bytes
+    }
+
+    /// Reads one pass of records of `type` (written with `bpf_seq_write`, one `type.size` bytes
+    /// each) into `body`, which returns false to stop. Output that ends inside a record is an error.
+    public func readRecords(
+        of type: RecordType, options: ReadOptions = ReadOptions(),
+        _ body: (BTFValue) -> Bool
+    ) throws(IteratorError) {
+        var decoder = RecordDecoder(type: type)
+        var failure: RecordError? = nil
+        var stopped = false
+        try read(options: options) { chunk in
+            do throws(RecordError) {
+                stopped = try !decoder.feed(chunk, body)
+                return !stopped
+            } catch {
+                failure = error
+                return false
+            }
+        }
+        if let failure { throw .records(program: displayName, failure) }
+        if stopped { return }
+        do { try decoder.finish() } catch { throw .records(program: displayName, error) }
+    }
+
+    /// Reads one pass of records of `type`.
+    public func readRecords(of type: RecordType, options: ReadOptions = ReadOptions()) throws(IteratorError) -> [BTFValue] {
+        var records: [BTFValue] = []
+        try readRecords(of: type, options: options) { record in
+            records.append(record)
+            return true
+        }
+        return records
     }
 }

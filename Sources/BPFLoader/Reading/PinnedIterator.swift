@@ -1,3 +1,5 @@
+import BTFParser
+import Bytes
 import CLinuxBPF
 import SyscallBPF
 
@@ -67,19 +69,31 @@ public struct PinnedIterator: IteratorReading {
         return path.description
     }
 
+    /// The type `name` in the BTF the kernel keeps for the pinned program (no object file
+    /// needed), for reading the records it writes with `bpf_seq_write`.
+    public func recordType(named name: String) throws(IteratorError) -> RecordType {
+        guard let link else { throw .records(program: displayName, .unknownProgram) }
+        let bytes: [UInt8]?
+        do {
+            let program = try BPFProgram.fd(id: link.programID)
+            bytes = try BPFProgram.btfData(of: program)
+        } catch {
+            throw .records(program: displayName, .unavailable(error))
+        }
+        guard let bytes, !bytes.isEmpty else { throw .records(program: displayName, .noBTF) }
+        let btf: BTF
+        do {
+            btf = try BTF(ByteView(bytes))
+            try btf.validate()
+        } catch {
+            throw .records(program: displayName, .malformedBTF(error))
+        }
+        do { return try RecordType.find(name, in: btf) } catch { throw .records(program: displayName, error) }
+    }
+
     /// Reads one full pass of its output, as text (invalid UTF-8 becomes U+FFFD).
     public func read(options: ReadOptions = ReadOptions()) throws(IteratorError) -> String {
         String(decoding: try readBytes(options: options), as: UTF8.self)
-    }
-
-    /// Reads one full pass of its output, as bytes.
-    public func readBytes(options: ReadOptions = ReadOptions()) throws(IteratorError) -> [UInt8] {
-        var bytes: [UInt8] = []
-        try read(options: options) { chunk in
-            bytes.append(contentsOf: chunk)
-            return true
-        }
-        return bytes
     }
 
     /// Reads one full pass in chunks; `body` returns false to stop. Each call opens the pin

@@ -1,4 +1,5 @@
 import BPFLoader
+import BTFParser
 import CLinuxBPF
 import SyscallBPF
 
@@ -28,9 +29,10 @@ struct ReadSession<Source: IteratorReading> {
 
     func run() throws(CommandFailure) {
         let fixed = try openNamespace()
-        // JSON objects when there is more than one output to tell apart; a single plain pass
-        // under -j stays the program's own output, as before.
-        let json = console.json && (request.interval != nil || request.namespaces != nil)
+        let records = try recordType()
+        // JSON objects when there is more than one output to tell apart; a single pass under -j
+        // is a JSON array of records, or the program's own output as before.
+        let objects = console.json && (request.interval != nil || request.namespaces != nil)
         var out = OutputWriter()
         if request.interval != nil { iter_stop_install() }
         var schedule = PassSchedule(interval: request.interval?.nanoseconds ?? 0)
@@ -38,11 +40,12 @@ struct ReadSession<Source: IteratorReading> {
         while true {
             pass += 1
             let time = WallClock.now()
-            if request.interval != nil && !json {
+            if request.interval != nil && !console.json {
                 guard try out.writeLine("# pass \(pass) \(WallClock.iso8601(time))") else { return }
             }
+            let unit = Unit(pass: pass, time: time, objects: objects, records: records)
             for place in places(fixed) {
-                guard try read(in: place, pass: pass, time: time, json: json, into: &out) else { return }
+                guard try read(unit, in: place, into: &out) else { return }
             }
             guard let interval = request.interval else { return }
             if let count = interval.count, pass >= count { return }
@@ -50,6 +53,32 @@ struct ReadSession<Source: IteratorReading> {
                 console.trace("stopped by signal \(iter_stop_requested()) after pass \(pass)")
                 return
             }
+        }
+    }
+
+    /// What one read is part of, and how it is written.
+    struct Unit {
+        /// The pass (from 1) and when it started (wall clock, ns).
+        let pass: UInt64
+        let time: UInt64
+        /// Each read is one JSON object (-j with interval or namespaces).
+        let objects: Bool
+        /// The output is records of this type (`type NAME`).
+        let records: RecordType?
+    }
+
+    /// The type of `type NAME`, found before the first pass.
+    func recordType() throws(CommandFailure) -> RecordType? {
+        guard let name = request.recordType else { return nil }
+        do {
+            let type = try source.recordType(named: name)
+            console.trace("records of \(type), \(type.size) bytes each")
+            return type
+        } catch {
+            if case let .records(_, cause) = error {
+                throw CommandFailure("type '\(name)' for \(subject): \(cause.description)")
+            }
+            throw CommandFailure(reading: error, subject: subject)
         }
     }
 
@@ -82,9 +111,8 @@ struct ReadSession<Source: IteratorReading> {
     }
 
     /// Reads one pass in one place; false when stdout was closed (stop quietly).
-    func read(in place: Place, pass: UInt64, time: UInt64, json: Bool, into out: inout OutputWriter) throws(CommandFailure) -> Bool {
+    func read(_ unit: Unit, in place: Place, into out: inout OutputWriter) throws(CommandFailure) -> Bool {
         var options = ReadOptions()
-        var label: NamespaceLabel? = nil
         var namespace: Namespace? = nil
         switch place {
         case .here: break
@@ -102,54 +130,69 @@ struct ReadSession<Source: IteratorReading> {
             }
         }
         if let namespace {
-            label = namespace.label
             switch namespace.kind {
             case .network: options.network = namespace
             case .pid: options.pid = namespace
             }
-            if !json, !(try out.writeLine("# \(NamespaceRequest.keyword(namespace.kind)) \(ReadSession.header(namespace.label))")) {
+            if !console.json, !(try out.writeLine("# \(NamespaceRequest.keyword(namespace.kind)) \(ReadSession.header(namespace.label))")) {
                 return false
             }
         }
-        if json {
-            var bytes: [UInt8] = []
-            try readPass(options) { chunk in
-                bytes.append(contentsOf: chunk)
-                return true
-            }
+        if unit.objects {
             var fields: [(String, JSONValue)] = []
             if request.interval != nil {
-                fields.append(("pass", .uint(pass)))
-                fields.append(("time", .string(WallClock.iso8601(time))))
+                fields.append(("pass", .uint(unit.pass)))
+                fields.append(("time", .string(WallClock.iso8601(unit.time))))
             }
-            if let label {
-                var namespace: [(String, JSONValue)] = [("inode", .uint(label.inode))]
-                if let name = label.name { namespace.append(("name", .string(name))) }
-                fields.append((NamespaceRequest.keyword(label.kind), .object(namespace)))
+            if let label = namespace?.label {
+                var identity: [(String, JSONValue)] = [("inode", .uint(label.inode))]
+                if let name = label.name { identity.append(("name", .string(name))) }
+                fields.append((NamespaceRequest.keyword(label.kind), .object(identity)))
             }
-            fields.append(("output", .string(String(decoding: bytes, as: UTF8.self))))
+            if let type = unit.records {
+                fields.append(("records", .array(try readRecords(type, options).map { JSONValue($0) })))
+            } else {
+                fields.append(("output", .string(String(decoding: try readBytes(options), as: UTF8.self))))
+            }
             return try out.write(JSONValue.object(fields).render(pretty: console.pretty) + "\n")
         }
+        if let type = unit.records, console.json {
+            return try out.write(JSONValue.array(try readRecords(type, options).map { JSONValue($0) }).render(pretty: console.pretty) + "\n")
+        }
         var writeFailure: CommandFailure? = nil
-        try readPass(options) { chunk in
+        func write(_ body: (inout OutputWriter) throws(CommandFailure) -> Bool) -> Bool {
             do throws(CommandFailure) {
-                return try out.write(chunk)
+                return try body(&out)
             } catch {
                 writeFailure = error
                 return false
             }
         }
+        do {
+            if let type = unit.records {
+                try source.readRecords(of: type, options: options) { record in
+                    write { (out) throws(CommandFailure) in try out.write(record.plainText + "\n") }
+                }
+            } else {
+                try source.read(options: options) { chunk in
+                    write { (out) throws(CommandFailure) in try out.write(chunk) }
+                }
+            }
+        } catch {
+            throw writeFailure ?? CommandFailure(reading: error, subject: subject)
+        }
         if let writeFailure { throw writeFailure }
         return !out.closed
     }
 
-    /// One pass of the source into `body`, failures in iter's words.
-    func readPass(_ options: ReadOptions, _ body: (UnsafeRawBufferPointer) -> Bool) throws(CommandFailure) {
-        do {
-            try source.read(options: options, body)
-        } catch {
-            throw CommandFailure(reading: error, subject: subject)
-        }
+    /// One whole pass, as bytes.
+    func readBytes(_ options: ReadOptions) throws(CommandFailure) -> [UInt8] {
+        do { return try source.readBytes(options: options) } catch { throw CommandFailure(reading: error, subject: subject) }
+    }
+
+    /// One whole pass, as records.
+    func readRecords(_ type: RecordType, _ options: ReadOptions) throws(CommandFailure) -> [BTFValue] {
+        do { return try source.readRecords(of: type, options: options) } catch { throw CommandFailure(reading: error, subject: subject) }
     }
 
     /// `4026532290 blue`: the inode, then the name if it has one.

@@ -54,6 +54,8 @@ public struct CommandFailure: Error, Sendable {
             self.init(error.description, exitCode: error.errno?.exitCode ?? CommandFailure.malformedExitCode)
         case let .variable(error):
             self.init(error.description)
+        case let .records(program, error):
+            self.init("records of program \(program): \(error.description)")
         }
     }
 
@@ -63,6 +65,8 @@ public struct CommandFailure: Error, Sendable {
         switch error {
         case let .read(_, readError):
             self.init("reading \(subject): \(readError.description)", exitCode: readError.errno.exitCode)
+        case let .records(_, recordError):
+            self.init("reading \(subject): \(recordError.description)")
         default:
             self.init(error, object: FilePath(""))
         }
