@@ -2,9 +2,10 @@
 #
 # Commands and options; object files after pin/run; directories for the pin path; map ids and
 # names from the kernel (iter list maps) after `map id` / `map name`; pinned files after
-# `map pinned`; cgroup directories after `cgroup path`.
+# `map pinned` and `cat`; cgroup directories after `cgroup path`; the reading keywords (interval,
+# netns, pidns, type) after run's and cat's arguments, /run/netns files after `netns`.
 
-_iter_words='pin run list show version help'
+_iter_words='pin run cat list show version help'
 _iter_options='-j --json -p --pretty -d --debug -n --nomount -V --version -h --help'
 
 # _iter_complete_args WORDS...: completes after the command word (pin, run, list, show).
@@ -15,7 +16,17 @@ _iter_complete_args() {
     task) COMPREPLY=($(compgen -W 'main_thread_only tid pid pid_fd' -- "$cur")); return ;;
     cgroup) COMPREPLY=($(compgen -W 'id path' -- "$cur")); return ;;
     order) COMPREPLY=($(compgen -W 'self_only descendants_pre descendants_post ancestors_up' -- "$cur")); return ;;
-    prog | tid | pid | pid_fd) return ;;
+    netns)
+        compopt -o filenames 2>/dev/null
+        COMPREPLY=($(compgen -W 'pid all' -- "$cur") $(compgen -f -- "${cur:-/run/netns/}"))
+        return
+        ;;
+    pidns)
+        compopt -o filenames 2>/dev/null
+        COMPREPLY=($(compgen -W 'pid' -- "$cur") $(compgen -f -- "${cur:-/proc/}"))
+        return
+        ;;
+    prog | tid | pid | pid_fd | interval | count | type) return ;;
     esac
     # The word before prev tells map id / map name / map pinned / cgroup path / cgroup id.
     local before=${COMP_WORDS[COMP_CWORD - 2]}
@@ -26,6 +37,9 @@ _iter_complete_args() {
     cgroup:path) compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -d -- "${cur:-/sys/fs/cgroup/}")); return ;;
     cgroup:id | show:id) return ;;
     esac
+    local reading='interval netns pidns type'
+    # After `interval SECONDS`, its optional `count N` too.
+    [ "$before" = interval ] && reading="count $reading"
     case $command in
     pin | run)
         if [ "$position" = 1 ]; then
@@ -34,8 +48,18 @@ _iter_complete_args() {
         elif [ "$command" = pin ] && [ "$position" = 2 ]; then
             compopt -o filenames 2>/dev/null
             COMPREPLY=($(compgen -d -- "${cur:-/sys/fs/bpf/}"))
+        elif [ "$command" = run ]; then
+            COMPREPLY=($(compgen -W "map task cgroup prog $reading" -- "$cur"))
         else
             COMPREPLY=($(compgen -W 'map task cgroup prog' -- "$cur"))
+        fi
+        ;;
+    cat)
+        if [ "$position" = 1 ]; then
+            compopt -o filenames 2>/dev/null
+            COMPREPLY=($(compgen -f -- "${cur:-/sys/fs/bpf/}"))
+        else
+            COMPREPLY=($(compgen -W "$reading" -- "$cur"))
         fi
         ;;
     list) [ "$position" = 1 ] && COMPREPLY=($(compgen -W 'maps' -- "$cur")) ;;

@@ -31,7 +31,8 @@ struct DocumentationTests {
     @Test("every option and keyword of iter help is in the page and the completion")
     func agree() throws {
         let words = try Self.helpWords()
-        #expect(words.isSuperset(of: ["pin", "run", "list", "show", "map", "task", "cgroup", "prog", "pinned",
+        #expect(words.isSuperset(of: ["pin", "run", "cat", "list", "show", "map", "task", "cgroup", "prog", "pinned",
+                                      "interval", "count", "netns", "pidns", "type", "all",
                                       "main_thread_only", "descendants_post", "--nomount", "-j", "--pretty"]))
         // The page as man renders it, so roff escapes (\-) do not hide a word.
         let page = try sh("MANWIDTH=200 man -l '\(Self.page)' 2>/dev/null | col -b").stdout
@@ -64,6 +65,12 @@ struct DocumentationTests {
         #expect(try complete(["iter", "--no"]) == ["--nomount"])
         #expect(Set(try complete(["iter", "pin", "x.o", "/sys/fs/bpf/x", ""])) == ["map", "task", "cgroup", "prog"])
         #expect(Set(try complete(["iter", "run", "x.o", "map", ""])) == ["id", "pinned", "name"])
+        #expect(Set(try complete(["iter", "run", "x.o", ""])) == ["map", "task", "cgroup", "prog", "interval", "netns", "pidns", "type"])
+        #expect(Set(try complete(["iter", "cat", "/sys/fs/bpf/x", ""])) == ["interval", "netns", "pidns", "type"])
+        #expect(Set(try complete(["iter", "cat", "/sys/fs/bpf/x", "interval", "2", ""])) == ["count", "interval", "netns", "pidns", "type"])
+        #expect(try complete(["iter", "cat", "/sys/fs/bpf/x", "netns", "a"]).contains("all"))
+        #expect(try complete(["iter", "run", "x.o", "pidns", "p"]).contains("pid"))
+        #expect(try complete(["iter", "cat", "/sys/fs/bpf/x", "interval", ""]).isEmpty)
         #expect(try complete(["iter", "run", "x.o", "cgroup", "path", "/x", "order", "ancestors"]) == ["ancestors_up"])
         #expect(try complete(["iter", "run", "x.o", "task", "main"]) == ["main_thread_only"])
         let objects = try complete(["iter", "pin", Repo.fixtures.path + "/iter_ta"])
