@@ -468,6 +468,139 @@ t_automount() {
   umount "$T_DIR/mnt" && umount "$T_DIR/mnt"
 }
 
+# ---------------------------------------------------------------- iter: reading (cat, interval, namespaces, type)
+
+t_read_retry() {
+  # A program that asks to retry its first element 3 times per read session: cat stops at EAGAIN,
+  # iter cat and iter run retry and print everything.
+  pin iter_retry.bpf.o retry
+  assert_rc 0
+  run cat "$T_BPF/retry"
+  assert_rc_not 0
+  assert_err_contains "Resource temporarily unavailable"
+  for cmd in "cat $T_BPF/retry" "run $FIXTURES/iter_retry.bpf.o" "run $FIXTURES/iter_retry.bpf.o prog retry_later"; do
+    # shellcheck disable=SC2086  # cmd is words
+    run "$ITER" $cmd
+    assert_rc 0
+    assert_err_empty
+    assert_eq "$(tail -n 1 "$T_OUT")" "done after 3 retries" "last line of iter $cmd"
+    assert_out_match "^task $$$"
+  done
+  # One that always asks: bounded, then an Error line and 256 - EAGAIN.
+  run "$ITER" run "$FIXTURES/iter_retry.bpf.o" prog retry_always
+  assert_rc 245
+  assert_out_empty
+  assert_err_starts "Error: reading iterator of program retry_always: the program kept asking to retry: read() failed with EAGAIN "
+}
+
+t_read_element_too_large() {
+  page=$(getconf PAGESIZE 2>/dev/null || echo 4096)
+  run "$ITER" run "$FIXTURES/iter_big_element.bpf.o"
+  assert_rc 249
+  assert_out_empty
+  assert_err_eq "Error: reading iterator of program big_first: one element's output is larger than the kernel's buffer of $((8 * page)) bytes (8 pages): Argument list too long (E2BIG)"
+  run "$ITER" run "$FIXTURES/iter_big_element.bpf.o" prog big_later
+  assert_rc 249
+  assert_out_lines 3
+  assert_err_contains "(E2BIG) (after $(wc -c <"$T_OUT") bytes of output)"
+}
+
+t_read_interval() {
+  t0=$(date +%s)
+  run "$ITER" run "$FIXTURES/iter_task.bpf.o" interval 0.2 count 3
+  assert_rc 0
+  assert_err_empty
+  assert_eq "$(grep -c '^# pass ' "$T_OUT")" 3 "pass headers"
+  assert_eq "$(grep '^# pass ' "$T_OUT" | cut -d' ' -f3 | tr '\n' ' ')" "1 2 3 " "pass numbers"
+  assert_out_match '^# pass 1 [0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}Z$'
+  assert_eq "$(grep -c '^    pid    tgid comm$' "$T_OUT")" 3 "whole passes"
+  # The first and last headers are at least 0.4 s apart (milliseconds of the day, same day).
+  ms() { sed -n "s/^# pass $1 .*T\([0-9][0-9]\):\([0-9][0-9]\):\([0-9][0-9]\)\.\([0-9]*\)Z$/\1 \2 \3 \4/p" "$T_OUT" |
+    awk '{ print (($1 * 60 + $2) * 60 + $3) * 1000 + $4 }'; }
+  gap=$(($(ms 3) - $(ms 1)))
+  [ "$gap" -ge 400 ] || [ "$gap" -lt 0 ] || fail "passes 1 and 3 are $gap ms apart"
+  # A pin, as JSON lines.
+  pin iter_task.bpf.o tasks
+  run "$ITER" -j cat "$T_BPF/tasks" interval 0.1 count 2
+  assert_rc 0
+  assert_out_lines 2
+  assert_out_match '^\{"pass":2,"time":"[0-9-]+T[0-9:.]+Z","output":"    pid    tgid comm\\n'
+  [ $(($(date +%s) - t0)) -lt 25 ] || fail "interval took too long"
+}
+
+t_read_netns() {
+  # A network namespace of our own with a listener on 127.0.0.1:47111 (0xB807): httpd, as busybox
+  # nc listens on IPv6 (a tcp4 iterator skips those sockets).
+  unshare -n sh -c "ip link set lo up; exec httpd -f -p 127.0.0.1:47111 -h $T_DIR" </dev/null >/dev/null 2>&1 &
+  listener=$!
+  i=0
+  until grep -q ':B807 ' /proc/$listener/net/tcp 2>/dev/null; do
+    i=$((i + 1)); [ $i -lt 100 ] || { kill $listener; fail "no listener"; }
+    sleep 0.1
+  done
+  line="tcp4 127.0.0.1:47111 state 10"
+  inode=$(stat -L -c %i /proc/$listener/ns/net)
+  run "$ITER" run "$FIXTURES/iter_tcp4.bpf.o"
+  assert_rc 0
+  assert_out_not_contains "$line"
+  run "$ITER" run "$FIXTURES/iter_tcp4.bpf.o" netns /proc/$listener/ns/net
+  assert_rc 0
+  assert_out_eq "# netns $inode
+$line"
+  run "$ITER" run "$FIXTURES/iter_tcp4.bpf.o" netns all
+  assert_rc 0
+  assert_out_contains "# netns $inode
+$line"
+  assert_out_contains "# netns $(stat -L -c %i /proc/self/ns/net)"
+  pin iter_tcp4.bpf.o tcp
+  run "$ITER" -j cat "$T_BPF/tcp" netns pid $listener
+  assert_rc 0
+  assert_out_eq "{\"netns\":{\"inode\":$inode},\"output\":\"$line\\n\"}"
+  kill $listener
+}
+
+t_read_pidns() {
+  unshare -p -f sleep 60 </dev/null >/dev/null 2>&1 &
+  outer=$!
+  inner=
+  i=0
+  while [ -z "$inner" ]; do
+    for s in /proc/[0-9]*/stat; do
+      set -- $(sed 's/^.*) //' "$s" 2>/dev/null)
+      [ "${2:-}" = "$outer" ] && { inner=${s#/proc/}; inner=${inner%/stat}; }
+    done
+    i=$((i + 1)); [ $i -lt 100 ] || break
+    [ -n "$inner" ] || sleep 0.1
+  done
+  [ -n "$inner" ] || { kill $outer; fail "no process in the new pid namespace"; }
+  run "$ITER" run "$FIXTURES/iter_task.bpf.o" pidns pid "$inner"
+  assert_rc 0
+  assert_out_eq "# pidns $(stat -L -c %i /proc/$inner/ns/pid)
+    pid    tgid comm
+$(printf '%7d %7d sleep' "$inner" "$inner")"
+  kill "$inner" "$outer" 2>/dev/null
+}
+
+t_read_type() {
+  run "$ITER" run "$FIXTURES/iter_task_record.bpf.o" type task_record
+  assert_rc 0
+  assert_err_empty
+  assert_out_match "^pid=$$ tgid=$$ comm=\"sh\" policy=SCHED_NORMAL kernel_thread=false$"
+  assert_out_match '^pid=2 tgid=2 comm="kthreadd" policy=SCHED_NORMAL kernel_thread=true$'
+  assert_out_match '^pid=[0-9]+ tgid=[0-9]+ comm="migration/0" policy=SCHED_FIFO kernel_thread=true$'
+  within "$(lines "$T_OUT")" "$(tasks)" 6 "records vs /proc"
+  # From a pin: the kernel's copy of the program's BTF; -j, a JSON array.
+  pin iter_task_record.bpf.o records
+  run "$ITER" -j cat "$T_BPF/records" type task_record
+  assert_rc 0
+  assert_out_starts '[{"pid":'
+  assert_out_contains "{\"pid\":$$,\"tgid\":$$,\"comm\":\"sh\",\"policy\":\"SCHED_NORMAL\",\"kernel_thread\":false}"
+  run "$ITER" run "$FIXTURES/iter_task_record.bpf.o" type no_such_type
+  expect_error "no struct, union, enum or integer type named 'no_such_type' in the program's BTF"
+  run "$ITER" run "$FIXTURES/iter_task.bpf.o" type task_struct
+  expect_error "the output ends with a partial record: "
+}
+
 # ---------------------------------------------------------------- iter: externs
 
 t_kconfig_externs() {
