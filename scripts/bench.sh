@@ -133,7 +133,7 @@ rm -f "$work/scan"
 for round in $(seq "$rounds"); do
 	rm -f "$pins/g"
 	"$iter" -d pin "$PWD/Tests/Fixtures/iter_task.bpf.o" "$pins/g" 2>"$work/trace"
-	sed -n 's/^iter: timing: kernel BTF opened and indexed in \([0-9]*\) us$/\1/p' "$work/trace" >>"$work/scan"
+	sed -n 's/^iter: timing: kernel BTF opened and indexed in \([0-9]*\) us\(,.*\)\{0,1\}$/\1/p' "$work/trace" >>"$work/scan"
 done
 rm -f "$pins/g"
 btf_size=$(stat -c %s /sys/kernel/btf/vmlinux)
