@@ -41,8 +41,8 @@ struct VariableTable {
                     // No map value the kernel takes is this large: not worth decoding (or zeroing, for .bss).
                     defaultValue = .failure(.unsupported(type: btf.displayName(type), reason: "\(size) bytes, more than any map value holds"))
                 } else {
-                    // Inside the section (checked above); .bss is zero.
-                    let bytes = contents?.slice(offset: Int(info.offset), length: Int(size)) ?? ByteView([UInt8](repeating: 0, count: Int(size)))
+                    // .bss is zero. A section whose bytes stop short of its size decodes as truncated.
+                    let bytes = contents.map { $0.suffix(from: Int(info.offset)) ?? .empty } ?? ByteView([UInt8](repeating: 0, count: Int(size)))
                     do { defaultValue = .success(try btf.decodeValue(of: type, from: bytes)) } catch { defaultValue = .failure(error) }
                 }
                 variables.append(GlobalVariable(name: name, section: section.name, type: btf.displayName(type),

@@ -46,10 +46,10 @@ struct ValueDecoder {
         guard size <= UInt64(available) else { throw .truncated(type: btf.displayName(id), needed: size, available: available) }
         let width = Int(size)
         switch shape {
-        case let .integer(bytes, _, bitOffset, bits) where bitOffset != 0 || bits != bytes * 8:
+        case let .integer(intSize, _, bitOffset, bits) where bitOffset != 0 || bits != intSize * 8:
             // An old-style bitfield: the INT names its bits within its bytes.
-            guard bits > 0, bitOffset + bits <= bytes * 8 else {
-                throw .unsupported(type: btf.displayName(id), reason: "\(bits) bits at bit \(bitOffset) of a \(bytes)-byte INT")
+            guard bits > 0, bitOffset + bits <= intSize * 8 else {
+                throw .unsupported(type: btf.displayName(id), reason: "\(bits) bits at bit \(bitOffset) of a \(intSize)-byte INT")
             }
             return try bitfield(id, bitOffset: offset * 8 + bitOffset, bits: bits, depth: depth)
         case .integer, .bool, .char, .enumeration, .pointer:
@@ -174,6 +174,7 @@ struct ValueDecoder {
         case .pointer:
             return .pointer(UInt64(truncatingIfNeeded: raw))
         case .float, .array, .record, .none:
+            // Not reached: callers pass the shapes a bitfield or a whole-bytes scalar can have.
             return .uint(UInt64(truncatingIfNeeded: raw))
         }
     }
