@@ -78,7 +78,7 @@ struct VariableSettingTests {
     func refused() throws {
         let object = try IteratorObject(path: Repo.fixture("iter_params.bpf.o"))
         for (setting, expected) in [
-            ("LINUX_KERNEL_VERSION=1", "'LINUX_KERNEL_VERSION' is a __kconfig extern: the loader fills it from the running kernel, it cannot be set"),
+            ("LINUX_KERNEL_VERSION=1", "'LINUX_KERNEL_VERSION' is a __kconfig extern: the loader fills it in from the running kernel, it cannot be set"),
             ("show_thread=1", "no variable 'show_thread' to set in the object (did you mean show_threads?)"),
             ("limits.level=8", "limits.level: 8 is out of range for type 'unsigned int:3': expected an integer from 0 to 7 (decimal, 0x hex, 0o octal or 0b binary)"),
         ] {

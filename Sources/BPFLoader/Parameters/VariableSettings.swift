@@ -32,7 +32,7 @@ package struct VariableSettings: Sendable, Equatable {
         for assignment in assignments {
             let path = assignment.path
             guard let variable = table.variable(named: path.root), let btf = table.btf else {
-                if let kind = table.externs[path.root] { throw .extern(name: path.root, kind: kind) }
+                if let source = table.externs[path.root] { throw .extern(name: path.root, source) }
                 throw .unknown(name: path.root, suggestions: NameSuggestions.closest(to: path.root, in: names), settable: names)
             }
             let location: BTFLocation

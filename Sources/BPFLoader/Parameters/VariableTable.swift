@@ -10,8 +10,8 @@ struct VariableTable {
     let btf: BTF?
     /// In section order, then by offset.
     let variables: [GlobalVariable]
-    /// Extern name → `__kconfig` or `__ksym`.
-    let externs: [String: String]
+    /// The externs, by name.
+    let externs: [String: VariableError.ExternSource]
 
     /// The table of a prepared object. Decoding a default value may fail (a type with no decoded
     /// form): the variable is listed with why. A VAR placed outside its section is an error.
@@ -49,8 +49,8 @@ struct VariableTable {
                                                 offset: Int(info.offset), size: Int(size), defaultValue: defaultValue, typeID: type))
             }
         }
-        var externs: [String: String] = [:]
-        for e in prepared.externs { externs[e.name] = e.isKconfig ? "__kconfig" : "__ksym" }
+        var externs: [String: VariableError.ExternSource] = [:]
+        for e in prepared.externs { externs[e.name] = e.isKconfig ? .kconfig : .ksym }
         return VariableTable(btf: btf, variables: variables, externs: externs)
     }
 
