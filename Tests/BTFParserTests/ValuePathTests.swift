@@ -99,6 +99,23 @@ struct ValuePathTests {
             == "a=0 x=0 y=9 ports={0,0,0,0} pts={{px=0 py=0},{px=0 py=7}} flag=1")
     }
 
+    @Test("locations made by hand: outside the bytes, odd bitfields, are errors, not traps")
+    func handMade() throws {
+        let (btf, outer) = try Self.outer()
+        let bytes = ByteView([UInt8](repeating: 0, count: 48))
+        for location in [BTFLocation(type: outer, byteOffset: -1), BTFLocation(type: outer, byteOffset: .max),
+                         BTFLocation(type: 1, byteOffset: 0, bitfield: BTFBitfield(bitOffset: -3, bits: 4)),
+                         BTFLocation(type: 1, byteOffset: 0, bitfield: BTFBitfield(bitOffset: 0, bits: -100)),
+                         BTFLocation(type: 1, byteOffset: 47, bitfield: BTFBitfield(bitOffset: 7, bits: 64))] {
+            #expect(failure { () throws(BTFValueError) in try btf.decodeValue(at: location, in: bytes) } != nil, "\(location)")
+        }
+        // Text is encoded for a location whatever bytes it will be written to: the patch says where.
+        #expect(failure { () throws(BTFTextError) in try btf.encodeValue("1", at: BTFLocation(type: 1, byteOffset: 0, bitfield: BTFBitfield(bitOffset: -3, bits: 4))) } != nil)
+        #expect(failure { () throws(BTFTextError) in try btf.encodeValue("1", at: BTFLocation(type: 1, byteOffset: 0, bitfield: BTFBitfield(bitOffset: 0, bits: -100))) } != nil)
+        let far = try btf.encodeValue("1", at: BTFLocation(type: 1, byteOffset: 47, bitfield: BTFBitfield(bitOffset: 7, bits: 64)))
+        #expect(far.offset == 47 && far.bytes.count == 9 && !far.fits(in: 48))
+    }
+
     /// Each global of the fixture: its bytes in `.rodata` (or its custom section) at its symbol's
     /// offset, decoded with the object's BTF.
     static func globals(_ fixture: String) throws -> [String: String] {

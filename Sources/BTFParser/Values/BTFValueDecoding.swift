@@ -15,7 +15,14 @@ extension BTF {
     /// resolved in: a member, an element, a bitfield.
     public func decodeValue(at location: BTFLocation, in bytes: ByteView) throws(BTFValueError) -> BTFValue {
         var decoder = ValueDecoder(btf: self, bytes: bytes)
+        // A location made by hand may lie anywhere: past the bytes it decodes as truncated.
+        guard location.byteOffset >= 0, location.byteOffset <= min(bytes.count, BTFLocation.maximumOffset) else {
+            throw .truncated(type: displayName(location), needed: 1, available: 0)
+        }
         guard let bitfield = location.bitfield else { return try decoder.value(location.type, at: location.byteOffset, depth: 0) }
+        guard (0..<8).contains(bitfield.bitOffset) else {
+            throw .unsupported(type: displayName(location), reason: "a bitfield starting at bit \(bitfield.bitOffset) of its byte (0 to 7)")
+        }
         return try decoder.bitfield(location.type, bitOffset: location.byteOffset * 8 + bitfield.bitOffset,
                                     bits: bitfield.bits, depth: 0)
     }
@@ -79,7 +86,7 @@ struct ValueDecoder {
         case .pointer, .float, .array, .record, .none:
             throw .unsupported(type: btf.displayName(id), reason: "a bitfield must be an integer, bool, char or enum")
         }
-        guard bits <= RawBits.maximumBitfield else {
+        guard bits > 0, bits <= RawBits.maximumBitfield else {
             throw .unsupported(type: btf.displayName(id), reason: "a bitfield of \(bits) bits (at most \(RawBits.maximumBitfield))")
         }
         guard let raw = RawBits.field(bytes, bitOffset: bitOffset, bits: bits, btf.order) else {

@@ -76,6 +76,9 @@ extension BTF {
         guard bitfield.bits > 0, bitfield.bits <= RawBits.maximumBitfield else {
             throw .value(.unsupported(type: type, reason: "a bitfield of \(bitfield.bits) bits (at most \(RawBits.maximumBitfield))"))
         }
+        guard (0..<8).contains(bitfield.bitOffset) else {
+            throw .value(.unsupported(type: type, reason: "a bitfield starting at bit \(bitfield.bitOffset) of its byte (0 to 7)"))
+        }
         let pattern = try scalar(text, shape, bits: bitfield.bits, type: type)
         let (count, shift) = RawBits.span(bitOffset: bitfield.bitOffset, bits: bitfield.bits, order)
         return BTFPatch(offset: byteOffset + bitfield.bitOffset / 8,
