@@ -88,7 +88,7 @@ public struct IteratorObject {
         // The object's BTF and externs, read once for both what to probe and the plan.
         let preparing = iter_monotonic_ns()
         let prepared = Planner.prepare(file)
-        let variables = try checked(settings, prepared: prepared)
+        let writes = try checked(settings, prepared: prepared)
         let preparedIn = IteratorObject.microseconds(since: preparing)
         let facts = KernelProbe.facts(for: Planner.needs(of: file, prepared: prepared))
 
@@ -96,7 +96,7 @@ public struct IteratorObject {
         let planning = iter_monotonic_ns()
         do {
             plan = try Planner.plan(file, prepared: prepared, kernel: kernel, facts: facts,
-                                    options: PlanOptions(programName: program, mainThreadOnly: resolved.mainThreadOnly, variables: variables))
+                                    options: PlanOptions(programName: program, mainThreadOnly: resolved.mainThreadOnly, variables: writes))
         } catch {
             throw .object(path: path, error)
         }
