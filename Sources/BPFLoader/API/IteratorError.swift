@@ -16,6 +16,8 @@ public enum IteratorError: Error, CustomStringConvertible {
     case pin(program: String, path: FilePath, Errno)
     /// Creating or reading the iterator's output failed.
     case read(program: String, Errno)
+    /// A global variable setting was refused, before anything was loaded.
+    case variable(VariableError)
 
     /// The errno of a failed system call, if that is what this is.
     public var errno: Errno? {
@@ -24,6 +26,7 @@ public enum IteratorError: Error, CustomStringConvertible {
         case let .unreadable(_, e), let .pin(_, _, e), let .read(_, e): return e
         case let .option(error): return error.errno
         case let .attach(error): return error.errno
+        case .variable: return nil
         }
     }
 
@@ -41,6 +44,7 @@ public enum IteratorError: Error, CustomStringConvertible {
         case let .attach(error): return error.description
         case let .pin(program, path, errno): return "program \(program): pinning at \(path) failed: \(errno.description)"
         case let .read(program, errno): return "program \(program): reading the iterator failed: \(errno.description)"
+        case let .variable(error): return error.description
         }
     }
 }

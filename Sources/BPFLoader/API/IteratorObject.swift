@@ -69,11 +69,13 @@ public struct IteratorObject {
     /// - Parameters:
     ///   - program: the program to attach; nil for the first iterator program.
     ///   - options: map, task or cgroup options for targets that take them.
+    ///   - settings: values for the object's global variables (`variables` lists them), checked
+    ///     against their types before anything is loaded.
     ///   - verifierLog: collect the verifier's log of successful loads too (for `trace`).
     ///   - trace: receives one line per step (what `iter -d` prints).
     /// - Throws: `IteratorError`, saying which step failed and why; nothing stays loaded or pinned.
-    public func makeIterator(program: String? = nil, options: IteratorOptions = .none, verifierLog: Bool = false,
-                             trace: (String) -> Void = { _ in }) throws(IteratorError) -> Iterator {
+    public func makeIterator(program: String? = nil, options: IteratorOptions = .none, settings: [VariableAssignment] = [],
+                             verifierLog: Bool = false, trace: (String) -> Void = { _ in }) throws(IteratorError) -> Iterator {
         // Options first, as bpftool opens the map before the object.
         let resolved: ResolvedOptions
         do { resolved = try options.resolve() } catch { throw .option(error) }
@@ -84,7 +86,7 @@ public struct IteratorObject {
         var opening: UInt64 = 0
         var probing: UInt64 = 0
         do {
-            plan = try Planner.plan(file, options: PlanOptions(programName: program, mainThreadOnly: options.mainThreadOnly),
+            plan = try Planner.plan(file, options: PlanOptions(programName: program, mainThreadOnly: options.mainThreadOnly, settings: settings),
                                     kernel: { (names: BTFNameQuery) throws(LoadError) -> KernelTypes in
                 let started = iter_monotonic_ns()
                 let (vmlinux, access) = try KernelBTFFile.vmlinux(lookingUp: names)
@@ -103,6 +105,8 @@ public struct IteratorObject {
                 return KernelProbe.facts(for: needs)
             })
         } catch {
+            // A setting that does not fit the object is the caller's mistake, not the object's.
+            if case let .variable(problem) = error { throw .variable(problem) }
             throw .object(path: path, error)
         }
         let planned = (iter_monotonic_ns() - planning - opening - probing) / 1000

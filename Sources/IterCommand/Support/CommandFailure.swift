@@ -50,6 +50,8 @@ public struct CommandFailure: Error, Sendable {
             self.init("pin_iter failed for program \(program) to path \(path)", errno: errno)
         case let .read(program, errno):
             self.init("reading iterator of program \(program)", errno: errno)
+        case let .variable(problem):
+            self.init(problem.description)
         }
     }
 }
