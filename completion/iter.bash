@@ -4,7 +4,7 @@
 # names from the kernel (iter list maps) after `map id` / `map name`; pinned files after
 # `map pinned`; cgroup directories after `cgroup path`.
 
-_iter_words='pin run list show version help'
+_iter_words='pin run list show info version help'
 _iter_options='-j --json -p --pretty -d --debug -n --nomount -V --version -h --help'
 
 # _iter_complete_args WORDS...: completes after the command word (pin, run, list, show).
@@ -16,6 +16,13 @@ _iter_complete_args() {
     cgroup) COMPREPLY=($(compgen -W 'id path' -- "$cur")); return ;;
     order) COMPREPLY=($(compgen -W 'self_only descendants_pre descendants_post ancestors_up' -- "$cur")); return ;;
     prog | tid | pid | pid_fd) return ;;
+    set)
+        # The object's settable variables, from iter info (the object is the word after pin/run).
+        local object=${COMP_WORDS[$((COMP_CWORD - position + 1))]}
+        [ -f "$object" ] && COMPREPLY=($(compgen -S = -W "$(iter info "$object" 2>/dev/null |
+            sed -n '/^variables/,$ s/^  \([A-Za-z_][A-Za-z0-9_]*\) = .*/\1/p')" -- "$cur"))
+        compopt -o nospace 2>/dev/null
+        return ;;
     esac
     # The word before prev tells map id / map name / map pinned / cgroup path / cgroup id.
     local before=${COMP_WORDS[COMP_CWORD - 2]}
@@ -35,10 +42,16 @@ _iter_complete_args() {
             compopt -o filenames 2>/dev/null
             COMPREPLY=($(compgen -d -- "${cur:-/sys/fs/bpf/}"))
         else
-            COMPREPLY=($(compgen -W 'map task cgroup prog' -- "$cur"))
+            COMPREPLY=($(compgen -W 'map task cgroup prog set' -- "$cur"))
         fi
         ;;
     list) [ "$position" = 1 ] && COMPREPLY=($(compgen -W 'maps' -- "$cur")) ;;
+    info)
+        if [ "$position" = 1 ]; then
+            compopt -o filenames 2>/dev/null
+            COMPREPLY=($(compgen -f -X '!*.o' -- "$cur") $(compgen -d -- "$cur"))
+        fi
+        ;;
     show)
         if [ "$position" = 1 ]; then
             compopt -o filenames 2>/dev/null

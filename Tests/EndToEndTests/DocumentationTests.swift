@@ -62,7 +62,8 @@ struct DocumentationTests {
         // The command table is the one list of commands: completion offers exactly it.
         #expect(Set(try complete(["iter", ""])) == Set(CommandTable.names))
         #expect(try complete(["iter", "--no"]) == ["--nomount"])
-        #expect(Set(try complete(["iter", "pin", "x.o", "/sys/fs/bpf/x", ""])) == ["map", "task", "cgroup", "prog"])
+        #expect(Set(try complete(["iter", "pin", "x.o", "/sys/fs/bpf/x", ""])) == ["map", "task", "cgroup", "prog", "set"])
+        #expect(try complete(["iter", "run", Repo.fixture("iter_params.bpf.o"), "task", "tid", "1", "set", "targ_"]) == ["targ_tgid="])
         #expect(Set(try complete(["iter", "run", "x.o", "map", ""])) == ["id", "pinned", "name"])
         #expect(try complete(["iter", "run", "x.o", "cgroup", "path", "/x", "order", "ancestors"]) == ["ancestors_up"])
         #expect(try complete(["iter", "run", "x.o", "task", "main"]) == ["main_thread_only"])

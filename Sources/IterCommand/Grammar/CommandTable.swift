@@ -72,6 +72,7 @@ enum CommandTable {
         CommandEntry(RunCommand.self),
         CommandEntry(ListCommand.self),
         CommandEntry(ShowCommand.self),
+        CommandEntry(InfoCommand.self),
         CommandEntry(VersionCommand.self),
         CommandEntry(HelpCommand.self),
     ]
