@@ -26,7 +26,9 @@ let package = Package(
         .target(name: "ELFReader", dependencies: ["Bytes"]),
         .target(name: "BTFParser", dependencies: ["Bytes"]),
         .target(name: "SyscallBPF", dependencies: ["CLinuxBPF"]),
-        .target(name: "BPFLoader", dependencies: ["Bytes", "ELFReader", "BTFParser", "SyscallBPF"]),
+        // gzip and DEFLATE, for /proc/config.gz (no zlib): pure, on bytes.
+        .target(name: "Deflate", dependencies: ["Bytes"]),
+        .target(name: "BPFLoader", dependencies: ["Bytes", "ELFReader", "BTFParser", "SyscallBPF", "Deflate"]),
         .target(name: "IterCommand", dependencies: ["BPFLoader", "SyscallBPF", "CLinuxBPF"]),
         // A C `main`: SwiftPM links Swift executables with `--defsym main=...`, which Embedded builds lack.
         .executableTarget(name: "iter", dependencies: ["IterCommand"]),
@@ -35,11 +37,11 @@ let package = Package(
 
         // Test inputs shared by the test targets (ordinary Swift, Foundation allowed; never in a product):
         // the committed kernel snapshot of Tests/Data, fixture paths, the bad-object corpus's expected messages.
-        .target(name: "TestSupport", dependencies: ["BPFLoader", "BTFParser", "Bytes"], path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["BPFLoader", "BTFParser", "Bytes", "Deflate"], path: "Tests/TestSupport"),
 
         .testTarget(name: "ELFReaderTests", dependencies: ["ELFReader"]),
         .testTarget(name: "BTFParserTests", dependencies: ["BTFParser", "ELFReader", "TestSupport"]),
-        .testTarget(name: "BPFLoaderTests", dependencies: ["BPFLoader", "SyscallBPF", "CLinuxBPF", "TestSupport"]),
+        .testTarget(name: "BPFLoaderTests", dependencies: ["BPFLoader", "SyscallBPF", "CLinuxBPF", "Deflate", "TestSupport"]),
         .testTarget(name: "IterCommandTests", dependencies: ["IterCommand", "BPFLoader", "TestSupport"]),
         .testTarget(name: "EndToEndTests", dependencies: ["IterCommand", "BPFLoader", "TestSupport"]),
     ]

@@ -5,7 +5,7 @@
 # `map pinned` and `cat`; cgroup directories after `cgroup path`; the reading keywords (interval,
 # netns, pidns, type) after run's and cat's arguments, /run/netns files after `netns`.
 
-_iter_words='pin run cat list show version help'
+_iter_words='pin run cat list show info version help'
 _iter_options='-j --json -p --pretty -d --debug -n --nomount -V --version -h --help'
 
 # _iter_complete_args WORDS...: completes after the command word (pin, run, list, show).
@@ -27,6 +27,13 @@ _iter_complete_args() {
         return
         ;;
     prog | tid | pid | pid_fd | interval | count | type) return ;;
+    set)
+        # The object's settable variables, from iter info (the object is the word after pin/run).
+        local object=${COMP_WORDS[$((COMP_CWORD - position + 1))]}
+        [ -f "$object" ] && COMPREPLY=($(compgen -S = -W "$(iter info "$object" 2>/dev/null |
+            sed -n '/^variables/,$ s/^  \([A-Za-z_][A-Za-z0-9_]*\) = .*/\1/p')" -- "$cur"))
+        compopt -o nospace 2>/dev/null
+        return ;;
     esac
     # The word before prev tells map id / map name / map pinned / cgroup path / cgroup id.
     local before=${COMP_WORDS[COMP_CWORD - 2]}
@@ -49,9 +56,9 @@ _iter_complete_args() {
             compopt -o filenames 2>/dev/null
             COMPREPLY=($(compgen -d -- "${cur:-/sys/fs/bpf/}"))
         elif [ "$command" = run ]; then
-            COMPREPLY=($(compgen -W "map task cgroup prog $reading" -- "$cur"))
+            COMPREPLY=($(compgen -W "map task cgroup prog set $reading" -- "$cur"))
         else
-            COMPREPLY=($(compgen -W 'map task cgroup prog' -- "$cur"))
+            COMPREPLY=($(compgen -W 'map task cgroup prog set' -- "$cur"))
         fi
         ;;
     cat)
@@ -63,6 +70,12 @@ _iter_complete_args() {
         fi
         ;;
     list) [ "$position" = 1 ] && COMPREPLY=($(compgen -W 'maps' -- "$cur")) ;;
+    info)
+        if [ "$position" = 1 ]; then
+            compopt -o filenames 2>/dev/null
+            COMPREPLY=($(compgen -f -X '!*.o' -- "$cur") $(compgen -d -- "$cur"))
+        fi
+        ;;
     show)
         if [ "$position" = 1 ]; then
             compopt -o filenames 2>/dev/null

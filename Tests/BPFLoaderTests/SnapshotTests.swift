@@ -61,6 +61,8 @@ struct SnapshotPlanTests {
         "iter_kconfig_too_big.bpf.o": "extern 'CONFIG_ITER_BIG_16': .kconfig would be 1114112 bytes, more than the 1048576 iter accepts",
         "iter_mim_index_out_of_range.bpf.o": "map 'outer_short': slot [3] ('inner_a') is beyond max_entries 2",
         "iter_mim_no_inner.bpf.o": "map 'outer_bare': map-in-map without an inner map definition",
+        // Its first program calls a function of another object; `prog dump_pids` plans.
+        "iter_undefined_func.bpf.o": "function 'lib_task_weight' is called but not defined in this object",
         // Its ksym is in no kernel: PrependTests gives it a module that has it.
         "iter_module_ksym.bpf.o": "no kernel variable 'iter_test_module_counter' in vmlinux or module BTF",
         "iter_no_program.bpf.o": "no iterator program",

@@ -47,8 +47,13 @@ struct CTypeNameTests {
         let arrayOfPointers = b.array(b.add("", .pointer(int)), 4)
         let matrix = b.array(b.array(int, 3), 2)
         let charPointer = b.add("", .pointer(char))
-        let proto = b.add("", .functionProto(returns: int, params: [
-            BTFParam(nameOffset: 0, type: int), BTFParam(nameOffset: b.editable.addString("name"), type: charPointer)]))
+        let proto = b.add(
+            "",
+            .functionProto(
+                returns: int,
+                params: [
+                    BTFParam(nameOffset: 0, type: int), BTFParam(nameOffset: b.editable.addString("name"), type: charPointer),
+                ]))
         let handler = b.add("", .pointer(proto))
         let variadic = b.add("", .functionProto(returns: 0, params: [BTFParam(nameOffset: 0, type: int), BTFParam(nameOffset: 0, type: 0)]))
         let none = b.add("", .pointer(b.add("", .functionProto(returns: 0, params: []))))

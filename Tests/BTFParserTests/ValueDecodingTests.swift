@@ -95,7 +95,8 @@ struct ValueDecodingTests {
         #expect(try decode(half, bytes(UInt16(0x0001), order)) == .float(5.960464477539063e-08))
         #expect(try decode(single, bytes(Float(1.5).bitPattern, order)) == .float(1.5))
         #expect(try decode(double, bytes(Double(-0.25).bitPattern, order)) == .float(-0.25))
-        #expect(failure { () throws(BTFValueError) in try btf.decodeValue(of: quad, from: ByteView([UInt8](repeating: 0, count: 16))) }
+        #expect(
+            failure { () throws(BTFValueError) in try btf.decodeValue(of: quad, from: ByteView([UInt8](repeating: 0, count: 16))) }
                 == .unsupported(type: "long double", reason: "a FLOAT of 16 bytes (2, 4 and 8 are)"))
     }
 
@@ -108,17 +109,23 @@ struct ValueDecodingTests {
         let u32 = b.int("unsigned int")
         let u16 = b.int("unsigned short", size: 2)
         let int = b.int("int", signed: true)
-        let limits = b.record("limits", size: 8, [
-            ("max_tasks", u32, 0, 0), ("min_pid", u16, 32, 0), ("verbose", u32, 48, 1), ("level", u32, 49, 3), ("delta", int, 52, 4),
-        ])
+        let limits = b.record(
+            "limits", size: 8,
+            [
+                ("max_tasks", u32, 0, 0), ("min_pid", u16, 32, 0), ("verbose", u32, 48, 1), ("level", u32, 49, 3), ("delta", int, 52, 4),
+            ])
         let btf = try b.parse(order)
         // verbose = 1, level = 5, delta = -2 (0b1110) in the byte at offset 6 and its neighbour.
         let bits: [UInt8] = order == .little ? [0b1110_1011, 0] : [0b1101_1110, 0]
         let raw = bytes(UInt32(10), order) + bytes(UInt16(300), order) + bits
         let value = try btf.decodeValue(of: limits, from: ByteView(raw))
-        #expect(value == .record([BTFField(name: "max_tasks", value: .uint(10)), BTFField(name: "min_pid", value: .uint(300)),
-                                  BTFField(name: "verbose", value: .uint(1)), BTFField(name: "level", value: .uint(5)),
-                                  BTFField(name: "delta", value: .int(-2))]))
+        #expect(
+            value
+                == .record([
+                    BTFField(name: "max_tasks", value: .uint(10)), BTFField(name: "min_pid", value: .uint(300)),
+                    BTFField(name: "verbose", value: .uint(1)), BTFField(name: "level", value: .uint(5)),
+                    BTFField(name: "delta", value: .int(-2)),
+                ]))
         #expect(value.plainText == "max_tasks=10 min_pid=300 verbose=1 level=5 delta=-2")
     }
 

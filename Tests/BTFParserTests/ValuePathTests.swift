@@ -35,10 +35,12 @@ struct ValuePathTests {
         let u16 = b.int("unsigned short", size: 2)
         let anonymous = b.record("", size: 4, [("x", u16, 0, 0), ("y", u16, 16, 0)])
         let point = b.record("point", size: 8, [("px", u32, 0, 0), ("py", u32, 32, 0)])
-        let outer = b.record("outer", size: 48, [
-            ("a", u32, 0, 0), ("", anonymous, 32, 0), ("ports", b.array(u32, 4), 64, 0),
-            ("pts", b.array(point, 2), 192, 0), ("flag", u32, 320 + 13, 1),
-        ])
+        let outer = b.record(
+            "outer", size: 48,
+            [
+                ("a", u32, 0, 0), ("", anonymous, 32, 0), ("ports", b.array(u32, 4), 64, 0),
+                ("pts", b.array(point, 2), 192, 0), ("flag", u32, 320 + 13, 1),
+            ])
         return (try b.parse(), outer)
     }
 
@@ -82,8 +84,9 @@ struct ValuePathTests {
         let btf = try b.parse()
         let error = failure { () throws(BTFPathError) in try btf.locate(try BTFPath(parsing: "v.x"), in: 1) }
         #expect(error == .btf(.invalidType(id: 1, reason: "anonymous members nest more than 32 deep or 131072 in all")))
-        #expect(failure { () throws(BTFTextError) in try btf.encodeValue("1", of: 1) }?.description
-            == "type 'struct s' cannot be set from text: set each member of the struct on its own, NAME.member=VALUE")
+        #expect(
+            failure { () throws(BTFTextError) in try btf.encodeValue("1", of: 1) }?.description
+                == "type 'struct s' cannot be set from text: set each member of the struct on its own, NAME.member=VALUE")
     }
 
     @Test("reading one member back through its location")
@@ -95,8 +98,28 @@ struct ValuePathTests {
             #expect(try btf.encodeValue(text, at: location).apply(to: &buffer))
             #expect(try btf.decodeValue(at: location, in: ByteView(buffer)).description == text)
         }
-        #expect(try btf.decodeValue(of: outer, from: ByteView(buffer)).plainText
-            == "a=0 x=0 y=9 ports={0,0,0,0} pts={{px=0 py=0},{px=0 py=7}} flag=1")
+        #expect(
+            try btf.decodeValue(of: outer, from: ByteView(buffer)).plainText
+                == "a=0 x=0 y=9 ports={0,0,0,0} pts={{px=0 py=0},{px=0 py=7}} flag=1")
+    }
+
+    @Test("locations made by hand: outside the bytes, odd bitfields, are errors, not traps")
+    func handMade() throws {
+        let (btf, outer) = try Self.outer()
+        let bytes = ByteView([UInt8](repeating: 0, count: 48))
+        for location in [
+            BTFLocation(type: outer, byteOffset: -1), BTFLocation(type: outer, byteOffset: .max),
+            BTFLocation(type: 1, byteOffset: 0, bitfield: BTFBitfield(bitOffset: -3, bits: 4)),
+            BTFLocation(type: 1, byteOffset: 0, bitfield: BTFBitfield(bitOffset: 0, bits: -100)),
+            BTFLocation(type: 1, byteOffset: 47, bitfield: BTFBitfield(bitOffset: 7, bits: 64)),
+        ] {
+            #expect(failure { () throws(BTFValueError) in try btf.decodeValue(at: location, in: bytes) } != nil, "\(location)")
+        }
+        // Text is encoded for a location whatever bytes it will be written to: the patch says where.
+        #expect(failure { () throws(BTFTextError) in try btf.encodeValue("1", at: BTFLocation(type: 1, byteOffset: 0, bitfield: BTFBitfield(bitOffset: -3, bits: 4))) } != nil)
+        #expect(failure { () throws(BTFTextError) in try btf.encodeValue("1", at: BTFLocation(type: 1, byteOffset: 0, bitfield: BTFBitfield(bitOffset: 0, bits: -100))) } != nil)
+        let far = try btf.encodeValue("1", at: BTFLocation(type: 1, byteOffset: 47, bitfield: BTFBitfield(bitOffset: 7, bits: 64)))
+        #expect(far.offset == 47 && far.bytes.count == 9 && !far.fits(in: 48))
     }
 
     /// Each global of the fixture: its bytes in `.rodata` (or its custom section) at its symbol's
@@ -111,8 +134,9 @@ struct ValuePathTests {
             let data = elf.data(of: section)
             for info in vars {
                 guard case let .variable(type, .global) = try btf.type(info.type).body,
-                      let symbol = elf.symbols.first(where: { $0.name == btf.name(of: info.type) }),
-                      let bytes = data.slice(offset: Int(symbol.value), length: Int(info.size)) else { continue }
+                    let symbol = elf.symbols.first(where: { $0.name == btf.name(of: info.type) }),
+                    let bytes = data.slice(offset: Int(symbol.value), length: Int(info.size))
+                else { continue }
                 values[btf.name(of: info.type)] = try btf.decodeValue(of: type, from: bytes).description
             }
         }
@@ -122,11 +146,12 @@ struct ValuePathTests {
     @Test("the fixture's globals decode the same from its little- and big-endian objects")
     func fixture() throws {
         let little = try Self.globals("iter_params.bpf.o")
-        #expect(little == [
-            "targ_tgid": "0", "show_threads": "false", "mode": "MODE_LIST", "target_comm": "\"\"", "ports": "{22,80,0,0}",
-            "limits": "{max_tasks=0 min_pid=0 verbose=0 level=1 delta=-2}", "snapshot_id": "65261", "title": "\"tasks\"",
-            "LICENSE": "\"GPL\"",
-        ])
+        #expect(
+            little == [
+                "targ_tgid": "0", "show_threads": "false", "mode": "MODE_LIST", "target_comm": "\"\"", "ports": "{22,80,0,0}",
+                "limits": "{max_tasks=0 min_pid=0 verbose=0 level=1 delta=-2}", "snapshot_id": "65261", "title": "\"tasks\"",
+                "LICENSE": "\"GPL\"",
+            ])
         #expect(try Self.globals("iter_params.bpfeb.o") == little)
     }
 }

@@ -23,12 +23,17 @@ struct ValueTestBTF {
     mutating func record(_ name: String, size: UInt32, union: Bool = false, _ members: [(String, TypeID, UInt32, UInt32)]) -> TypeID {
         let list = members.map { BTFMember(nameOffset: editable.addString($0.0), type: $0.1, bitOffset: $0.2, bitfieldSize: $0.3) }
         let bitfields = members.contains { $0.3 > 0 }
-        return add(name, union ? .union(size: size, members: list, bitfields: bitfields)
-                               : .structure(size: size, members: list, bitfields: bitfields))
+        return add(
+            name,
+            union
+                ? .union(size: size, members: list, bitfields: bitfields)
+                : .structure(size: size, members: list, bitfields: bitfields))
     }
 
-    mutating func enumeration(_ name: String, size: UInt32 = 4, signed: Bool = false, wide: Bool = false,
-                              _ values: [(String, Int64)]) -> TypeID {
+    mutating func enumeration(
+        _ name: String, size: UInt32 = 4, signed: Bool = false, wide: Bool = false,
+        _ values: [(String, Int64)]
+    ) -> TypeID {
         let list = values.map { BTFEnumValue(nameOffset: editable.addString($0.0), value: $0.1) }
         return add(name, wide ? .enum64(size: size, signed: signed, values: list) : .enumeration(size: size, signed: signed, values: list))
     }

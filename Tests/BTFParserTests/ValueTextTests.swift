@@ -36,14 +36,20 @@ struct ValueTextTests {
         #expect(try Self.roundTrip(btf, s16, "-0x8000") == .int(-32768))
         #expect(try Self.roundTrip(btf, u64, "18446744073709551615") == .uint(.max))
         #expect(try Self.roundTrip(btf, s64, "-9223372036854775808") == .int(.min))
-        #expect(Self.error(btf, u8, "256") == .outOfRange(text: "256", type: "unsigned char",
-                                                          expected: "an integer from 0 to 255 (decimal, 0x hex, 0o octal or 0b binary)"))
-        #expect(Self.error(btf, u32, "-1")?.description
-            == "-1 is out of range for type '__u32': expected an integer from 0 to 4294967295 (decimal, 0x hex, 0o octal or 0b binary)")
-        #expect(Self.error(btf, pid, "2147483648")?.description
-            == "2147483648 is out of range for type 'const volatile pid_t': expected an integer from -2147483648 to 2147483647 (decimal, 0x hex, 0o octal or 0b binary)")
-        #expect(Self.error(btf, pid, "12x")?.description
-            == "'12x' is not a value of type 'const volatile pid_t': expected an integer from -2147483648 to 2147483647 (decimal, 0x hex, 0o octal or 0b binary)")
+        #expect(
+            Self.error(btf, u8, "256")
+                == .outOfRange(
+                    text: "256", type: "unsigned char",
+                    expected: "an integer from 0 to 255 (decimal, 0x hex, 0o octal or 0b binary)"))
+        #expect(
+            Self.error(btf, u32, "-1")?.description
+                == "-1 is out of range for type '__u32': expected an integer from 0 to 4294967295 (decimal, 0x hex, 0o octal or 0b binary)")
+        #expect(
+            Self.error(btf, pid, "2147483648")?.description
+                == "2147483648 is out of range for type 'const volatile pid_t': expected an integer from -2147483648 to 2147483647 (decimal, 0x hex, 0o octal or 0b binary)")
+        #expect(
+            Self.error(btf, pid, "12x")?.description
+                == "'12x' is not a value of type 'const volatile pid_t': expected an integer from -2147483648 to 2147483647 (decimal, 0x hex, 0o octal or 0b binary)")
         for bad in ["", "-", "0x", "1.5", " 1", "+1", "0b102", "１"] {
             guard case .invalid? = Self.error(btf, u32, bad) else {
                 Issue.record("'\(bad)' was taken")
@@ -71,10 +77,12 @@ struct ValueTextTests {
         #expect(Self.error(btf, bool, "yes")?.description == "'yes' is not a value of type 'bool': expected true, false, 1 or 0")
         #expect(try Self.roundTrip(btf, mode, "MODE_COUNT") == .enumerator(name: "MODE_COUNT", value: 1))
         #expect(try Self.roundTrip(btf, mode, "7") == .enumerator(name: nil, value: 7))
-        #expect(Self.error(btf, mode, "MODE_TREE")?.description
-            == "'MODE_TREE' is not a value of type 'enum mode': expected one of MODE_LIST, MODE_COUNT or a number from 0 to 4294967295")
-        #expect(Self.error(btf, signed, "200")?.description
-            == "200 is out of range for type 'enum level': expected one of LOW, HIGH or a number from -128 to 127")
+        #expect(
+            Self.error(btf, mode, "MODE_TREE")?.description
+                == "'MODE_TREE' is not a value of type 'enum mode': expected one of MODE_LIST, MODE_COUNT or a number from 0 to 4294967295")
+        #expect(
+            Self.error(btf, signed, "200")?.description
+                == "200 is out of range for type 'enum level': expected one of LOW, HIGH or a number from -128 to 127")
         #expect(try Self.roundTrip(btf, signed, "LOW") == .enumerator(name: "LOW", value: -1))
         #expect(try Self.roundTrip(btf, pointer, "0xffffffff81000000") == .pointer(0xffff_ffff_8100_0000))
         #expect(try Self.roundTrip(btf, char, "65") == .char(65))
@@ -95,16 +103,19 @@ struct ValueTextTests {
         #expect(patch.bytes == Array("bash".utf8) + [UInt8](repeating: 0, count: 12))  // NUL-padded over old contents
         #expect(try Self.roundTrip(btf, comm, "") == .string(BTFString(bytes: [])))
         #expect(try Self.roundTrip(btf, comm, "123456789012345") == .string(BTFString(bytes: Array("123456789012345".utf8))))
-        #expect(Self.error(btf, comm, "1234567890123456")?.description
-            == "'1234567890123456' is 16 bytes, but 'const volatile char[16]' holds at most 15 and a NUL")
+        #expect(
+            Self.error(btf, comm, "1234567890123456")?.description
+                == "'1234567890123456' is 16 bytes, but 'const volatile char[16]' holds at most 15 and a NUL")
         #expect(try Self.roundTrip(btf, ports, "22,80") == .array([.uint(22), .uint(80), .uint(0), .uint(0)]))
         #expect(try Self.roundTrip(btf, ports, "1, 2, 3, 0x4") == .array([.uint(1), .uint(2), .uint(3), .uint(4)]))
         #expect(try Self.roundTrip(btf, ports, "") == .array([.uint(0), .uint(0), .uint(0), .uint(0)]))
         #expect(Self.error(btf, ports, "1,2,3,4,5")?.description == "5 elements given, but '__u32[4]' has 4")
-        #expect(Self.error(btf, ports, "1,,3")?.description
-            == "'' is not a value of type '__u32': expected an integer from 0 to 4294967295 (decimal, 0x hex, 0o octal or 0b binary)")
-        #expect(Self.error(btf, matrix, "1,2")?.description
-            == "type '__u32[2][2]' cannot be set from text: an array of '__u32[2]': set one element at a time, NAME[i]=VALUE")
+        #expect(
+            Self.error(btf, ports, "1,,3")?.description
+                == "'' is not a value of type '__u32': expected an integer from 0 to 4294967295 (decimal, 0x hex, 0o octal or 0b binary)")
+        #expect(
+            Self.error(btf, matrix, "1,2")?.description
+                == "type '__u32[2][2]' cannot be set from text: an array of '__u32[2]': set one element at a time, NAME[i]=VALUE")
     }
 
     @Test("bitfields are written under a mask, leaving their neighbours alone", arguments: [ByteOrder.little, .big])
@@ -122,11 +133,13 @@ struct ValueTextTests {
         }
         #expect(try btf.decodeValue(of: limits, from: ByteView(buffer)).plainText == "verbose=1 level=5 delta=-2 wide=2748")
         let level = try btf.locate(BTFPath(root: "limits", steps: [.member("level")]), in: limits)
-        #expect(failure { () throws(BTFTextError) in try btf.encodeValue("8", at: level) }?.description
-            == "8 is out of range for type 'unsigned int:3': expected an integer from 0 to 7 (decimal, 0x hex, 0o octal or 0b binary)")
+        #expect(
+            failure { () throws(BTFTextError) in try btf.encodeValue("8", at: level) }?.description
+                == "8 is out of range for type 'unsigned int:3': expected an integer from 0 to 7 (decimal, 0x hex, 0o octal or 0b binary)")
         let delta = try btf.locate(BTFPath(root: "limits", steps: [.member("delta")]), in: limits)
-        #expect(failure { () throws(BTFTextError) in try btf.encodeValue("-9", at: delta) }?.description
-            == "-9 is out of range for type 'int:4': expected an integer from -8 to 7 (decimal, 0x hex, 0o octal or 0b binary)")
+        #expect(
+            failure { () throws(BTFTextError) in try btf.encodeValue("-9", at: delta) }?.description
+                == "-9 is out of range for type 'int:4': expected an integer from -8 to 7 (decimal, 0x hex, 0o octal or 0b binary)")
     }
 
     @Test("structs, floats and void are not set from text, and say why")
@@ -136,8 +149,9 @@ struct ValueTextTests {
         let limits = b.record("limits", size: 8, [("max_tasks", u32, 0, 0), ("min_pid", u32, 32, 0)])
         let ratio = b.add("float", .float(size: 4))
         let btf = try b.parse()
-        #expect(Self.error(btf, limits, "1")?.description
-            == "type 'struct limits' cannot be set from text: set each member of the struct on its own, NAME.member=VALUE (members: max_tasks, min_pid)")
+        #expect(
+            Self.error(btf, limits, "1")?.description
+                == "type 'struct limits' cannot be set from text: set each member of the struct on its own, NAME.member=VALUE (members: max_tasks, min_pid)")
         #expect(Self.error(btf, ratio, "1.5")?.description == "type 'float' cannot be set from text: floating-point values are not taken from text")
         #expect(Self.error(btf, 0, "1")?.description == "type 'void' cannot be set from text: it has no value")
     }

@@ -37,8 +37,11 @@ struct VariableSettingTests {
     @Test("the defaults: every group leader, the configuration as compiled")
     func defaults() throws {
         let snapshot = try Self.read([])
-        #expect(snapshot.header.prefix(3) == ["config tgid=0 threads=0 mode=0 comm= id=feed", "ports=22,80,0,0",
-                                              "limits max_tasks=0 min_pid=0 verbose=0 level=1 delta=-2"])
+        #expect(
+            snapshot.header.prefix(3) == [
+                "config tgid=0 threads=0 mode=0 comm= id=feed", "ports=22,80,0,0",
+                "limits max_tasks=0 min_pid=0 verbose=0 level=1 delta=-2",
+            ])
         #expect(snapshot.header.last?.hasPrefix("title=tasks kernel=") == true)
         #expect(snapshot.tasks.allSatisfy { $0.count == 3 && $0[1] == $0[2] })
         #expect(snapshot.tasks.contains { $0[1] == "\(getpid())" })
@@ -64,10 +67,15 @@ struct VariableSettingTests {
 
     @Test("an enum by name, an array, bitfields, a custom section, .data and .bss")
     func everyKind() throws {
-        let snapshot = try Self.read(["mode=MODE_COUNT", "ports=443,8080", "limits.max_tasks=3",
-                                      "limits.level=7", "limits.delta=-8", "snapshot_id=0xabc", "title=snap", "visited=1000000"])
-        #expect(snapshot.header.prefix(3) == ["config tgid=0 threads=0 mode=1 comm= id=abc", "ports=443,8080,0,0",
-                                              "limits max_tasks=3 min_pid=0 verbose=0 level=7 delta=-8"])
+        let snapshot = try Self.read([
+            "mode=MODE_COUNT", "ports=443,8080", "limits.max_tasks=3",
+            "limits.level=7", "limits.delta=-8", "snapshot_id=0xabc", "title=snap", "visited=1000000",
+        ])
+        #expect(
+            snapshot.header.prefix(3) == [
+                "config tgid=0 threads=0 mode=1 comm= id=abc", "ports=443,8080,0,0",
+                "limits max_tasks=3 min_pid=0 verbose=0 level=7 delta=-8",
+            ])
         #expect(snapshot.header.last?.hasPrefix("title=snap kernel=") == true)
         #expect(snapshot.tasks.isEmpty)  // MODE_COUNT: totals only
         #expect(snapshot.totals.shown == 3)
@@ -78,7 +86,7 @@ struct VariableSettingTests {
     func refused() throws {
         let object = try IteratorObject(path: Repo.fixture("iter_params.bpf.o"))
         for (setting, expected) in [
-            ("LINUX_KERNEL_VERSION=1", "'LINUX_KERNEL_VERSION' is a __kconfig extern: the loader fills it from the running kernel, it cannot be set"),
+            ("LINUX_KERNEL_VERSION=1", "'LINUX_KERNEL_VERSION' is a __kconfig extern: the loader fills it in from the running kernel, it cannot be set"),
             ("show_thread=1", "no variable 'show_thread' to set in the object (did you mean show_threads?)"),
             ("limits.level=8", "limits.level: 8 is out of range for type 'unsigned int:3': expected an integer from 0 to 7 (decimal, 0x hex, 0o octal or 0b binary)"),
         ] {

@@ -22,8 +22,9 @@ struct BTFValueJSONTests {
             BTFField(name: "ratio", value: .float(1.5)),
             BTFField(name: "raw", value: .string(BTFString(bytes: [0x61, 0xff]))),
         ])
-        #expect(JSONValue(value).render(pretty: false) == #"{"pid":-1,"id":18446744073709551615,"comm":"bash","mode":"MODE_LIST","#
-            + #""other":7,"x":true,"ports":[22,80],"task":18446612682070032384,"c":65,"wide":"18446744073709551616","#
-            + #""small":-5,"ratio":"1.5","raw":"a\#u{FFFD}"}"#)
+        #expect(
+            JSONValue(value).render(pretty: false) == #"{"pid":-1,"id":18446744073709551615,"comm":"bash","mode":"MODE_LIST","#
+                + #""other":7,"x":true,"ports":[22,80],"task":18446612682070032384,"c":65,"wide":"18446744073709551616","#
+                + #""small":-5,"ratio":"1.5","raw":"a\#u{FFFD}"}"#)
     }
 }

@@ -37,10 +37,11 @@ struct GrammarTests {
         #expect(try parse(["c", "/sys/fs/bpf/x"]).command.name == "cat")
         #expect(try parse(["l"]).command.name == "list")
         #expect(try parse(["s"]).command.name == "show")
+        #expect(try parse(["i", "a.o"]).command.name == "info")
         #expect(try parse(["v"]).command.name == "version")
         #expect(try parse(["h"]).command.name == "help")
         #expect(try parse([]).command.name == "help")
-        #expect(message(["frobnicate"])?.hasPrefix("unknown command 'frobnicate' (commands: pin, run, cat, list, show, version, help)") == true)
+        #expect(message(["frobnicate"])?.hasPrefix("unknown command 'frobnicate' (commands: pin, run, cat, list, show, info, version, help)") == true)
     }
 
     @Test("options anywhere before --, bundled, long by unambiguous prefix")
@@ -76,6 +77,8 @@ struct GrammarTests {
         #expect(try run(["a.o", "task", "pid_fd", "3"]).iterator.options == .task(.processDescriptor(3)))
         #expect(try run(["a.o", "cgroup", "path", "/sys/fs/cgroup"]).iterator.options == .cgroup(.path("/sys/fs/cgroup"), order: .descendantsPre))
         #expect(try run(["a.o", "cgroup", "id", "1", "order", "anc"]).iterator.options == .cgroup(.id(1), order: .ancestorsUp))
+        let settings = try run(["a.o", "set", "targ_tgid=1", "s", "limits.level=3", "set", "title=a=b"])
+        #expect(settings.iterator.settings.map { $0.description } == ["targ_tgid=1", "limits.level=3", "title=a=b"])
         let both = try run(["a.o", "prog", "dump", "task", "tid", "1"])
         #expect(both.iterator.program == "dump" && both.iterator.options == .task(.thread(1)))
     }
@@ -98,9 +101,13 @@ struct GrammarTests {
                 == "'map' cannot be combined with 'task': an iterator takes one of 'map', 'task' or 'cgroup'")
         #expect(
             message(["run", "a.o", "bogus"])
-                == "unexpected argument 'bogus': expected 'map', 'task', 'cgroup', 'prog', 'interval', 'netns', 'pidns' or 'type'")
+                == "unexpected argument 'bogus': expected 'map', 'task', 'cgroup', 'prog', 'set', 'interval', 'netns', 'pidns' or 'type'")
         #expect(message(["cat", "/p", "map", "id", "1"]) == "unexpected argument 'map': expected 'interval', 'netns', 'pidns' or 'type'")
         #expect(message(["run", "a.o", "prog"]) == "'prog' needs a program name")
+        #expect(message(["run", "a.o", "set"]) == "'set' needs NAME=VALUE")
+        #expect(message(["run", "a.o", "set", "x"]) == "set x: 'x' is not NAME=VALUE: no '='")
+        #expect(message(["info"]) == "'info' needs an object file")
+        #expect(message(["info", "a.o", "b"]) == "unexpected argument 'b' after 'info OBJ'")
         #expect(message(["list", "x"]) == "unexpected argument 'x' after 'list'")
         #expect(message(["show", "id"]) == "'show id' needs a link ID")
         #expect(message(["show", "a", "b"]) == "unexpected argument 'b' after 'show PATH'")

@@ -2,6 +2,7 @@ import BPFLoader
 import BTFParser
 import Bytes
 import Foundation
+import Deflate
 
 /// Where the repository's test inputs are.
 package enum TestPaths {

@@ -16,6 +16,8 @@ public struct IteratorProgram: Sendable, Equatable {
     public let sleepable: Bool
     /// False for `?` sections: loaded only when chosen by name.
     public let loadedByDefault: Bool
+    /// The link option its target takes (`map`, `task`, `cgroup`), nil for none.
+    public var option: OptionKind? { IteratorTargets.option(of: target) }
 }
 
 /// A clang-compiled BPF object with iterator programs, read and checked; nothing is loaded into
@@ -81,14 +83,12 @@ public struct IteratorObject {
         do { resolved = try options.resolve() } catch { throw .option(error) }
         trace("object '\(file.name)': \(file.elf.sections.count) sections, programs: "
               + file.programs.map { "\($0.name) (\($0.sectionName))" }.joined(separator: ", "))
-        let variables = try checked(settings)
         let plan: LoadPlan
         let planning = iter_monotonic_ns()
         var opening: UInt64 = 0
         var probing: UInt64 = 0
         do {
-            plan = try Planner.plan(file, options: PlanOptions(programName: program, mainThreadOnly: options.mainThreadOnly,
-                                                               variables: variables),
+            plan = try Planner.plan(file, options: PlanOptions(programName: program, mainThreadOnly: options.mainThreadOnly, settings: settings),
                                     kernel: { (names: BTFNameQuery) throws(LoadError) -> KernelTypes in
                 let started = iter_monotonic_ns()
                 let (vmlinux, access) = try KernelBTFFile.vmlinux(lookingUp: names)
@@ -107,6 +107,8 @@ public struct IteratorObject {
                 return KernelProbe.facts(for: needs)
             })
         } catch {
+            // A setting that does not fit the object is the caller's mistake, not the object's.
+            if case let .variable(problem) = error { throw .variable(problem) }
             throw .object(path: path, error)
         }
         let planned = (iter_monotonic_ns() - planning - opening - probing) / 1000

@@ -8,8 +8,8 @@ public enum VariableError: Error, Equatable, CustomStringConvertible {
     /// The object has no settable variable of that name. `suggestions` are the names closest
     /// to it; `settable` all there are.
     case unknown(name: String, suggestions: [String], settable: [String])
-    /// An extern (`__kconfig`, `__ksym`): the loader fills it from the running kernel.
-    case extern(name: String, kind: String)
+    /// An extern: the loader fills it from the running kernel.
+    case extern(name: String, ExternSource)
     /// The path names no part of the variable, or is not a path.
     case path(BTFPathError)
     /// The value is not one of the variable's (or member's) type.
@@ -31,8 +31,11 @@ public enum VariableError: Error, Equatable, CustomStringConvertible {
                 hint = "settable: " + settable.joined(separator: ", ")
             }
             return "no variable '\(name)' to set in the object (\(hint))"
-        case let .extern(name, kind):
-            return "'\(name)' is a \(kind) extern: the loader fills it from the running kernel, it cannot be set"
+        case let .extern(name, source):
+            switch source {
+            case .kconfig: return "'\(name)' is a __kconfig extern: the loader fills it in from the running kernel, it cannot be set"
+            case .ksym: return "'\(name)' is a __ksym extern: the loader resolves it in the running kernel, it cannot be set"
+            }
         case let .path(error):
             return error.description
         case let .value(path, error):
@@ -40,6 +43,14 @@ public enum VariableError: Error, Equatable, CustomStringConvertible {
         case let .duplicate(path, other):
             return path == other ? "\(path) is set twice" : "\(path) is set twice (\(other) sets it too)"
         }
+    }
+
+    /// What fills an extern.
+    public enum ExternSource: Sendable, Equatable {
+        /// `__kconfig`: the kernel's configuration (or the loader's own `LINUX_*` values).
+        case kconfig
+        /// `__ksym`: a kernel variable, function or symbol address.
+        case ksym
     }
 
     /// `a`, `a or b`, `a, b or c`.

@@ -32,7 +32,7 @@ package struct VariableSettings: Sendable, Equatable {
         for assignment in assignments {
             let path = assignment.path
             guard let variable = table.variable(named: path.root), let btf = table.btf else {
-                if let kind = table.externs[path.root] { throw .extern(name: path.root, kind: kind) }
+                if let source = table.externs[path.root] { throw .extern(name: path.root, source) }
                 throw .unknown(name: path.root, suggestions: NameSuggestions.closest(to: path.root, in: names), settable: names)
             }
             let location: BTFLocation
@@ -62,10 +62,12 @@ package struct VariableSettings: Sendable, Equatable {
             bySection[write.section, default: []].append(write)
         }
         for section in order {
-            guard let index = maps.firstIndex(where: { map in
-                if case .globalData(let kind, section) = map.origin { return kind != .kconfig }
-                return false
-            }) else {
+            guard
+                let index = maps.firstIndex(where: { map in
+                    if case .globalData(let kind, section) = map.origin { return kind != .kconfig }
+                    return false
+                })
+            else {
                 throw .badSection(section: section, reason: "its variables are set, but it has no map")
             }
             let size = Int(maps[index].attributes.valueSize)

@@ -10,8 +10,8 @@ struct VariableTable {
     let btf: BTF?
     /// In section order, then by offset.
     let variables: [GlobalVariable]
-    /// Extern name → `__kconfig` or `__ksym`.
-    let externs: [String: String]
+    /// The externs, by name.
+    let externs: [String: VariableError.ExternSource]
 
     /// The table of a prepared object. Decoding a default value may fail (a type with no decoded
     /// form): the variable is listed with why. A VAR placed outside its section is an error.
@@ -24,7 +24,8 @@ struct VariableTable {
         var variables: [GlobalVariable] = []
         for section in object.elf.sections {
             guard case let .globalData(kind) = object.roles[section.index], kind != .kconfig,
-                  let datasec = datasecs[section.name], case let .dataSection(_, vars)? = fixed.type(datasec)?.body else { continue }
+                let datasec = datasecs[section.name], case let .dataSection(_, vars)? = fixed.type(datasec)?.body
+            else { continue }
             let contents = kind == .bss ? nil : object.elf.data(of: section)
             for info in vars {
                 guard case let .variable(type, .global)? = fixed.type(info.type)?.body else { continue }
@@ -33,24 +34,30 @@ struct VariableTable {
                 do { size = try btf.size(of: type) } catch { throw .btf(section: ".BTF", error) }
                 // A map value's size is 32-bit (GlobalData.plan refuses larger sections), so is any variable's.
                 guard size <= UInt64(UInt32.max), UInt64(info.offset) + size <= section.size else {
-                    throw .btf(section: ".BTF", .invalidType(id: datasec, reason:
-                        "VAR '\(name)' (\(size) bytes at offset \(info.offset)) lies outside section '\(section.name)' (\(section.size) bytes)"))
+                    throw .btf(
+                        section: ".BTF",
+                        .invalidType(
+                            id: datasec,
+                            reason:
+                                "VAR '\(name)' (\(size) bytes at offset \(info.offset)) lies outside section '\(section.name)' (\(section.size) bytes)"))
                 }
                 let defaultValue: Result<BTFValue, BTFValueError>
                 if size > UInt64(BTF.maximumTextValueSize) {
                     // No map value the kernel takes is this large: not worth decoding (or zeroing, for .bss).
                     defaultValue = .failure(.unsupported(type: btf.displayName(type), reason: "\(size) bytes, more than any map value holds"))
                 } else {
-                    // Inside the section (checked above); .bss is zero.
-                    let bytes = contents?.slice(offset: Int(info.offset), length: Int(size)) ?? ByteView([UInt8](repeating: 0, count: Int(size)))
+                    // .bss is zero. A section whose bytes stop short of its size decodes as truncated.
+                    let bytes = contents.map { $0.suffix(from: Int(info.offset)) ?? .empty } ?? ByteView([UInt8](repeating: 0, count: Int(size)))
                     do { defaultValue = .success(try btf.decodeValue(of: type, from: bytes)) } catch { defaultValue = .failure(error) }
                 }
-                variables.append(GlobalVariable(name: name, section: section.name, type: btf.displayName(type),
-                                                offset: Int(info.offset), size: Int(size), defaultValue: defaultValue, typeID: type))
+                variables.append(
+                    GlobalVariable(
+                        name: name, section: section.name, type: btf.displayName(type),
+                        offset: Int(info.offset), size: Int(size), defaultValue: defaultValue, typeID: type))
             }
         }
-        var externs: [String: String] = [:]
-        for e in prepared.externs { externs[e.name] = e.isKconfig ? "__kconfig" : "__ksym" }
+        var externs: [String: VariableError.ExternSource] = [:]
+        for e in prepared.externs { externs[e.name] = e.isKconfig ? .kconfig : .ksym }
         return VariableTable(btf: btf, variables: variables, externs: externs)
     }
 

@@ -54,8 +54,18 @@ public enum LoadError: Error, CustomStringConvertible {
     case btf(section: String, BTFError)
     /// A `.maps` definition the loader cannot turn into BPF_MAP_CREATE attributes.
     case map(name: String, reason: String)
-    /// A `.kconfig` or `.ksyms` extern that cannot be resolved against this kernel.
+    /// A `.kconfig` or `.ksyms` extern declared in a way the loader cannot use.
     case extern(name: String, reason: String)
+    /// An extern the running kernel cannot supply (not found: ESRCH, as libbpf; ambiguous or of
+    /// another type: EINVAL; hidden addresses: EPERM).
+    case externUnresolved(name: String, reason: String, Errno)
+    /// Code that is loaded calls a function the object declares but does not define (and not as a
+    /// `__ksym` kfunc): it must be linked with the object that defines it.
+    case undefinedFunction(name: String)
+    /// A `set NAME=VALUE` that does not fit the object's variables.
+    case variable(VariableError)
+    /// A map whose size the object leaves to its loader; creating it would fail with EINVAL.
+    case mapUnsized(name: String, reason: String)
     // Relating the object to the kernel.
     /// The kernel has no `bpf_iter_<target>` in its BTF.
     case unknownTarget(program: String, target: String)
@@ -101,9 +111,9 @@ public enum LoadError: Error, CustomStringConvertible {
     public var phase: LoadPhase {
         switch self {
         case .elf, .notBPF, .notRelocatable, .byteOrder, .noSymbolTable, .badSection, .badProgram,
-             .legacyMapsSection, .relocation, .btf, .map, .extern:
+             .legacyMapsSection, .relocation, .btf, .map, .extern, .undefinedFunction, .variable:
             return .open
-        case .noIteratorProgram, .noSuchProgram, .notAnIterator, .unknownTarget, .kernelBTF,
+        case .noIteratorProgram, .noSuchProgram, .notAnIterator, .unknownTarget, .kernelBTF, .externUnresolved, .mapUnsized,
              .kernelBTFUnavailable, .core, .poisonedCodeReached, .mainThreadOnly, .btfLoad, .mapCreate, .mapUpdate, .mapSlot, .mapPin, .mapReuse, .programLoad:
             return .load
         }
@@ -115,6 +125,8 @@ public enum LoadError: Error, CustomStringConvertible {
         case let .kernelBTFUnavailable(_, e), let .mapCreate(_, e), let .mapUpdate(_, e), let .mapPin(_, _, e),
              let .mapSlot(_, _, _, e): return e
         case let .btfLoad(e, _): return e
+        case let .externUnresolved(_, _, e): return e
+        case .mapUnsized: return .EINVAL
         case let .programLoad(_, _, e, _, _): return e
         default: return nil
         }
@@ -168,8 +180,15 @@ public enum LoadError: Error, CustomStringConvertible {
             return "section '\(section)': \(error.description)"
         case let .map(name, reason):
             return "map '\(name)': \(reason)"
-        case let .extern(name, reason):
+        case let .extern(name, reason), let .externUnresolved(name, reason, _):
             return "extern '\(name)': \(reason)"
+        case let .undefinedFunction(name):
+            return "function '\(name)' is called but not defined in this object (and not declared __ksym): "
+                + "link the object with the one that defines it (bpftool gen object), or declare a kfunc __ksym"
+        case let .mapUnsized(name, reason):
+            return "map '\(name)': \(reason)"
+        case let .variable(error):
+            return error.description
         case let .unknownTarget(program, target):
             return "program '\(program)': iterator target '\(target)' not found in kernel BTF (no function bpf_iter_\(target); `iter list` shows the targets of this kernel)"
         case let .kernelBTF(error):

@@ -121,13 +121,13 @@ extension Planner {
         guard a.maxEntries == 0, !MapType.takesNoSize(a.type) else { return }
         if a.type == MapType.perfEventArray {
             guard let cpus = facts.possibleCPUs else {
-                throw .map(name: a.name, reason: "max_entries is unset and the number of possible CPUs (\(PossibleCPUs.path)) is unknown")
+                throw .mapUnsized(name: a.name, reason: "max_entries is unset and the number of possible CPUs (\(PossibleCPUs.path)) is unknown")
             }
             a.maxEntries = cpus
             notes.append("map '\(a.name)': perf event array sized to \(cpus) possible CPUs")
             return
         }
-        throw .map(name: a.name, reason: "max_entries is unset (0): the object leaves its size to its loader; declare __uint(max_entries, N)")
+        throw .mapUnsized(name: a.name, reason: "max_entries is unset (0): the object leaves its size to its loader; declare __uint(max_entries, N)")
     }
 
     /// libbpf's adjust_ringbuf_sz: the kernel wants a ring buffer's max_entries to be a power-of-2

@@ -3,11 +3,11 @@
 /// neighbours). What `BTF.encodeValue` makes of text.
 public struct BTFPatch: Equatable, Sendable {
     /// Where the first byte goes.
-    public var offset: Int
+    public let offset: Int
     /// The new bits (zero where `mask` is).
-    public var bytes: [UInt8]
-    /// One bit per bit of `bytes`: set where the buffer takes the new bit.
-    public var mask: [UInt8]
+    public let bytes: [UInt8]
+    /// One bit per bit of `bytes` (as many bytes): set where the buffer takes the new bit.
+    public let mask: [UInt8]
 
     /// A patch of whole bytes at `offset`.
     public init(offset: Int, bytes: [UInt8]) {
@@ -16,11 +16,12 @@ public struct BTFPatch: Equatable, Sendable {
         mask = [UInt8](repeating: 0xff, count: bytes.count)
     }
 
-    /// A patch of the bits `mask` selects.
+    /// A patch of the bits `mask` selects; a mask shorter than `bytes` selects nothing of the
+    /// bytes past its end.
     public init(offset: Int, bytes: [UInt8], mask: [UInt8]) {
         self.offset = offset
         self.bytes = bytes
-        self.mask = mask
+        self.mask = Array(mask.prefix(bytes.count)) + [UInt8](repeating: 0, count: max(0, bytes.count - mask.count))
     }
 
     /// The same patch `distance` bytes further on (a variable's patch placed in its section).

@@ -15,9 +15,17 @@ extension BTF {
     /// resolved in: a member, an element, a bitfield.
     public func decodeValue(at location: BTFLocation, in bytes: ByteView) throws(BTFValueError) -> BTFValue {
         var decoder = ValueDecoder(btf: self, bytes: bytes)
+        // A location made by hand may lie anywhere: past the bytes it decodes as truncated.
+        guard location.byteOffset >= 0, location.byteOffset <= min(bytes.count, BTFLocation.maximumOffset) else {
+            throw .truncated(type: displayName(location), needed: 1, available: 0)
+        }
         guard let bitfield = location.bitfield else { return try decoder.value(location.type, at: location.byteOffset, depth: 0) }
-        return try decoder.bitfield(location.type, bitOffset: location.byteOffset * 8 + bitfield.bitOffset,
-                                    bits: bitfield.bits, depth: 0)
+        guard (0..<8).contains(bitfield.bitOffset) else {
+            throw .unsupported(type: displayName(location), reason: "a bitfield starting at bit \(bitfield.bitOffset) of its byte (0 to 7)")
+        }
+        return try decoder.bitfield(
+            location.type, bitOffset: location.byteOffset * 8 + bitfield.bitOffset,
+            bits: bitfield.bits, depth: 0)
     }
 }
 
@@ -46,10 +54,10 @@ struct ValueDecoder {
         guard size <= UInt64(available) else { throw .truncated(type: btf.displayName(id), needed: size, available: available) }
         let width = Int(size)
         switch shape {
-        case let .integer(bytes, _, bitOffset, bits) where bitOffset != 0 || bits != bytes * 8:
+        case let .integer(intSize, _, bitOffset, bits) where bitOffset != 0 || bits != intSize * 8:
             // An old-style bitfield: the INT names its bits within its bytes.
-            guard bits > 0, bitOffset + bits <= bytes * 8 else {
-                throw .unsupported(type: btf.displayName(id), reason: "\(bits) bits at bit \(bitOffset) of a \(bytes)-byte INT")
+            guard bits > 0, bitOffset + bits <= intSize * 8 else {
+                throw .unsupported(type: btf.displayName(id), reason: "\(bits) bits at bit \(bitOffset) of a \(intSize)-byte INT")
             }
             return try bitfield(id, bitOffset: offset * 8 + bitOffset, bits: bits, depth: depth)
         case .integer, .bool, .char, .enumeration, .pointer:
@@ -79,7 +87,7 @@ struct ValueDecoder {
         case .pointer, .float, .array, .record, .none:
             throw .unsupported(type: btf.displayName(id), reason: "a bitfield must be an integer, bool, char or enum")
         }
-        guard bits <= RawBits.maximumBitfield else {
+        guard bits > 0, bits <= RawBits.maximumBitfield else {
             throw .unsupported(type: btf.displayName(id), reason: "a bitfield of \(bits) bits (at most \(RawBits.maximumBitfield))")
         }
         guard let raw = RawBits.field(bytes, bitOffset: bitOffset, bits: bits, btf.order) else {
@@ -115,8 +123,10 @@ struct ValueDecoder {
         return .array(elements)
     }
 
-    private mutating func record(_ id: TypeID, members: [BTFMember], size: Int, at offset: Int,
-                                 depth: Int) throws(BTFValueError) -> BTFValue {
+    private mutating func record(
+        _ id: TypeID, members: [BTFMember], size: Int, at offset: Int,
+        depth: Int
+    ) throws(BTFValueError) -> BTFValue {
         var fields: [BTFField] = []
         fields.reserveCapacity(members.count)
         for member in members {
@@ -151,8 +161,9 @@ struct ValueDecoder {
     private func check(_ id: TypeID, member: String, bitOffset: UInt64, bits: UInt64, size: Int) throws(BTFValueError) {
         let (end, overflow) = bitOffset.addingReportingOverflow(bits)
         guard !overflow, end <= UInt64(size) * 8 else {
-            throw .memberOutside(type: btf.displayName(id), member: member.isEmpty ? "(anon)" : member,
-                                 bitOffset: bitOffset, bits: bits, size: UInt64(size))
+            throw .memberOutside(
+                type: btf.displayName(id), member: member.isEmpty ? "(anon)" : member,
+                bitOffset: bitOffset, bits: bits, size: UInt64(size))
         }
     }
 
@@ -161,8 +172,9 @@ struct ValueDecoder {
         switch shape {
         case let .integer(_, signed, _, _):
             if bits > 64 { return signed ? .int128(ValueDecoder.signExtended(raw, bits: bits)) : .uint128(raw) }
-            return signed ? .int(Int64(truncatingIfNeeded: ValueDecoder.signExtended(raw, bits: bits)))
-                          : .uint(UInt64(truncatingIfNeeded: raw))
+            return signed
+                ? .int(Int64(truncatingIfNeeded: ValueDecoder.signExtended(raw, bits: bits)))
+                : .uint(UInt64(truncatingIfNeeded: raw))
         case .bool:
             return .bool(raw != 0)
         case .char:
@@ -174,6 +186,7 @@ struct ValueDecoder {
         case .pointer:
             return .pointer(UInt64(truncatingIfNeeded: raw))
         case .float, .array, .record, .none:
+            // Not reached: callers pass the shapes a bitfield or a whole-bytes scalar can have.
             return .uint(UInt64(truncatingIfNeeded: raw))
         }
     }

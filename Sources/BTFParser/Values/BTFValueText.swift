@@ -36,8 +36,10 @@ extension BTF {
             return BTFPatch(offset: location.byteOffset, bytes: try arrayBytes(text, element: element, count: count, type: type))
         case let .record(members, _, isUnion):
             let names = (try? namedMembers(members, of: location.type))?.map { $0.name } ?? []
-            throw .notSettable(type: type, reason: "set each member of the \(isUnion ? "union" : "struct") on its own, NAME.member=VALUE"
-                               + (names.isEmpty ? "" : " (members: " + names.joined(separator: ", ") + ")"))
+            throw .notSettable(
+                type: type,
+                reason: "set each member of the \(isUnion ? "union" : "struct") on its own, NAME.member=VALUE"
+                    + (names.isEmpty ? "" : " (members: " + names.joined(separator: ", ") + ")"))
         case .float:
             throw .notSettable(type: type, reason: "floating-point values are not taken from text")
         case .none:
@@ -66,8 +68,10 @@ extension BTF {
     }
 
     /// A bitfield: its bits, and a mask of them, over the bytes it spans.
-    private func bitfieldPatch(_ text: String, _ shape: ValueShape, at byteOffset: Int, _ bitfield: BTFBitfield,
-                               type: String) throws(BTFTextError) -> BTFPatch {
+    private func bitfieldPatch(
+        _ text: String, _ shape: ValueShape, at byteOffset: Int, _ bitfield: BTFBitfield,
+        type: String
+    ) throws(BTFTextError) -> BTFPatch {
         switch shape {
         case .integer, .bool, .char, .enumeration: break
         case .pointer, .float, .array, .record, .none:
@@ -76,11 +80,15 @@ extension BTF {
         guard bitfield.bits > 0, bitfield.bits <= RawBits.maximumBitfield else {
             throw .value(.unsupported(type: type, reason: "a bitfield of \(bitfield.bits) bits (at most \(RawBits.maximumBitfield))"))
         }
+        guard (0..<8).contains(bitfield.bitOffset) else {
+            throw .value(.unsupported(type: type, reason: "a bitfield starting at bit \(bitfield.bitOffset) of its byte (0 to 7)"))
+        }
         let pattern = try scalar(text, shape, bits: bitfield.bits, type: type)
         let (count, shift) = RawBits.span(bitOffset: bitfield.bitOffset, bits: bitfield.bits, order)
-        return BTFPatch(offset: byteOffset + bitfield.bitOffset / 8,
-                        bytes: RawBits.store(pattern << shift, count: count, order),
-                        mask: RawBits.store(RawBits.mask(bitfield.bits) << shift, count: count, order))
+        return BTFPatch(
+            offset: byteOffset + bitfield.bitOffset / 8,
+            bytes: RawBits.store(pattern << shift, count: count, order),
+            mask: RawBits.store(RawBits.mask(bitfield.bits) << shift, count: count, order))
     }
 
     /// The bit pattern `text` stands for in `bits` bits of a scalar of `shape`.

@@ -49,7 +49,7 @@ extension BTF {
         case let .union(size, members, _):
             return .record(members: members, size: Int(size), isUnion: true)
         case .void, .forward, .function, .functionProto, .variable, .dataSection, .declTag, .typedef, .const,
-             .volatile, .restrict, .typeTag:
+            .volatile, .restrict, .typeTag:
             return .none(type.kind)
         }
     }

@@ -5,7 +5,7 @@ import SyscallBPF
 /// gives up on, saying why a read failed, and with the READ_OPT clauses.
 struct CatCommand: Subcommand, ReadingCommand {
     static let name = "cat"
-    static let usage = ["cat PATH [READ_OPT]..."]
+    static let usage = ["cat PATH [READ_OPT]…"]
     static let rules = ["READ_OPT", "NETNS", "PIDNS"]
     static let summary = "read a pinned iterator (one pass, or as READ_OPT says)"
 

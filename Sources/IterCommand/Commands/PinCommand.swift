@@ -5,8 +5,8 @@ import SyscallBPF
 /// `iter pin OBJ PATH [ITER_OPT] [prog NAME]`: create the iterator and pin its link on bpffs.
 struct PinCommand: Subcommand, IteratorCommand {
     static let name = "pin"
-    static let usage = ["pin OBJ PATH [ITER_OPT] [prog NAME]"]
-    static let rules = ["ITER_OPT", "MAP", "TASK_OPT", "CGROUP_OPT", "ORDER"]
+    static let usage = ["pin OBJ PATH [ITER_OPT] [prog NAME] [SET]…"]
+    static let rules = ["ITER_OPT", "MAP", "TASK_OPT", "CGROUP_OPT", "ORDER", "SET", "NAME"]
     static let summary = "create the iterator and pin it at PATH (on bpffs)"
 
     var iterator: IteratorRequest

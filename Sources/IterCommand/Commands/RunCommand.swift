@@ -6,8 +6,8 @@ import SyscallBPF
 /// stdout, without bpffs: one pass, or as the READ_OPT clauses say.
 struct RunCommand: Subcommand, IteratorCommand, ReadingCommand {
     static let name = "run"
-    static let usage = ["run OBJ [ITER_OPT] [prog NAME] [READ_OPT]..."]
-    static let rules = ["ITER_OPT", "MAP", "TASK_OPT", "CGROUP_OPT", "ORDER", "READ_OPT", "NETNS", "PIDNS"]
+    static let usage = ["run OBJ [ITER_OPT] [prog NAME] [SET]… [READ_OPT]…"]
+    static let rules = ["ITER_OPT", "MAP", "TASK_OPT", "CGROUP_OPT", "ORDER", "SET", "NAME", "READ_OPT", "NETNS", "PIDNS"]
     static let summary = "create it and copy its output to stdout (one pass, or as READ_OPT says)"
 
     var iterator: IteratorRequest

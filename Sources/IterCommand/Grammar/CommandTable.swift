@@ -73,6 +73,7 @@ enum CommandTable {
         CommandEntry(CatCommand.self),
         CommandEntry(ListCommand.self),
         CommandEntry(ShowCommand.self),
+        CommandEntry(InfoCommand.self),
         CommandEntry(VersionCommand.self),
         CommandEntry(HelpCommand.self),
     ]

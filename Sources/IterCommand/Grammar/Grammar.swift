@@ -9,6 +9,8 @@ enum Grammar {
 
     static let rules: [Rule] = [
         Rule(name: "OBJ", definition: "/a/file/of/bpf_iter_target.o"),
+        Rule(name: "SET", definition: "set NAME=VALUE"),
+        Rule(name: "NAME", definition: "VARIABLE[.MEMBER]…[[INDEX]]…"),
         Rule(name: "ITER_OPT", definition: "{ map MAP | task TASK_OPT | cgroup CGROUP_OPT }"),
         Rule(name: "MAP", definition: "{ id MAP_ID | pinned FILE | name MAP_NAME }"),
         Rule(
@@ -18,7 +20,7 @@ enum Grammar {
                 .joined(separator: " | ") + " }"),
         Rule(name: "CGROUP_OPT", definition: "{ id CGROUP_ID | path PATH } [order ORDER]"),
         Rule(name: "ORDER", definition: "{ " + CgroupWalkOrder.allCases.map { $0.keyword }.joined(separator: " | ") + " }"),
-        Rule(name: "READ_OPT", definition: "{ interval SECONDS [count N] | netns NETNS | pidns PIDNS | type NAME }"),
+        Rule(name: "READ_OPT", definition: "{ interval SECONDS [count N] | netns NETNS | pidns PIDNS | type TYPE }"),
         Rule(name: "NETNS", definition: "{ PATH | pid PID | all }"),
         Rule(name: "PIDNS", definition: "{ PATH | pid PID }"),
     ]

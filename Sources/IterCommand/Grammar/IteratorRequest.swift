@@ -9,10 +9,13 @@ struct IteratorRequest: Equatable, CustomStringConvertible {
     var options: IteratorOptions = .none
     /// `prog NAME`: the program to attach instead of the first iterator program.
     var program: String? = nil
+    /// `set NAME=VALUE`: the object's global variables to set before loading.
+    var settings: [VariableAssignment] = []
 
     var description: String {
         var text = "object=\(object)"
         if let program { text += " prog=\(program)" }
+        for setting in settings { text += " set=\(setting)" }
         if options != .none { text += " options=" + options.description }
         return text
     }
@@ -40,6 +43,20 @@ extension Clause where Command: IteratorCommand {
             Clause(keyword: "prog") { (words, command) throws(UsageError) in
                 command.iterator.program = try words.next("'prog' needs a program name").text
             },
+        ] + object
+    }
+
+    /// What is told to the object itself: `set NAME=VALUE` (pin, run and update take it).
+    static var object: [Clause<Command>] {
+        [
+            Clause(keyword: "set") { (words, command) throws(UsageError) in
+                let text = try words.next("'set' needs NAME=VALUE").text
+                do throws(IteratorError) {
+                    command.iterator.settings.append(try VariableAssignment(parsing: text))
+                } catch {
+                    throw UsageError("set \(text): \(error.description)")
+                }
+            }
         ]
     }
 }

@@ -7,7 +7,7 @@ struct ReadRequest: Equatable, CustomStringConvertible {
     var interval: PassInterval? = nil
     /// `netns …` or `pidns …`: read as seen from other namespaces.
     var namespaces: NamespaceRequest? = nil
-    /// `type NAME`: the output is records of this type, decoded with BTF.
+    /// `type TYPE`: the output is records of this type, decoded with BTF.
     var recordType: String? = nil
 
     var description: String {
@@ -96,7 +96,7 @@ protocol ReadingCommand {
 }
 
 extension Clause where Command: ReadingCommand {
-    /// `interval SECONDS [count N]`, `netns …`, `pidns …`, `type NAME`.
+    /// `interval SECONDS [count N]`, `netns …`, `pidns …`, `type TYPE`.
     static var reading: [Clause<Command>] {
         [
             Clause(keyword: "interval") { (words, command) throws(UsageError) in

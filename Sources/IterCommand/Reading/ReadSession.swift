@@ -63,11 +63,11 @@ struct ReadSession<Source: IteratorReading> {
         let time: UInt64
         /// Each read is one JSON object (-j with interval or namespaces).
         let objects: Bool
-        /// The output is records of this type (`type NAME`).
+        /// The output is records of this type (`type TYPE`).
         let records: RecordType?
     }
 
-    /// The type of `type NAME`, found before the first pass.
+    /// The type of `type TYPE`, found before the first pass.
     func recordType() throws(CommandFailure) -> RecordType? {
         guard let name = request.recordType else { return nil }
         do {
