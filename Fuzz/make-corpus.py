@@ -61,6 +61,10 @@ CLI = [
     ["help"],
     ["--", "pin", "-j", "/sys/fs/bpf/-x"],
     ["--js", "--pre", "--debu", "--nom", "--he"],
+    ["cat", "/sys/fs/bpf/tasks", "interval", "0.25", "count", "3"],
+    ["-j", "run", "a.o", "netns", "all", "type", "struct task_record"],
+    ["c", "/sys/fs/bpf/x", "n", "pid", "1", "i", ".5"],
+    ["run", "a.o", "task", "pid", "1", "pidns", "/proc/1/ns/pid", "t", "rec"],
 ]
 # Settings of the globals of iter_params (every kind of value and path) and iter_btf_kinds (enums,
 # a float, a struct with a tagged pointer), tried against every type of the object's BTF.
