@@ -66,7 +66,7 @@ struct DocumentationTests {
         #expect(Set(try complete(["iter", "pin", "x.o", "/sys/fs/bpf/x", ""])) == ["map", "task", "cgroup", "prog", "set"])
         #expect(try complete(["iter", "run", Repo.fixture("iter_params.bpf.o"), "task", "tid", "1", "set", "targ_"]) == ["targ_tgid="])
         #expect(Set(try complete(["iter", "run", "x.o", "map", ""])) == ["id", "pinned", "name"])
-        #expect(Set(try complete(["iter", "run", "x.o", ""])) == ["map", "task", "cgroup", "prog", "interval", "netns", "pidns", "type"])
+        #expect(Set(try complete(["iter", "run", "x.o", ""])) == ["map", "task", "cgroup", "prog", "set", "interval", "netns", "pidns", "type"])
         #expect(Set(try complete(["iter", "cat", "/sys/fs/bpf/x", ""])) == ["interval", "netns", "pidns", "type"])
         #expect(Set(try complete(["iter", "cat", "/sys/fs/bpf/x", "interval", "2", ""])) == ["count", "interval", "netns", "pidns", "type"])
         #expect(try complete(["iter", "cat", "/sys/fs/bpf/x", "netns", "a"]).contains("all"))
