@@ -93,6 +93,9 @@ struct RecordDecoderTests {
         #expect(decoded == Self.expected)
         #expect(end == .partial(bytes: 5, type: "struct task_record", size: 32, records: 3))
         #expect(end?.description == "the output ends with a partial record: 5 bytes of a 32-byte struct task_record (after 3 whole records)")
+        #expect(
+            RecordError.partial(bytes: 1, type: "int", size: 4, records: 1).description
+                == "the output ends with a partial record: 1 byte of a 4-byte int (after 1 whole record)")
         let (none, short) = Self.decode(type, [0, 0, 0], chunk: 3)
         #expect(none.isEmpty && short == .partial(bytes: 3, type: "struct task_record", size: 32, records: 0))
     }

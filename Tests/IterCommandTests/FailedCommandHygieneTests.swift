@@ -31,7 +31,7 @@ struct FailedCommandHygieneTests {
         ["run", fixture("iter_big_element.bpf.o"), "prog", "big_later", "interval", "0", "count", "2"],
         ["run", fixture("iter_retry.bpf.o"), "prog", "retry_always"],
         ["run", fixture("iter_task_record.bpf.o"), "type", "no_such_type"],
-        ["run", fixture("iter_task.bpf.o"), "type", "task_struct"],
+        ["run", fixture("iter_task_record.bpf.o"), "prog", "dump_record_and_a_half", "type", "task_record"],
         ["cat", "/sys/fs/bpf/iter-hygiene/none"],
         ["cat", "/sys/fs/bpf/iter-hygiene"],
         ["cat", "/sys/fs/bpf/iter-hygiene/exists", "type", "no_such_type"],

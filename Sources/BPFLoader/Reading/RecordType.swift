@@ -166,7 +166,8 @@ public enum RecordError: Error, Sendable, Equatable, CustomStringConvertible {
         case let .unsized(type, reason):
             return "type '\(type)' cannot be a record: \(reason)"
         case let .partial(bytes, type, size, records):
-            return "the output ends with a partial record: \(bytes) bytes of a \(size)-byte \(type) (after \(records) whole records)"
+            return
+                "the output ends with a partial record: \(bytes) byte\(bytes == 1 ? "" : "s") of a \(size)-byte \(type) (after \(records) whole record\(records == 1 ? "" : "s"))"
         case let .decode(type, error):
             return "a record of type '\(type)' could not be decoded: \(error.description)"
         }

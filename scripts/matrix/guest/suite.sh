@@ -597,8 +597,9 @@ t_read_type() {
   assert_out_contains "{\"pid\":$$,\"tgid\":$$,\"comm\":\"sh\",\"policy\":\"SCHED_NORMAL\",\"kernel_thread\":false}"
   run "$ITER" run "$FIXTURES/iter_task_record.bpf.o" type no_such_type
   expect_error "no struct, union, enum or integer type named 'no_such_type' in the program's BTF"
-  run "$ITER" run "$FIXTURES/iter_task.bpf.o" type task_struct
-  expect_error "the output ends with a partial record: "
+  run "$ITER" run "$FIXTURES/iter_task_record.bpf.o" prog dump_record_and_a_half type task_record
+  expect_error "the output ends with a partial record: 5 bytes of a 32-byte struct task_record (after 1 whole record)"
+  assert_out_lines 1
 }
 
 # ---------------------------------------------------------------- iter: externs
