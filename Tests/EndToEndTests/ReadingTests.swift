@@ -191,9 +191,17 @@ struct IntervalTests {
             process.standardOutput = out
             process.standardError = FileHandle.nullDevice
             try process.run()
-            Thread.sleep(forTimeInterval: 1.0)
+            // Once the second pass has begun, the handlers are surely in place (they are set
+            // before the first): interrupt it then, in the middle of a pass or of the sleep.
+            var data = Data()
+            let started = Date()
+            while !String(decoding: data, as: UTF8.self).contains("# pass 2 ") && Date().timeIntervalSince(started) < 30 {
+                let chunk = out.fileHandleForReading.availableData
+                if chunk.isEmpty { break }
+                data += chunk
+            }
             kill(process.processIdentifier, signal)
-            let data = out.fileHandleForReading.readDataToEndOfFile()
+            data += out.fileHandleForReading.readDataToEndOfFile()
             process.waitUntilExit()
             let text = String(decoding: data, as: UTF8.self)
             #expect(process.terminationReason == .exit && process.terminationStatus == 0, "signal \(signal)")
