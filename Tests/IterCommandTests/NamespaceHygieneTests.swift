@@ -28,6 +28,23 @@ struct NamespaceHygieneTests {
         return found
     }
 
+    /// This process's fds on SOCK_SEQPACKET unix sockets: the kind of socketpair a namespace read
+    /// passes its descriptor over (other suites of this process keep sockets of other kinds).
+    static func seqpacketSockets() -> Set<String> {
+        let table = (try? String(contentsOfFile: "/proc/net/unix", encoding: .utf8)) ?? ""
+        // Num RefCount Protocol Flags Type St Inode [Path]: Type 0005 is SOCK_SEQPACKET.
+        let inodes = Set(table.split(separator: "\n").dropFirst().compactMap { line -> Substring? in
+            let fields = line.split(separator: " ")
+            return fields.count >= 7 && fields[4] == "0005" ? fields[6] : nil
+        })
+        let fds = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []
+        return Set(fds.compactMap { fd -> String? in
+            guard let target = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/fd/" + fd),
+                  target.hasPrefix("socket:["), inodes.contains(target.dropFirst(8).dropLast()) else { return nil }
+            return fd + " " + target
+        })
+    }
+
     /// Waits up to two seconds for `forkedChildren` to be empty.
     static func childrenLeft() -> [String] {
         var left = forkedChildren()
@@ -71,9 +88,11 @@ struct NamespaceHygieneTests {
             (["run", Self.fixture("iter_task.bpf.o"), "netns", "/proc/version"], 256 - 25),
         ]
         let before = OpenDescriptors.list()
+        let socketsBefore = Self.seqpacketSockets()
         for (command, status) in commands {
             #expect(IterTool.run(command) == status, "\(command)")
             #expect(OpenDescriptors.leftOpen(since: before) == [], "fds left open by \(command)")
+            #expect(Self.seqpacketSockets().subtracting(socketsBefore) == [], "sockets left open by \(command)")
             #expect(Self.childrenLeft() == [], "children left by \(command)")
         }
     }
