@@ -33,16 +33,19 @@ struct NamespaceHygieneTests {
     static func seqpacketSockets() -> Set<String> {
         let table = (try? String(contentsOfFile: "/proc/net/unix", encoding: .utf8)) ?? ""
         // Num RefCount Protocol Flags Type St Inode [Path]: Type 0005 is SOCK_SEQPACKET.
-        let inodes = Set(table.split(separator: "\n").dropFirst().compactMap { line -> Substring? in
-            let fields = line.split(separator: " ")
-            return fields.count >= 7 && fields[4] == "0005" ? fields[6] : nil
-        })
+        let inodes = Set(
+            table.split(separator: "\n").dropFirst().compactMap { line -> Substring? in
+                let fields = line.split(separator: " ")
+                return fields.count >= 7 && fields[4] == "0005" ? fields[6] : nil
+            })
         let fds = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []
-        return Set(fds.compactMap { fd -> String? in
-            guard let target = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/fd/" + fd),
-                  target.hasPrefix("socket:["), inodes.contains(target.dropFirst(8).dropLast()) else { return nil }
-            return fd + " " + target
-        })
+        return Set(
+            fds.compactMap { fd -> String? in
+                guard let target = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/fd/" + fd),
+                    target.hasPrefix("socket:["), inodes.contains(target.dropFirst(8).dropLast())
+                else { return nil }
+                return fd + " " + target
+            })
     }
 
     /// Waits up to two seconds for `forkedChildren` to be empty.
