@@ -14,14 +14,20 @@ public enum IteratorError: Error, CustomStringConvertible {
     case attach(AttachError)
     /// Pinning the iterator failed (`BPF_OBJ_PIN`).
     case pin(program: String, path: FilePath, Errno)
+    /// The pin was created but its mode or owner could not be set; it was removed.
+    case pinAccess(program: String, PinAccessError)
     /// Creating or reading the iterator's output failed.
     case read(program: String, Errno)
+    /// The program of a pinned iterator could not be replaced (`IteratorObject.update`).
+    case update(UpdateError)
 
     /// The errno of a failed system call, if that is what this is.
     public var errno: Errno? {
         switch self {
         case let .object(_, error): return error.errno
         case let .unreadable(_, e), let .pin(_, _, e), let .read(_, e): return e
+        case let .pinAccess(_, error): return error.errno
+        case let .update(error): return error.errno
         case let .option(error): return error.errno
         case let .attach(error): return error.errno
         }
@@ -40,7 +46,9 @@ public enum IteratorError: Error, CustomStringConvertible {
         case let .option(error): return error.description
         case let .attach(error): return error.description
         case let .pin(program, path, errno): return "program \(program): pinning at \(path) failed: \(errno.description)"
+        case let .pinAccess(program, error): return "program \(program): pinned at \(error.path), but \(error.description)"
         case let .read(program, errno): return "program \(program): reading the iterator failed: \(errno.description)"
+        case let .update(error): return error.description
         }
     }
 }
@@ -78,7 +86,8 @@ public struct AttachError: Error, Sendable, CustomStringConvertible {
         switch cause {
         case let .refused(e): return options.attachHint(target: target, e).map { " (\($0))" } ?? ""
         case let .optionIgnored(option):
-            return ": this kernel ignored '\(option)' (task iterator options need Linux 6.1 or later)"
+            let why = option.hasPrefix("task") ? "task iterator options need Linux 6.1 or later" : "its link reports otherwise"
+            return ": this kernel ignored '\(option)' (\(why))"
         }
     }
 

@@ -77,40 +77,16 @@ public struct IteratorObject {
         // Options first, as bpftool opens the map before the object.
         let resolved: ResolvedOptions
         do { resolved = try options.resolve() } catch { throw .option(error) }
-        trace("object '\(file.name)': \(file.elf.sections.count) sections, programs: "
-              + file.programs.map { "\($0.name) (\($0.sectionName))" }.joined(separator: ", "))
-        let opening = iter_monotonic_ns()
-        let (vmlinux, access): (BTF, KernelBTFFile.Access)
-        do { (vmlinux, access) = try KernelBTFFile.vmlinux() } catch { throw .object(path: path, error) }
-        switch access {
-        case .mapped: trace("kernel BTF: \(vmlinux.typeCount) types, mapped from \(KernelBTFFile.vmlinuxPath)")
-        case .read: trace("kernel BTF: \(vmlinux.typeCount) types, read from \(KernelBTFFile.vmlinuxPath)")
-        case .kernelObject: trace("kernel BTF: \(vmlinux.typeCount) types, from the kernel's vmlinux BTF object (no sysfs)")
-        }
-        trace("timing: kernel BTF opened and indexed in \(IteratorObject.microseconds(since: opening)) us")
-        let kernel = KernelTypes(vmlinux: vmlinux, modules: SysfsModuleBTF(vmlinux: vmlinux))
-        let plan: LoadPlan
-        let planning = iter_monotonic_ns()
-        var probing: UInt64 = 0
-        do {
-            plan = try Planner.plan(file, kernel: kernel, options: PlanOptions(programName: program, mainThreadOnly: options.mainThreadOnly)) { needs in
-                let started = iter_monotonic_ns()
-                defer { probing = iter_monotonic_ns() - started }
-                return KernelProbe.facts(for: needs)
+        let loaded = try load(program: program, mainThreadOnly: { _ in options.mainThreadOnly }, verifierLog: verifierLog,
+                              trace: trace) { (plan, vmlinux) throws(IteratorError) in
+            let chosen = plan.selectedProgram
+            if let misplaced = options.misplaced(program: chosen.name, target: chosen.target) { throw .option(misplaced) }
+            // Only options that reach the kernel are looked up in its BTF.
+            if options.kind != nil, let unsupported = options.unsupported(by: LinkOptionSupport(kernel: vmlinux)) {
+                throw .option(unsupported)
             }
-        } catch {
-            throw .object(path: path, error)
         }
-        trace("timing: planned \(plan.programs.count) programs in \(IteratorObject.microseconds(since: planning + probing)) us"
-              + " (and probed the kernel in \(probing / 1000) us)")
-        for note in plan.notes { trace(note) }
-        if let misplaced = options.misplaced(program: plan.selectedProgram.name, target: plan.selectedProgram.target) {
-            throw .option(misplaced)
-        }
-        let loaded: LoadedObject
-        do { loaded = try Executor.execute(plan, verifierLog: verifierLog, debug: trace) } catch {
-            throw .object(path: path, error)
-        }
+        let plan = loaded.plan
         let chosen = plan.selectedProgram
         let programFD = loaded.selectedProgram
         let link: FileDescriptor
@@ -129,6 +105,45 @@ public struct IteratorObject {
         return Iterator(program: chosen.name, section: chosen.sectionName, target: chosen.target, linkID: info?.id ?? 0,
                         options: options, mapID: resolved.mapID, loaded: loaded, link: OwnedDescriptor(link),
                         optionHolder: resolved.holder)
+    }
+
+    /// What making an iterator and updating one share: open the kernel's BTF, plan the object for
+    /// it (with the main_thread_only filter if `mainThreadOnly` says so, given that BTF), run
+    /// `check` on the plan (nothing is loaded yet), and load it.
+    func load(program: String?, mainThreadOnly: (BTF) -> Bool, verifierLog: Bool, trace: (String) -> Void,
+              check: (LoadPlan, BTF) throws(IteratorError) -> Void) throws(IteratorError) -> LoadedObject {
+        trace("object '\(file.name)': \(file.elf.sections.count) sections, programs: "
+              + file.programs.map { "\($0.name) (\($0.sectionName))" }.joined(separator: ", "))
+        let opening = iter_monotonic_ns()
+        let (vmlinux, access): (BTF, KernelBTFFile.Access)
+        do { (vmlinux, access) = try KernelBTFFile.vmlinux() } catch { throw .object(path: path, error) }
+        switch access {
+        case .mapped: trace("kernel BTF: \(vmlinux.typeCount) types, mapped from \(KernelBTFFile.vmlinuxPath)")
+        case .read: trace("kernel BTF: \(vmlinux.typeCount) types, read from \(KernelBTFFile.vmlinuxPath)")
+        case .kernelObject: trace("kernel BTF: \(vmlinux.typeCount) types, from the kernel's vmlinux BTF object (no sysfs)")
+        }
+        trace("timing: kernel BTF opened and indexed in \(IteratorObject.microseconds(since: opening)) us")
+        let kernel = KernelTypes(vmlinux: vmlinux, modules: SysfsModuleBTF(vmlinux: vmlinux))
+        let plan: LoadPlan
+        let planning = iter_monotonic_ns()
+        var probing: UInt64 = 0
+        do {
+            let options = PlanOptions(programName: program, mainThreadOnly: mainThreadOnly(vmlinux))
+            plan = try Planner.plan(file, kernel: kernel, options: options) { needs in
+                let started = iter_monotonic_ns()
+                defer { probing = iter_monotonic_ns() - started }
+                return KernelProbe.facts(for: needs)
+            }
+        } catch {
+            throw .object(path: path, error)
+        }
+        trace("timing: planned \(plan.programs.count) programs in \(IteratorObject.microseconds(since: planning + probing)) us"
+              + " (and probed the kernel in \(probing / 1000) us)")
+        for note in plan.notes { trace(note) }
+        try check(plan, vmlinux)
+        do { return try Executor.execute(plan, verifierLog: verifierLog, debug: trace) } catch {
+            throw .object(path: path, error)
+        }
     }
 
     /// Microseconds since `start` (a CLOCK_MONOTONIC reading), for `-d` timing lines.

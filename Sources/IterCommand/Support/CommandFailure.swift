@@ -50,6 +50,11 @@ public struct CommandFailure: Error, Sendable {
             self.init("pin_iter failed for program \(program) to path \(path)", errno: errno)
         case let .read(program, errno):
             self.init("reading iterator of program \(program)", errno: errno)
+        case let .pinAccess(program, access):
+            self.init("pin_iter failed for program \(program) to path \(access.path): \(access.description)",
+                      exitCode: access.errno.exitCode)
+        case let .update(update):
+            self.init(update.description, exitCode: update.errno?.exitCode ?? CommandFailure.malformedExitCode)
         }
     }
 }
