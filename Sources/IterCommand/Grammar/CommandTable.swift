@@ -70,6 +70,7 @@ enum CommandTable {
     static let all: [CommandEntry] = [
         CommandEntry(PinCommand.self),
         CommandEntry(RunCommand.self),
+        CommandEntry(UpdateCommand.self),
         CommandEntry(ListCommand.self),
         CommandEntry(ShowCommand.self),
         CommandEntry(VersionCommand.self),
@@ -81,6 +82,6 @@ enum CommandTable {
         all.first { word.isPrefix(of: $0.name) }
     }
 
-    /// The command names, for messages (`pin, run, list, show, help, version`).
+    /// The command names, for messages (`pin, run, update, list, show, version, help`).
     static var names: [String] { all.map { $0.name } }
 }

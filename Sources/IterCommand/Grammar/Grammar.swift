@@ -15,6 +15,8 @@ enum Grammar {
             .joined(separator: " | ") + " }"),
         Rule(name: "CGROUP_OPT", definition: "{ id CGROUP_ID | path PATH } [order ORDER]"),
         Rule(name: "ORDER", definition: "{ " + CgroupWalkOrder.allCases.map { $0.keyword }.joined(separator: " | ") + " }"),
+        Rule(name: "MODE", definition: "{ OCTAL | SYMBOLIC }"),
+        Rule(name: "OWNER", definition: "{ USER | USER:GROUP | USER: | :GROUP }"),
     ]
 
     /// `'a', 'b' or 'c'`.
