@@ -2,9 +2,10 @@
 #
 # Commands and options; object files after pin/run; directories for the pin path; map ids and
 # names from the kernel (iter list maps) after `map id` / `map name`; pinned files after
-# `map pinned`; cgroup directories after `cgroup path`.
+# `map pinned`; cgroup directories after `cgroup path`; users from /etc/passwd after `owner`; pinned
+# files, then objects, after update.
 
-_iter_words='pin run list show version help'
+_iter_words='pin run update list show version help'
 _iter_options='-j --json -p --pretty -d --debug -n --nomount -V --version -h --help'
 
 # _iter_complete_args WORDS...: completes after the command word (pin, run, list, show).
@@ -14,8 +15,9 @@ _iter_complete_args() {
     map) COMPREPLY=($(compgen -W 'id pinned name' -- "$cur")); return ;;
     task) COMPREPLY=($(compgen -W 'main_thread_only tid pid pid_fd' -- "$cur")); return ;;
     cgroup) COMPREPLY=($(compgen -W 'id path' -- "$cur")); return ;;
-    order) COMPREPLY=($(compgen -W 'self_only descendants_pre descendants_post ancestors_up' -- "$cur")); return ;;
-    prog | tid | pid | pid_fd) return ;;
+    order) COMPREPLY=($(compgen -W 'self_only descendants_pre descendants_post ancestors_up children' -- "$cur")); return ;;
+    owner) COMPREPLY=($(compgen -u -- "$cur")); return ;;
+    prog | tid | pid | pid_fd | mode) return ;;
     esac
     # The word before prev tells map id / map name / map pinned / cgroup path / cgroup id.
     local before=${COMP_WORDS[COMP_CWORD - 2]}
@@ -34,8 +36,21 @@ _iter_complete_args() {
         elif [ "$command" = pin ] && [ "$position" = 2 ]; then
             compopt -o filenames 2>/dev/null
             COMPREPLY=($(compgen -d -- "${cur:-/sys/fs/bpf/}"))
+        elif [ "$command" = pin ]; then
+            COMPREPLY=($(compgen -W 'map task cgroup prog mode owner' -- "$cur"))
         else
             COMPREPLY=($(compgen -W 'map task cgroup prog' -- "$cur"))
+        fi
+        ;;
+    update)
+        if [ "$position" = 1 ]; then
+            compopt -o filenames 2>/dev/null
+            COMPREPLY=($(compgen -f -- "${cur:-/sys/fs/bpf/}"))
+        elif [ "$position" = 2 ]; then
+            compopt -o filenames 2>/dev/null
+            COMPREPLY=($(compgen -f -X '!*.o' -- "$cur") $(compgen -d -- "$cur"))
+        else
+            COMPREPLY=($(compgen -W 'prog' -- "$cur"))
         fi
         ;;
     list) [ "$position" = 1 ] && COMPREPLY=($(compgen -W 'maps' -- "$cur")) ;;

@@ -32,7 +32,8 @@ struct DocumentationTests {
     func agree() throws {
         let words = try Self.helpWords()
         #expect(words.isSuperset(of: ["pin", "run", "list", "show", "map", "task", "cgroup", "prog", "pinned",
-                                      "main_thread_only", "descendants_post", "--nomount", "-j", "--pretty"]))
+                                      "main_thread_only", "descendants_post", "--nomount", "-j", "--pretty",
+                                      "update", "mode", "owner", "children"]))
         // The page as man renders it, so roff escapes (\-) do not hide a word.
         let page = try sh("MANWIDTH=200 man -l '\(Self.page)' 2>/dev/null | col -b").stdout
         let completion = try String(contentsOfFile: Self.completion, encoding: .utf8)
@@ -62,7 +63,12 @@ struct DocumentationTests {
         // The command table is the one list of commands: completion offers exactly it.
         #expect(Set(try complete(["iter", ""])) == Set(CommandTable.names))
         #expect(try complete(["iter", "--no"]) == ["--nomount"])
-        #expect(Set(try complete(["iter", "pin", "x.o", "/sys/fs/bpf/x", ""])) == ["map", "task", "cgroup", "prog"])
+        #expect(Set(try complete(["iter", "pin", "x.o", "/sys/fs/bpf/x", ""])) == ["map", "task", "cgroup", "prog", "mode", "owner"])
+        #expect(Set(try complete(["iter", "run", "x.o", ""])) == ["map", "task", "cgroup", "prog"])
+        #expect(try complete(["iter", "update", "/sys/fs/bpf/x", "x.o", ""]) == ["prog"])
+        #expect(try complete(["iter", "pin", "x.o", "/sys/fs/bpf/x", "owner", "nob"]) == ["nobody"])
+        #expect(try complete(["iter", "u"]) == ["update"])
+        #expect(try complete(["iter", "run", "x.o", "cgroup", "id", "1", "order", "ch"]) == ["children"])
         #expect(Set(try complete(["iter", "run", "x.o", "map", ""])) == ["id", "pinned", "name"])
         #expect(try complete(["iter", "run", "x.o", "cgroup", "path", "/x", "order", "ancestors"]) == ["ancestors_up"])
         #expect(try complete(["iter", "run", "x.o", "task", "main"]) == ["main_thread_only"])
