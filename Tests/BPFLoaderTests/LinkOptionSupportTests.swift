@@ -1,5 +1,6 @@
 @testable import BPFLoader
 import BTFParser
+@testable import SyscallBPF
 import Testing
 
 /// Link options checked against kernel BTF before loading: built here as the kernels have it.
@@ -69,5 +70,50 @@ struct LinkOptionSupportTests {
         #expect(support.options?.isSuperset(of: ["map", "cgroup", "task"]) == true)
         #expect(support.taskMembers.isSuperset(of: ["tid", "pid", "pid_fd"]))
         #expect(support.cgroupOrders.isSuperset(of: Set(Self.orders61)))
+    }
+
+    /// Link info as a kernel reports it for an iterator link.
+    static func info(tid: UInt32 = 0, pid: UInt32 = 0, order: UInt32 = 0) -> LinkInfo {
+        LinkInfo(type: 11, id: 1, programID: 2, iteratorTarget: "x", mapID: 0, cgroupID: 0, cgroupOrder: order, taskTID: tid, taskPID: pid)
+    }
+
+    @Test("after attaching, the second line of defence: what the link reports it did not apply")
+    func ignoredAfterAttach() {
+        // Before 6.1 a tid lands in the 4-byte map fd and the link reports nothing.
+        #expect(IteratorOptions.task(.thread(42)).ignored(by: Self.info()) == "task tid 42")
+        #expect(IteratorOptions.task(.thread(42)).ignored(by: Self.info(tid: 42)) == nil)
+        #expect(IteratorOptions.task(.process(7)).ignored(by: Self.info(tid: 7)) == "task pid 7")
+        #expect(IteratorOptions.task(.processDescriptor(3)).ignored(by: Self.info()) == "task pid_fd")
+        #expect(IteratorOptions.cgroup(.id(1), order: .children).ignored(by: Self.info(order: 2)) == "cgroup order children")
+        #expect(IteratorOptions.cgroup(.id(1), order: .children).ignored(by: Self.info(order: 5)) == nil)
+        #expect(IteratorOptions.cgroup(.id(1), order: .selfOnly).ignored(by: nil) == nil, "no info: nothing to compare")
+    }
+
+    @Test("iter show: order children by name, an order newer than iter by number, map ids of socket maps")
+    func shownFields() {
+        var link = Self.info(order: 5)
+        link.iteratorTarget = "cgroup"
+        link.cgroupID = 9
+        #expect(IteratorOptions.fields(of: link) == [OptionField("cgroup_id", .number(9)), OptionField("order", .text("children"))])
+        link.cgroupOrder = 6
+        #expect(IteratorOptions.fields(of: link).last == OptionField("order", .number(6)))
+        for target in ["sockmap", "bpf_sk_storage_map", "bpf_map_elem"] {
+            var map = Self.info()
+            map.iteratorTarget = target
+            map.mapID = 77
+            #expect(IteratorOptions.fields(of: map) == [OptionField("map_id", .number(77))], "\(target)")
+        }
+    }
+
+    @Test("update errors: each says what failed and carries its errno")
+    func updateErrors() {
+        let path: FilePath = "/sys/fs/bpf/x"
+        #expect(UpdateError.unsupported(path, .EINVAL).description == "can't update /sys/fs/bpf/x: this kernel cannot replace"
+                + " the program of an iterator link (BPF_LINK_UPDATE for iterators needs Linux 5.8 or later): Invalid argument (EINVAL)")
+        #expect(UpdateError.unsupported(path, .EINVAL).errno == .EINVAL)
+        #expect(UpdateError.programChanged(path, was: 3, now: nil).description
+                == "the program of the iterator at /sys/fs/bpf/x changed meanwhile (was program 3, now gone); nothing was replaced: Operation not permitted (EPERM)")
+        #expect(UpdateError.notALink(path, .map).errno == nil)
+        #expect(UpdateError.notAnIteratorLink(path, linkType: 2).description == "/sys/fs/bpf/x is a pinned link of type 2, not an iterator link")
     }
 }

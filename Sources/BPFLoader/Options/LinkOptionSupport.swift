@@ -1,4 +1,5 @@
 import BTFParser
+import Bytes
 
 /// The link options the running kernel has, as its BTF declares them: the members of
 /// `union bpf_iter_link_info` (map 5.9, cgroup and task 6.1), those of its `task` struct (tid,
