@@ -1,15 +1,33 @@
 # Thin wrapper over the scripts (the scripts are what CI and the README use).
 PREFIX ?= /usr/local
 DESTDIR ?=
+# SECONDS per fuzz target (make fuzz FUZZ_SECONDS=600).
+FUZZ_SECONDS ?= 60
 
-.PHONY: all install test matrix bench fuzz clean
+.PHONY: all check lint install test matrix bench fuzz clean
+# The static release binary (.build-static/iter).
 all:
 	scripts/build-static.sh
+# Build and run every test suite (as root the end-to-end suites run too; as any other user they
+# are skipped, each saying why).
+check:
+	swift build
+	swift test
+# swift format lint --strict over Sources and Tests (.swift-format); fails on any finding.
+lint:
+	scripts/lint.sh
 install:
 	scripts/install.sh --prefix $(PREFIX) $(if $(DESTDIR),--destdir $(DESTDIR))
+# Everything CI runs (needs root on Debian).
 test:
 	bash scripts/test.sh
 matrix:
 	scripts/matrix/run.sh --iter $$(scripts/build-static.sh) --fixtures Tests/Fixtures
+bench:
+	scripts/bench.sh
+fuzz:
+	scripts/fuzz.sh $(FUZZ_SECONDS)
+# Every scratch directory: .build, and the .build-* and .build_* of the other builds
+# (static, musl, embedded, fuzz, data, ...).
 clean:
-	rm -rf .build .build-static .build-embedded
+	rm -rf .build .build-* .build_*

@@ -1,8 +1,10 @@
-// swift-tools-version:6.0
+// swift-tools-version:6.3
 //
-// iter: BPF iterators without libbpf. Every target also compiles in Embedded Swift mode for the
-// static release binary (scripts/build-static.sh), so no target may use Foundation, existentials of
-// non-class protocols or untyped throws. The package has no dependencies.
+// iter: BPF iterators without libbpf. Every target under Sources/ also compiles in Embedded Swift
+// mode for the static release binary (scripts/build-static.sh), so none may use Foundation,
+// existentials of non-class protocols or untyped throws (tests and Tests/TestSupport are ordinary
+// Swift). The package has no dependencies. This file is the one list of modules: builds that
+// compile modules themselves read it through scripts/modules.sh.
 import PackageDescription
 
 let package = Package(
@@ -24,17 +26,23 @@ let package = Package(
         .target(name: "ELFReader", dependencies: ["Bytes"]),
         .target(name: "BTFParser", dependencies: ["Bytes"]),
         .target(name: "SyscallBPF", dependencies: ["CLinuxBPF"]),
-        .target(name: "BPFLoader", dependencies: ["Bytes", "ELFReader", "BTFParser", "SyscallBPF"]),
+        // gzip and DEFLATE, for /proc/config.gz (no zlib): pure, on bytes.
+        .target(name: "Deflate", dependencies: ["Bytes"]),
+        .target(name: "BPFLoader", dependencies: ["Bytes", "ELFReader", "BTFParser", "SyscallBPF", "Deflate"]),
         .target(name: "IterCommand", dependencies: ["BPFLoader", "SyscallBPF", "CLinuxBPF"]),
         // A C `main`: SwiftPM links Swift executables with `--defsym main=...`, which Embedded builds lack.
         .executableTarget(name: "iter", dependencies: ["IterCommand"]),
         // An example of the library API (ordinary Swift; not part of the static release).
         .executableTarget(name: "read-iterator", dependencies: ["BPFLoader"], path: "Examples/ReadIterator"),
 
+        // Test inputs shared by the test targets (ordinary Swift, Foundation allowed; never in a product):
+        // the committed kernel snapshot of Tests/Data, fixture paths, the bad-object corpus's expected messages.
+        .target(name: "TestSupport", dependencies: ["BPFLoader", "BTFParser", "Bytes", "Deflate"], path: "Tests/TestSupport"),
+
         .testTarget(name: "ELFReaderTests", dependencies: ["ELFReader"]),
-        .testTarget(name: "BTFParserTests", dependencies: ["BTFParser", "ELFReader"]),
-        .testTarget(name: "BPFLoaderTests", dependencies: ["BPFLoader", "SyscallBPF", "CLinuxBPF"]),
-        .testTarget(name: "IterCommandTests", dependencies: ["IterCommand"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["IterCommand", "BPFLoader"]),
+        .testTarget(name: "BTFParserTests", dependencies: ["BTFParser", "ELFReader", "TestSupport"]),
+        .testTarget(name: "BPFLoaderTests", dependencies: ["BPFLoader", "SyscallBPF", "CLinuxBPF", "Deflate", "TestSupport"]),
+        .testTarget(name: "IterCommandTests", dependencies: ["IterCommand", "BPFLoader", "TestSupport"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["IterCommand", "BPFLoader", "TestSupport"]),
     ]
 )

@@ -2,7 +2,9 @@
 # Builds the libFuzzer targets of Fuzz/targets/ (one executable each) under $FUZZ_BUILD (default
 # .build-fuzz, gitignored). The library modules are compiled straight from Sources/ with swiftc as
 # ordinary (non-Embedded) Swift, one module at a time in dependency order, instrumented with
-# -sanitize=fuzzer,address; the toolchain's swiftc has libFuzzer built in. Nothing to install.
+# -sanitize=fuzzer,address; the toolchain's swiftc has libFuzzer built in. Which modules, in which
+# order, and where their sources are comes from Package.swift (scripts/modules.sh). Needs python3
+# (for scripts/modules.sh); nothing else to install.
 #
 #   Fuzz/build.sh [TARGET...]     (default: every Fuzz/targets/*.swift)
 #
@@ -15,15 +17,29 @@ swiftc=${SWIFTC:-/opt/swift/usr/bin/swiftc}
 flags=(-sanitize=fuzzer,address -parse-as-library -enable-testing -package-name iter "${FUZZ_OPT:--O}" -g -swift-version 6 -use-ld=lld)
 
 mkdir -p "$out/modules" "$out/obj" "$out/bin"
-map="module CLinuxBPF [system] {
-    header \"$root/Sources/CLinuxBPF/include/CLinuxBPF.h\"
-    export *
-}"
-[ "$(cat "$out/modules/module.modulemap" 2>/dev/null)" = "$map" ] || printf '%s\n' "$map" >"$out/modules/module.modulemap"
 
-# In dependency order (Package.swift): each module imports only modules before it. CLinuxBPF is
-# header-only (static inline wrappers), so it needs no object.
-modules=(Bytes ELFReader BTFParser SyscallBPF BPFLoader IterCommand)
+# The library modules of the iter product in dependency order (each imports only modules before
+# it), with their paths: NAME LANGUAGE PATH [DEPENDENCY...].
+graph=$("$root/scripts/modules.sh" --long iter)
+modules=()
+declare -A paths=()
+map=""
+while read -r name language path _; do
+	paths[$name]=$root/$path
+	if [ "$language" = swift ]; then
+		modules+=("$name")
+	else
+		# A C target is header-only here (static inline wrappers): a module map, no object.
+		map+="module $name [system] {
+    header \"$root/$path/include/$name.h\"
+    export *
+}
+"
+	fi
+done <<<"$graph"
+[ ${#modules[@]} -gt 0 ] || { echo "Fuzz/build.sh: scripts/modules.sh listed no Swift module" >&2; exit 1; }
+[ "$(cat "$out/modules/module.modulemap" 2>/dev/null)" = "${map%$'\n'}" ] || printf '%s' "$map" >"$out/modules/module.modulemap"
+
 objects=()
 stamp=""
 for module in "${modules[@]}"; do
@@ -31,7 +47,7 @@ for module in "${modules[@]}"; do
 	objects+=("$object")
 	sources=()
 	while IFS= read -r -d '' file; do sources+=("$file"); done \
-		< <(find "$root/Sources/$module" -name '*.swift' -print0 | LC_ALL=C sort -z)
+		< <(find "${paths[$module]}" -name '*.swift' -print0 | LC_ALL=C sort -z)
 	# Rebuilt when its sources (names or contents), a module before it, or the flags changed.
 	stamp=$( { echo "$stamp ${flags[*]} $map"; printf '%s\n' "${sources[@]}"; cat "${sources[@]}"; } | md5sum | cut -d' ' -f1)
 	if [ -f "$object" ] && [ "$(cat "$out/obj/$module.stamp" 2>/dev/null)" = "$stamp" ]; then continue; fi
@@ -51,7 +67,7 @@ for module in "${nocovModules[@]}"; do
 	object="$out/obj/$module.nocov.o"
 	sources=()
 	while IFS= read -r -d '' file; do sources+=("$file"); done \
-		< <(find "$root/Sources/$module" -name '*.swift' -print0 | LC_ALL=C sort -z)
+		< <(find "${paths[$module]}" -name '*.swift' -print0 | LC_ALL=C sort -z)
 	nstamp=$( { echo "$stamp"; cat "${sources[@]}"; } | md5sum | cut -d' ' -f1)
 	if [ -f "$object" ] && [ "$(cat "$object.stamp" 2>/dev/null)" = "$nstamp" ]; then continue; fi
 	echo "fuzz build: module $module without coverage" >&2

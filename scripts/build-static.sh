@@ -40,10 +40,10 @@ embedded_lib=$toolchain/lib/swift/embedded/x86_64-unknown-linux-gnu
 target=x86_64-unknown-linux-gnu
 
 # Swift modules in dependency order, each with the modules it imports (Package.swift's targets).
-modules=(Bytes ELFReader BTFParser SyscallBPF BPFLoader IterCommand)
+modules=(Bytes ELFReader BTFParser SyscallBPF Deflate BPFLoader IterCommand)
 declare -A deps=(
 	[Bytes]="" [ELFReader]="Bytes" [BTFParser]="Bytes" [SyscallBPF]=""
-	[BPFLoader]="Bytes ELFReader BTFParser SyscallBPF" [IterCommand]="Bytes ELFReader BTFParser SyscallBPF BPFLoader"
+	[Deflate]="Bytes" [BPFLoader]="Bytes ELFReader BTFParser SyscallBPF Deflate" [IterCommand]="Bytes ELFReader BTFParser SyscallBPF Deflate BPFLoader"
 )
 for dir in Sources/*/; do
 	name=$(basename "$dir")

@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
-# Everything CI runs: installs the test-only tools, builds the static binaries (glibc and musl), runs
-# the Swift test suites (unit and end-to-end, against the debug and both static binaries), fuzzes
-# each libFuzzer target for 60 seconds, then runs the QEMU kernel matrix. Every step runs even when
+# Everything CI runs: installs the test-only tools, lints (scripts/lint.sh), builds the static
+# binaries (glibc and musl), runs the Swift test suites (unit and end-to-end, against the debug and
+# both static binaries), runs `swift test` again as the unprivileged user nobody on a clean clone of
+# the committed HEAD (no root, and no host kernel needed: the planning, CO-RE and bad-object suites
+# must run there against Tests/Data, not skip), fuzzes each libFuzzer target for 60 seconds, then
+# runs the QEMU kernel matrix. Every step runs even when
 # an earlier one failed, so one run shows everything; the last line is `total: N passed, N failed`
 # (steps) and the exit status is non-zero if any step failed. Needs root (BPF) on a Debian machine
 # with Swift at /opt/swift.
@@ -52,7 +55,31 @@ swift_test() {
 	return "${PIPESTATUS[0]}"
 }
 
+# swift test as nobody, in a fresh clone of HEAD owned by nobody (with its own HOME for SwiftPM's
+# caches); prints the closing line and which suites skipped and why. Fails if the run fails, or if
+# a suite that must run without root (planning, CO-RE, kconfig, module BTF, the bad-object corpus at
+# library level) was skipped or did not run.
+swift_test_as_nobody() {
+	local log=$1 dir status
+	dir=$(mktemp -d /tmp/iter-nobody.XXXXXX) || return 1
+	git clone -q "$PWD" "$dir/clone" && mkdir "$dir/home" && chown -R nobody "$dir" || { rm -rf "$dir"; return 1; }
+	su nobody -s /bin/bash -c "cd '$dir/clone' && HOME='$dir/home' PATH=/opt/swift/usr/bin:\$PATH swift test" >"$log" 2>&1
+	status=$?
+	rm -rf "$dir"
+	grep -E '^(✔|✘) Test run with|Executed [0-9]+ tests' "$log" | tail -2
+	echo "skipped suites (run as nobody):"
+	grep -E '^➜ Suite ' "$log" | sed 's/^➜ Suite /  /' | sort -u
+	local suite
+	for suite in "planning objects with other programs, map-in-map and program arrays" "CO-RE against kernel BTF" \
+		"kconfig externs" "planning every fixture against the kernel snapshot" "module BTF of the kernel snapshot" \
+		"bad-input corpus at library level: the command's message for each file"; do
+		grep -qF "✔ Suite \"$suite\" passed" "$log" || { echo "not run as nobody: $suite"; status=1; }
+	done
+	return $status
+}
+
 step "doc comments on every public declaration" python3 scripts/check-docs.py
+step "lint (swift format lint --strict, .swift-format)" scripts/lint.sh
 static=.build-static/iter
 musl=.build-musl/iter
 step "static binary (glibc)" bash -c "scripts/build-static.sh >/dev/null && file $static && stat -c '%s bytes' $static"
@@ -63,6 +90,7 @@ if [ -x "$static" ]; then
 else
 	step "swift test (debug binary)" bash -c "$(declare -f swift_test); swift_test .build/test.log"
 fi
+step "swift test as nobody on a clean clone (no root, no host kernel BTF)" swift_test_as_nobody .build/test-nobody.log
 if [ -x "$musl" ]; then
 	step "swift test EndToEnd (musl static binary)" env ITER_STATIC_BINARY="$PWD/$musl" bash -c "$(declare -f swift_test); swift_test .build/test-musl.log --filter EndToEnd"
 fi

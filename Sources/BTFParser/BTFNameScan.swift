@@ -82,6 +82,17 @@ extension BTF {
                     : BTF.filterNames(records, types, strings, count, first, filter, names.wantsEmpty, SwappedOrder.self)
             }
         }
+        results = BTF.match(candidates, names, strings: stringSection, firstID: firstID)
+        return (Array(results[0..<exact.count]), Array(results[exact.count...]))
+    }
+
+    /// The full test of the records whose name passed the two-byte filter: for each wanted name
+    /// (exact ones first), the ids of the types it matches, in id order.
+    static func match(_ candidates: [(index: UInt32, local: UInt32)], _ names: NameSet, strings stringSection: ByteView,
+                      firstID: TypeID) -> [[TypeID]] {
+        var results = [[TypeID]](repeating: [], count: names.names.count)
+        guard let strings = stringSection.base else { return results }
+        let count = stringSection.count
         for candidate in candidates {
             let index = Int(candidate.index)
             let local = Int(candidate.local)
@@ -89,11 +100,13 @@ extension BTF {
                     || names.mayMatch(strings, at: local) else { continue }
             // Only a name that starts a string counts (what a pass over the strings finds).
             guard local == 0 || strings.load(fromByteOffset: local - 1, as: UInt8.self) == 0 else { continue }
-            let length = UnsafeRawPointer(memchr(strings + local, 0, count - local)!) - (strings + local)
+            // The section ends with a NUL (checked by init), so memchr finds one.
+            guard let end = memchr(strings + local, 0, count - local) else { continue }
+            let length = UnsafeRawPointer(end) - (strings + local)
             let id = firstID &+ TypeID(truncatingIfNeeded: index)
             names.forEachMatch(strings, at: local, length: length) { results[$0].append(id) }
         }
-        return (Array(results[0..<exact.count]), Array(results[exact.count...]))
+        return results
     }
 
     /// One walk over this blob's own type headers: for each group of name offsets, the ids of
@@ -124,6 +137,60 @@ extension BTF {
             }
         }
         return result
+    }
+}
+
+/// Names to find while a BTF blob is indexed (`BTF.init(_:base:lookingUp:)`): exact names, and
+/// CO-RE essential names (`task_struct` finds `task_struct___2` too).
+public struct BTFNameQuery: Sendable, Equatable {
+    /// Names matched whole.
+    public var exact: [String]
+    /// Names matched by their essential part.
+    public var essential: [String]
+
+    /// A query for these names.
+    public init(exact: [String] = [], essential: [String] = []) {
+        self.exact = exact
+        self.essential = essential
+    }
+
+    /// Nothing asked for.
+    public var isEmpty: Bool { exact.isEmpty && essential.isEmpty }
+}
+
+/// What `BTFNameQuery` found: the own type ids of each name, in id order.
+public struct BTFNameMatches: Sendable {
+    /// The names asked for.
+    public let query: BTFNameQuery
+    /// `exact[i]`: the types named `query.exact[i]`.
+    public let exact: [[TypeID]]
+    /// `essential[i]`: the types whose essential name is `query.essential[i]`.
+    public let essential: [[TypeID]]
+
+    init(query: BTFNameQuery, ids: [[TypeID]]) {
+        self.query = query
+        exact = Array(ids[0..<query.exact.count])
+        essential = Array(ids[query.exact.count...])
+    }
+}
+
+/// The two-byte name test of `filterNames`, for one record at a time (the indexing walk).
+struct NameFilter {
+    let strings: UnsafeRawPointer
+    let count: Int
+    let first: Int
+    let bits: UnsafePointer<UInt64>
+    let wantsEmpty: Bool
+
+    /// The name's offset in the own string section when the record named by `nameOffset` passes.
+    @inline(__always)
+    func passes(_ nameOffset: UInt32) -> UInt32? {
+        let local = Int(nameOffset) &- first
+        guard UInt(bitPattern: local) < UInt(bitPattern: count) else { return nil }
+        let b0 = strings.load(fromByteOffset: local, as: UInt8.self)
+        guard b0 != 0 else { return wantsEmpty ? UInt32(truncatingIfNeeded: local) : nil }
+        let key = Int(b0) | Int(strings.load(fromByteOffset: local &+ 1, as: UInt8.self)) << 8
+        return bits[key >> 6] & (1 << UInt64(key & 63)) != 0 ? UInt32(truncatingIfNeeded: local) : nil
     }
 }
 

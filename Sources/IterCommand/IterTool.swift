@@ -24,8 +24,9 @@ public enum IterTool {
         }
         let o = invocation.options
         let console = Console(json: o.json, pretty: o.pretty, debug: o.debug)
-        let context = CommandContext(options: o, console: console, usageName: usageName,
-                                     programName: asBpftool ? "bpftool" : programName)
+        let context = CommandContext(
+            options: o, console: console, usageName: usageName,
+            programName: asBpftool ? "bpftool" : programName)
         console.trace("command: \(invocation.command)")
         do {
             try invocation.command.run(context)

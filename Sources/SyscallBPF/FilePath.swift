@@ -71,8 +71,9 @@ public struct FilePath: Hashable, Sendable, CustomStringConvertible, Expressible
                 continue
             }
             guard kind == UInt8(ascii: "x"), rest.count >= 2,
-                  let high = FilePath.hexValue(rest[rest.startIndex]),
-                  let low = FilePath.hexValue(rest[rest.startIndex + 1]) else { return nil }
+                let high = FilePath.hexValue(rest[rest.startIndex]),
+                let low = FilePath.hexValue(rest[rest.startIndex + 1])
+            else { return nil }
             out.append(high << 4 | low)
             rest = rest.dropFirst(2)
         }

@@ -98,8 +98,10 @@ public enum BPFLink {
     /// runs `old` (else EPERM, so a concurrent update is not overwritten unseen). Iterator links
     /// take a program of the same type and attach target (else EINVAL, as from kernels that cannot
     /// update them).
-    public static func update(_ link: borrowing FileDescriptor, program: borrowing FileDescriptor,
-                              replacing old: borrowing FileDescriptor) throws(Errno) {
+    public static func update(
+        _ link: borrowing FileDescriptor, program: borrowing FileDescriptor,
+        replacing old: borrowing FileDescriptor
+    ) throws(Errno) {
         var attr = bpf_attr()
         attr.link_update.link_fd = UInt32(bitPattern: link.rawValue)
         attr.link_update.new_prog_fd = UInt32(bitPattern: program.rawValue)

@@ -45,3 +45,15 @@ extension BPFProgram {
         return try BPFSyscall.callForFD(BPF_PROG_GET_FD_BY_ID, &attr)
     }
 }
+
+extension BPFProgram {
+    /// BPF_PROG_BIND_MAP (5.10): keeps `map` alive as long as the program and lists it among the
+    /// program's maps, although no instruction refers to it (libbpf binds `.rodata` this way, so
+    /// `bpftool prog show` finds the object's metadata variables).
+    public static func bindMap(_ program: borrowing FileDescriptor, _ map: borrowing FileDescriptor) throws(Errno) {
+        var attr = bpf_attr()
+        attr.prog_bind_map.prog_fd = UInt32(bitPattern: program.rawValue)
+        attr.prog_bind_map.map_fd = UInt32(bitPattern: map.rawValue)
+        try BPFSyscall.call(BPF_PROG_BIND_MAP, &attr)
+    }
+}

@@ -4,9 +4,34 @@ import Bytes
 import ELFReader
 import Foundation
 import Testing
+import TestSupport
 
-@Suite("CO-RE against the running kernel's BTF")
+/// CO-RE against a real kernel's BTF: the committed snapshot (Tests/Data, any machine), and this
+/// machine's own kernel where it has one (untrimmed, another version: the same answers computed
+/// independently of the relocator).
+@Suite("CO-RE against kernel BTF")
 struct COREKernelTests {
+    static let noHostBTF: Comment = "this machine has no readable /sys/kernel/btf/vmlinux (kernel without CONFIG_DEBUG_INFO_BTF)"
+
+    @Test("task_struct.pid and task_struct.comm resolve to the kernel's offsets (snapshot)")
+    func taskStruct() throws { try Self.taskStruct(KernelSnapshot.vmlinux()) }
+
+    @Test("task_struct.pid and task_struct.comm resolve to the kernel's offsets (this host's kernel)",
+          .enabled(if: COREKernelBTF.available, noHostBTF))
+    func taskStructHost() throws { try Self.taskStruct(COREKernelBTF.load()) }
+
+    @Test("an enum value and a missing field (snapshot)")
+    func enumAndMissing() throws { try Self.enumAndMissing(KernelSnapshot.vmlinux()) }
+
+    @Test("an enum value and a missing field (this host's kernel)", .enabled(if: COREKernelBTF.available, noHostBTF))
+    func enumAndMissingHost() throws { try Self.enumAndMissing(COREKernelBTF.load()) }
+
+    @Test("the committed iter_task object relocates cleanly (snapshot)")
+    func fixtureObject() throws { try Self.fixtureObject(KernelSnapshot.vmlinux()) }
+
+    @Test("the committed iter_task object relocates cleanly (this host's kernel)", .enabled(if: COREKernelBTF.available, noHostBTF))
+    func fixtureObjectHost() throws { try Self.fixtureObject(COREKernelBTF.load()) }
+
     /// task_struct's top-level member `name` in vmlinux, decoded here independently of the relocator.
     static func member(_ name: String, of structName: String, in btf: BTF) throws -> (bitOffset: UInt32, size: UInt64) {
         let ids = btf.typeIDs(named: structName, kind: .structure)
@@ -16,9 +41,7 @@ struct COREKernelTests {
         return (member.bitOffset, try btf.size(of: member.type))
     }
 
-    @Test("task_struct.pid and task_struct.comm resolve to the kernel's offsets", .enabled(if: COREKernelBTF.available))
-    func taskStruct() throws {
-        let vmlinux = try COREKernelBTF.load()
+    static func taskStruct(_ vmlinux: BTF) throws {
         let pid = try Self.member("pid", of: "task_struct", in: vmlinux)
         let comm = try Self.member("comm", of: "task_struct", in: vmlinux)
 
@@ -47,9 +70,7 @@ struct COREKernelTests {
         #expect(code[1].immediate == Int32(comm.bitOffset / 8))
     }
 
-    @Test("an enum value and a missing field against vmlinux", .enabled(if: COREKernelBTF.available))
-    func enumAndMissing() throws {
-        let vmlinux = try COREKernelBTF.load()
+    static func enumAndMissing(_ vmlinux: BTF) throws {
         var local = CORETestBTF()
         let int = local.int("int", signed: true)
         let task = local.structure("task_struct", size: 4, [("no_such_field_anywhere", int, 0, 0)])
@@ -63,9 +84,7 @@ struct COREKernelTests {
         #expect(fixups[1].newValue == 2)
     }
 
-    @Test("the committed iter_task object relocates cleanly against this kernel", .enabled(if: COREKernelBTF.available))
-    func fixtureObject() throws {
-        let vmlinux = try COREKernelBTF.load()
+    static func fixtureObject(_ vmlinux: BTF) throws {
         let pid = try Self.member("pid", of: "task_struct", in: vmlinux)
         let elf = try ELFFile(ByteView(try COREFixtureData.bytes("iter_task.bpf.o")))
         let btfSection = try #require(elf.section(named: ".BTF"))
@@ -115,7 +134,7 @@ struct COREVerifierLogTests {
         let notes = [2: COREPoisonNote(relocation: 3, reason: "field 'task_struct.foo' not found in kernel"),
                      9: COREPoisonNote(relocation: 4, reason: "field 'task_struct.bar' not found in kernel")]
         #expect(COREVerifierLog.failedInstruction(in: Self.log) == 2)
-        #expect(COREVerifierLog.explain(Self.log, poisoned: notes) == "relo #3: field 'task_struct.foo' not found in kernel")
+        #expect(COREVerifierLog.explain(Self.log, poisoned: notes)?.description == "relo #3: field 'task_struct.foo' not found in kernel")
     }
 
     @Test("other failures and unknown instructions are left alone")
@@ -131,7 +150,7 @@ struct COREVerifierLogTests {
     func truncated() {
         let log = "invalid func unknown#195896080\nprocessed 3 insns\n"
         #expect(COREVerifierLog.failedInstruction(in: log) == nil)
-        #expect(COREVerifierLog.explain(log, poisoned: [5: COREPoisonNote(relocation: 0, reason: "gone")]) == "relo #0: gone")
+        #expect(COREVerifierLog.explain(log, poisoned: [5: COREPoisonNote(relocation: 0, reason: "gone")])?.description == "relo #0: gone")
         #expect(COREVerifierLog.explain(log, poisoned: [5: COREPoisonNote(relocation: 0, reason: "a"),
                                                         6: COREPoisonNote(relocation: 1, reason: "b")]) == nil)
     }

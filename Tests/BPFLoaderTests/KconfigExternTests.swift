@@ -3,17 +3,14 @@ import BTFParser
 import Bytes
 import Foundation
 import Testing
+import TestSupport
 
 /// Planning `__kconfig` externs with a given config: the `.kconfig` map's bytes, libbpf's layout
-/// and value rules, and the errors. Pure: the kernel config is a value; kernel BTF is read once.
-@Suite("kconfig externs", .enabled(if: FileManager.default.isReadableFile(atPath: "/sys/kernel/btf/vmlinux")))
+/// and value rules, and the errors. Pure: the kernel config is a value; the kernel's BTF is the
+/// committed snapshot's (Tests/Data).
+@Suite("kconfig externs")
 struct KconfigExternTests {
-    static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("Fixtures")
-    nonisolated(unsafe) static let vmlinux: BTF? = {
-        guard let data = try? Data(contentsOf: URL(fileURLWithPath: "/sys/kernel/btf/vmlinux")) else { return nil }
-        return try? BTF(ByteView([UInt8](data)))
-    }()
+    static let fixtures = TestPaths.fixtures
 
     static func object() throws -> BPFObjectFile {
         let data = try Data(contentsOf: fixtures.appendingPathComponent("iter_kconfig.bpf.o"))
@@ -26,7 +23,7 @@ struct KconfigExternTests {
         facts.kconfigSource = "test config"
         facts.kconfigProblem = text == nil ? "no config in this test" : nil
         facts.hasBPFCookie = true
-        let kernel = KernelTypes(vmlinux: try #require(Self.vmlinux))
+        let kernel = try KernelSnapshot.vmlinuxOnly()
         return try Planner.plan(try Self.object(), kernel: kernel, facts: facts)
     }
 
@@ -36,7 +33,7 @@ struct KconfigExternTests {
         if let text { facts.kconfig = try KernelConfig(parsing: text) }
         facts.kconfigSource = "test config"
         facts.kconfigProblem = text == nil ? "no config in this test" : nil
-        let kernel = KernelTypes(vmlinux: try #require(Self.vmlinux))
+        let kernel = try KernelSnapshot.vmlinuxOnly()
         let object = try Self.object()
         do {
             _ = try Planner.plan(object, kernel: kernel, facts: facts)
@@ -64,7 +61,7 @@ struct KconfigExternTests {
         let map = try #require(plan.maps.first { $0.name.hasSuffix(".kconfig") })
         #expect(map.name == "iter_kc.kconfig")
         #expect(map.freeze)
-        #expect(map.attributes.flags == 0x80)  // BPF_F_RDONLY_PROG, not mmapable
+        #expect(map.attributes.flags == 0x480)  // BPF_F_RDONLY_PROG | BPF_F_MMAPABLE, as bpftool 7.1 creates it
         let bytes = try #require(map.initialValue)
         // Sorted by alignment (4-byte ints first, by size then name), then the 1-byte ones, then
         // the 16-byte string: CONFIG_BPF_JIT (enum), CONFIG_HZ, LINUX_KERNEL_VERSION, then bools/chars.
@@ -110,5 +107,22 @@ struct KconfigExternTests {
             #expect(program.instructions[reference.instruction].src == BPFInstruction.pseudoMapValue)
             #expect((0..<33).contains(Int(program.instructions[reference.instruction + 1].immediate)))
         }
+    }
+
+    @Test("the snapshot kernel's own config (Debian's, gzip'd) fills the map as that kernel would")
+    func snapshotConfig() throws {
+        let plan = try Planner.plan(try Self.object(), kernel: try KernelSnapshot.vmlinuxOnly(),
+                                    facts: try KernelSnapshot.facts(kconfig: true))
+        let map = try #require(plan.maps.first { $0.name.hasSuffix(".kconfig") })
+        let bytes = try #require(map.initialValue)
+        let config = try KernelSnapshot.config()
+        #expect(u32(bytes, 0) == (config["CONFIG_BPF_JIT"] == .module ? 2 : 1))
+        #expect(u32(bytes, 4) == UInt32(try #require(config["CONFIG_HZ"]?.uint64)))
+        #expect(u32(bytes, 8) == KernelProbe.versionCode(KernelSnapshot.release))
+        // CONFIG_BPF_EVENTS (char), CONFIG_BPF_SYSCALL, the missing weak option, LINUX_HAS_BPF_COOKIE,
+        // LINUX_HAS_SYSCALL_WRAPPER (x86-64 kernels wrap syscalls: __x64_sys_bpf is in its BTF).
+        #expect(Array(bytes[12..<17]) == [UInt8(ascii: "y"), 1, 0, 1, 1])
+        let hostname = try #require(config["CONFIG_DEFAULT_HOSTNAME"]?.stringValue)
+        #expect(Array(bytes[17..<33]) == Array(hostname.utf8.prefix(15)) + [UInt8](repeating: 0, count: 16 - min(hostname.utf8.count, 15)))
     }
 }

@@ -2,6 +2,7 @@
 import Bytes
 import Foundation
 import Testing
+@testable import Deflate
 
 /// Inputs that exercise every kind of block and match: compressed by the system gzip and by zlib.
 enum KconfigSamples {

@@ -3,6 +3,7 @@ import BTFParser
 import Bytes
 import Foundation
 import Testing
+import TestSupport
 
 /// The bound on the `.kconfig` map: every byte of it is allocated by iter and again by the kernel,
 /// and an extern may be 64 KiB, so a small object could otherwise ask for gigabytes (and, past
@@ -31,15 +32,14 @@ struct KconfigLimitTests {
         }
     }
 
-    @Test("an object whose .kconfig would pass 1 MiB fails planning with that error",
-          .enabled(if: FileManager.default.isReadableFile(atPath: "/sys/kernel/btf/vmlinux")))
+    @Test("an object whose .kconfig would pass 1 MiB fails planning with that error")
     func object() throws {
         let path = KconfigExternTests.fixtures.appendingPathComponent("iter_kconfig_too_big.bpf.o")
         let data = try Data(contentsOf: path)
         let object = try BPFObjectFile(bytes: ByteView([UInt8](data)), name: "iter_kconfig_too_big")
         var facts = KernelFacts(version: 0x060112, release: "6.1.18")
         facts.kconfigProblem = "no config in this test"
-        let kernel = KernelTypes(vmlinux: try #require(KconfigExternTests.vmlinux))
+        let kernel = try KernelSnapshot.vmlinuxOnly()
         do {
             _ = try Planner.plan(object, kernel: kernel, facts: facts)
             Issue.record("planned a 1,114,112-byte .kconfig")

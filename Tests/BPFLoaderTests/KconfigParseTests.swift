@@ -2,6 +2,7 @@
 import Bytes
 import Foundation
 import Testing
+import Deflate
 
 @Suite("Kconfig: kernel config parsing")
 struct KconfigParseTests {

@@ -2,6 +2,7 @@
 import Bytes
 import Foundation
 import Testing
+import Deflate
 
 /// Helpers for the gzip/DEFLATE and kernel-config tests: system tools as references, a seeded random
 /// source, a bit writer for hand-made DEFLATE streams, and a plain bitwise CRC-32 to check against.

@@ -17,15 +17,18 @@ struct LinkOptionSupportTests {
         let order = b.enumeration("bpf_cgroup_iter_order", values)
         let map = b.structure("", size: 4, [("map_fd", u32, 0, 0)])
         let cgroup = b.structure("", size: 16, [("order", order, 0, 0), ("cgroup_fd", u32, 32, 0), ("cgroup_id", u64, 64, 0)])
-        let task = b.structure("", size: UInt32(4 * taskMembers.count),
-                               taskMembers.enumerated().map { ($0.element, u32, UInt32(32 * $0.offset), 0) })
+        let task = b.structure(
+            "", size: UInt32(4 * taskMembers.count),
+            taskMembers.enumerated().map { ($0.element, u32, UInt32(32 * $0.offset), 0) })
         let all: [String: TypeID] = ["map": map, "cgroup": cgroup, "task": task]
         b.structure("bpf_iter_link_info", size: 16, union: true, members.map { ($0, all[$0] ?? map, 0, 0) })
         return try b.btf()
     }
 
-    static let orders61 = ["BPF_CGROUP_ITER_SELF_ONLY", "BPF_CGROUP_ITER_DESCENDANTS_PRE", "BPF_CGROUP_ITER_DESCENDANTS_POST",
-                           "BPF_CGROUP_ITER_ANCESTORS_UP"]
+    static let orders61 = [
+        "BPF_CGROUP_ITER_SELF_ONLY", "BPF_CGROUP_ITER_DESCENDANTS_PRE", "BPF_CGROUP_ITER_DESCENDANTS_POST",
+        "BPF_CGROUP_ITER_ANCESTORS_UP",
+    ]
 
     @Test("a kernel with BPF_CGROUP_ITER_CHILDREN (7.0) takes order children; one without names it and 7.0")
     func childrenOrder() throws {
@@ -34,7 +37,8 @@ struct LinkOptionSupportTests {
         let children = IteratorOptions.cgroup(.id(1), order: .children)
         #expect(children.unsupported(by: with) == nil)
         let without = LinkOptionSupport(kernel: try Self.kernel(members: ["map", "cgroup", "task"], orders: Self.orders61))
-        #expect(children.unsupported(by: without)?.description == "cgroup order children: not supported by this kernel"
+        #expect(
+            children.unsupported(by: without)?.description == "cgroup order children: not supported by this kernel"
                 + " (its enum bpf_cgroup_iter_order has no BPF_CGROUP_ITER_CHILDREN); it needs Linux 7.0 or later")
         #expect(IteratorOptions.cgroup(.id(1), order: .ancestorsUp).unsupported(by: without) == nil)
     }
@@ -43,13 +47,15 @@ struct LinkOptionSupportTests {
     func taskOptions() throws {
         let v510 = LinkOptionSupport(kernel: try Self.kernel(members: ["map"], orders: []))
         #expect(v510.options == ["map"])
-        #expect(IteratorOptions.task(.thread(42)).unsupported(by: v510)?.description
+        #expect(
+            IteratorOptions.task(.thread(42)).unsupported(by: v510)?.description
                 == "task tid 42: not supported by this kernel (its union bpf_iter_link_info has no 'task'); task iterator options need Linux 6.1 or later")
         #expect(IteratorOptions.task(.mainThreadOnly).unsupported(by: v510) == nil, "iter's own filter, on every kernel")
         #expect(IteratorOptions.map(.id(3)).unsupported(by: v510) == nil)
         let tidOnly = LinkOptionSupport(kernel: try Self.kernel(members: ["map", "cgroup", "task"], taskMembers: ["tid"], orders: Self.orders61))
         #expect(IteratorOptions.task(.thread(42)).unsupported(by: tidOnly) == nil)
-        #expect(IteratorOptions.task(.processDescriptor(3)).unsupported(by: tidOnly)?.description
+        #expect(
+            IteratorOptions.task(.processDescriptor(3)).unsupported(by: tidOnly)?.description
                 == "task pid_fd 3: not supported by this kernel (its union bpf_iter_link_info's task options have no 'pid_fd'); task iterator options need Linux 6.1 or later")
         #expect(IteratorOptions.cgroup(.id(1), order: .descendantsPre).unsupported(by: v510) != nil)
     }
@@ -108,10 +114,12 @@ struct LinkOptionSupportTests {
     @Test("update errors: each says what failed and carries its errno")
     func updateErrors() {
         let path: FilePath = "/sys/fs/bpf/x"
-        #expect(UpdateError.unsupported(path, .EINVAL).description == "can't update /sys/fs/bpf/x: this kernel cannot replace"
+        #expect(
+            UpdateError.unsupported(path, .EINVAL).description == "can't update /sys/fs/bpf/x: this kernel cannot replace"
                 + " the program of an iterator link (BPF_LINK_UPDATE for iterators needs Linux 5.8 or later): Invalid argument (EINVAL)")
         #expect(UpdateError.unsupported(path, .EINVAL).errno == .EINVAL)
-        #expect(UpdateError.programChanged(path, was: 3, now: nil).description
+        #expect(
+            UpdateError.programChanged(path, was: 3, now: nil).description
                 == "the program of the iterator at /sys/fs/bpf/x changed meanwhile (was program 3, now gone); nothing was replaced: Operation not permitted (EPERM)")
         #expect(UpdateError.notALink(path, .map).errno == nil)
         #expect(UpdateError.notAnIteratorLink(path, linkType: 2).description == "/sys/fs/bpf/x is a pinned link of type 2, not an iterator link")

@@ -6,7 +6,7 @@ import Testing
 /// a link runs, from the instructions the kernel reports.
 @Suite("main_thread_only found in a loaded program")
 struct MainThreadFilterDetectionTests {
-    static func kernel() throws -> BTF {
+    static func kernel() throws -> KernelTypes {
         var b = CORETestBTF()
         let int = b.int("int", signed: true)
         let task = b.structure("task_struct", size: 256, [("state", int, 0, 0), ("pid", int, 128 * 8, 0), ("tgid", int, 132 * 8, 0)])
@@ -15,7 +15,7 @@ struct MainThreadFilterDetectionTests {
         let metaPointer = b.pointer(meta)
         let wrapper = b.structure("", size: 8, union: true, [("task", pointer, 0, 0)])
         b.structure("bpf_iter__task", size: 16, [("meta", metaPointer, 0, 0), ("", wrapper, 64, 0)])
-        return try b.btf()
+        return KernelTypes(vmlinux: try b.btf())
     }
 
     static func code(_ instructions: [BPFInstruction]) -> [UInt8] { instructions.encoded() }

@@ -3,15 +3,17 @@ import Bytes
 import CLinuxBPF
 import SyscallBPF
 import Testing
+import TestSupport
 
 /// Planning real-world objects: only the chosen iterator (and the programs its program arrays
-/// name) is planned; map-in-map and program arrays as libbpf creates them; unsized maps.
-@Suite("planning objects with other programs, map-in-map and program arrays", .enabled(if: COREKernelBTF.available))
+/// name) is planned; map-in-map and program arrays as libbpf creates them; unsized maps. Against
+/// the committed kernel snapshot, with fixed facts.
+@Suite("planning objects with other programs, map-in-map and program arrays")
 struct ObjectPlanTests {
-    static func plan(_ fixture: String, program: String? = nil, facts: KernelFacts = KernelFacts()) throws -> LoadPlan {
+    static func plan(_ fixture: String, program: String? = nil) throws -> LoadPlan {
         let object = try BPFObjectFile(bytes: ByteView(try COREFixtureData.bytes(fixture + ".bpf.o")), name: fixture)
-        let kernel = KernelTypes(vmlinux: try COREKernelBTF.load())
-        return try Planner.plan(object, kernel: kernel, facts: facts, options: PlanOptions(programName: program))
+        return try Planner.plan(object, kernel: try KernelSnapshot.kernel(), facts: try KernelSnapshot.facts(),
+                                options: PlanOptions(programName: program))
     }
 
     static func failure(_ fixture: String, program: String? = nil) throws -> String {

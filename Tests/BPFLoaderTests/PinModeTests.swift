@@ -13,8 +13,10 @@ struct PinModeTests {
         "u+rwx,g=rx,o=", "a+r,g+w", "u=rw,go=r", "ugo+r", "-", "a+rwxXst", "u-rwx+r", "o=u,u=g,g=o", "a=", "u+",
         "g-s,u-s", "a+x,a-X", "ua+w",
     ]
-    static let invalid = ["", "u", "ug", "u+q", "8", "10000", "77777", "a+r,", ",a+r", "g=ur", "u+r=wu", "x",
-                          "0x644", "u+r g+w", "+R", "u=+r,,", "0644 ", "a+r:"]
+    static let invalid = [
+        "", "u", "ug", "u+q", "8", "10000", "77777", "a+r,", ",a+r", "g=ur", "u+r=wu", "x",
+        "0x644", "u+r g+w", "+R", "u=+r,,", "0644 ", "a+r:",
+    ]
 
     /// The mode coreutils chmod gives a file of mode `start` with `umask` (nil if it refuses).
     static func chmod(_ expression: String, start: UInt32, umask: UInt32, in directory: String) throws -> UInt32? {
@@ -62,8 +64,9 @@ struct PinModeTests {
             for start: UInt32 in [0o600, 0o644, 0o700, 0o755, 0o000, 0o4711, 0o1640] {
                 for umask: UInt32 in [0o022, 0o077, 0o000, 0o027] {
                     let expected = try Self.chmod(expression, start: start, umask: umask, in: directory)
-                    #expect(expected == mode.applied(to: start, umask: umask),
-                            "chmod \(expression) on \(String(start, radix: 8)) with umask \(String(umask, radix: 8))")
+                    #expect(
+                        expected == mode.applied(to: start, umask: umask),
+                        "chmod \(expression) on \(String(start, radix: 8)) with umask \(String(umask, radix: 8))")
                 }
             }
         }

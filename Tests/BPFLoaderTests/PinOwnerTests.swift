@@ -4,26 +4,30 @@ import Testing
 /// `pin … owner USER[:GROUP]`: /etc/passwd and /etc/group read as bytes, chown's forms.
 @Suite("pin owner: passwd and group files, chown's forms")
 struct PinOwnerTests {
-    static let accounts = AccountDatabase(passwd: Array("""
-        root:x:0:0:root:/root:/bin/bash
-        # a comment:x:5:5
-        nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin
-        +nisuser::::::
-        -excluded:x:9:9::/:
-        broken:x:notanumber:1::/:
-        short:x:7
-        123:x:4000:4001::/:/bin/sh
-        monitor:x:1500:1600::/home/monitor:/bin/sh
-        monitor:x:1501:1601::/:/bin/sh
+    static let accounts = AccountDatabase(
+        passwd: Array(
+            """
+            root:x:0:0:root:/root:/bin/bash
+            # a comment:x:5:5
+            nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin
+            +nisuser::::::
+            -excluded:x:9:9::/:
+            broken:x:notanumber:1::/:
+            short:x:7
+            123:x:4000:4001::/:/bin/sh
+            monitor:x:1500:1600::/home/monitor:/bin/sh
+            monitor:x:1501:1601::/:/bin/sh
 
-        maxed:x:4294967295:1::/:/bin/sh
-        """.utf8), group: Array("""
-        root:x:0:
-        nogroup:x:65534:
-        monitoring:x:1600:monitor
-        77:x:3000:
-        bad:x:
-        """.utf8))
+            maxed:x:4294967295:1::/:/bin/sh
+            """.utf8),
+        group: Array(
+            """
+            root:x:0:
+            nogroup:x:65534:
+            monitoring:x:1600:monitor
+            77:x:3000:
+            bad:x:
+            """.utf8))
 
     func owner(_ text: String) throws(PinOwnerError) -> PinOwner {
         try PinOwner(parsing: text, accounts: Self.accounts)
@@ -65,7 +69,8 @@ struct PinOwnerTests {
         #expect(throws: PinOwnerError.noSuchUser("4294967295")) { try owner("4294967295") }
         #expect(throws: PinOwnerError.noSuchUser("-1")) { try owner("-1") }
         #expect(PinOwnerError.noSuchUser("ghost").description == "owner 'ghost': no such user in /etc/passwd (and not a number)")
-        #expect(PinOwnerError.noLoginGroup("1234").description
+        #expect(
+            PinOwnerError.noLoginGroup("1234").description
                 == "owner '1234:': user 1234 is not in /etc/passwd, so it has no login group; name the group")
     }
 }

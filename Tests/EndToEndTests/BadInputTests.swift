@@ -3,7 +3,7 @@ import Testing
 
 /// Bad input of every kind: one `Error: …` line naming what is wrong, a non-zero exit code, and
 /// nothing left behind in the pin directory.
-@Suite("bad input gives one clear error and leaves nothing", .enabled(if: Repo.isRoot))
+@Suite("bad input gives one clear error and leaves nothing", .enabled(if: Repo.isRoot, Repo.needsRoot))
 struct BadInputTests {
     /// A scratch file under /tmp with these bytes.
     static func scratch(_ name: String, _ bytes: [UInt8]) throws -> String {

@@ -2,7 +2,8 @@ import Foundation
 import Testing
 
 /// The same objects pinned by bpftool (libbpf) and by iter give the same output.
-@Suite("side by side with bpftool", .enabled(if: Repo.isRoot && Repo.hasBpftool))
+@Suite("side by side with bpftool", .enabled(if: Repo.isRoot, Repo.needsRoot),
+       .enabled(if: Repo.hasBpftool, "needs /usr/sbin/bpftool (apt-get install bpftool) to compare with"))
 struct BpftoolSideBySideTests {
     /// Fixtures whose output depends only on the system's state: equal but for what changed
     /// between the two reads (tasks of other tests coming and going).

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 
 /// CO-RE on this kernel with a local layout that is deliberately wrong.
-@Suite("CO-RE against the running kernel", .enabled(if: Repo.isRoot))
+@Suite("CO-RE against the running kernel", .enabled(if: Repo.isRoot, "needs root: loads CO-RE programs into this machine's kernel"))
 struct CORETests {
     @Test("reordered fields, a missing one and a flavor still read the right pid, tgid, comm and bitfield",
           arguments: Repo.binaries)

@@ -110,7 +110,7 @@ struct DocumentationTests {
     }
 
     @Test("initramfs-add appends iter as a second archive the kernel unpacks after the first",
-          .enabled(if: Repo.binaries.count > 1))
+          .enabled(if: Repo.binaries.count > 1, Repo.needsStaticBinary))
     func initramfsAdd() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("iter-initrd-\(getpid())").path
         defer { try? FileManager.default.removeItem(atPath: dir) }

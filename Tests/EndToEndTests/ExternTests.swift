@@ -2,7 +2,7 @@ import Foundation
 import Testing
 
 /// `__kconfig` and `__ksym` externs against this machine's kernel.
-@Suite("externs", .enabled(if: Repo.isRoot))
+@Suite("externs", .enabled(if: Repo.isRoot, Repo.needsRoot))
 struct ExternTests {
     /// The running kernel's config (this machine has /proc/config.gz; /boot/config-* otherwise).
     static func config(_ name: String) throws -> String? {
@@ -75,5 +75,44 @@ struct ExternTests {
         // iter_kfunc's kfuncs exist here; a kernel without them is covered by the matrix (5.10, 6.1).
         let outcome = try run(binary, ["run", Repo.fixture("iter_kfunc_weak.bpf.o")])
         #expect(outcome.status == 0)
+    }
+
+    @Test("a ksym no kernel has is a load failure in bpftool's words and exit code (ESRCH)", arguments: Repo.binaries)
+    func strongMissingKsym(binary: String) throws {
+        let object = Repo.fixture("iter_module_ksym.bpf.o")
+        let outcome = try run(binary, ["run", object])
+        #expect(outcome.status == 256 - 3, "\(outcome)")
+        #expect(outcome.stderr == "Error: can't load objfile \(object): extern 'iter_test_module_counter': "
+                + "no kernel variable 'iter_test_module_counter' in vmlinux or module BTF\n", "\(outcome)")
+    }
+
+    @Test("a function defined in another object stops only the program that calls it", arguments: Repo.binaries)
+    func undefinedFunction(binary: String) throws {
+        let object = Repo.fixture("iter_undefined_func.bpf.o")
+        let first = try run(binary, ["run", object])
+        #expect(first.status == 255, "\(first)")
+        #expect(first.stderr == "Error: can't open objfile \(object): function 'lib_task_weight' is called but not defined in this "
+                + "object (and not declared __ksym): link the object with the one that defines it (bpftool gen object), "
+                + "or declare a kfunc __ksym\n", "\(first)")
+        let other = try run(binary, ["run", object, "prog", "dump_pids"])
+        #expect(other.status == 0, "\(other)")
+        #expect(other.lines.count > 10 && other.lines.allSatisfy { Int($0) != nil }, "\(other)")
+    }
+
+    @Test("the object's .rodata is bound to the program, as libbpf binds it", .enabled(if: Repo.hasBpftool, "needs bpftool"),
+          arguments: Repo.binaries)
+    func rodataBound(binary: String) throws {
+        let dir = try BPFFSDirectory("rodata")
+        let pin = try run(binary, ["-j", "pin", Repo.fixture("iter_task.bpf.o"), dir.file("t")])
+        #expect(pin.status == 0, "\(pin)")
+        let id = try #require(pin.stdout.split(separator: ",").first { $0.hasPrefix("\"prog_id\":") }?.split(separator: ":").last)
+        let shown = try run("/usr/sbin/bpftool", ["-j", "prog", "show", "id", String(id)])
+        let maps = try run("/usr/sbin/bpftool", ["-j", "map", "show"])
+        // The program's map_ids include the map named iter_tas.rodata.
+        let programMaps = try #require(shown.stdout.split(separator: "[").dropFirst().first?.split(separator: "]").first)
+        for mapID in programMaps.split(separator: ",") {
+            if maps.stdout.contains("{\"id\":\(mapID),\"type\":\"array\",\"name\":\"iter_tas.rodata\"") { return }
+        }
+        Issue.record("no .rodata among the program's maps: \(shown.stdout)")
     }
 }

@@ -32,6 +32,10 @@ enum Repo {
     static var iter: String { binaries.first ?? "iter" }
 
     static var isRoot: Bool { getuid() == 0 }
+    /// Why a suite that runs `iter` against this machine's kernel is skipped for other users.
+    static let needsRoot: Comment = "needs root: loads BPF programs into this machine's kernel and pins them on bpffs"
+    /// Why a test of the static binary is skipped when there is none.
+    static let needsStaticBinary: Comment = "no static binary: build it first (scripts/build-static.sh; scripts/test.sh does)"
     static var hasBpftool: Bool { FileManager.default.isExecutableFile(atPath: "/usr/sbin/bpftool") }
 }
 

@@ -3,7 +3,7 @@ import Testing
 
 /// Iterator options on this kernel (6.1+ options; map elements are tested in the kernel matrix,
 /// since this machine refuses map-element iterators even to bpftool).
-@Suite("iterator options", .enabled(if: Repo.isRoot))
+@Suite("iterator options", .enabled(if: Repo.isRoot, Repo.needsRoot))
 struct IteratorOptionTests {
     /// A process with three threads, so tid, pid and main_thread_only differ.
     static func threadedProcess() throws -> Process {
@@ -121,8 +121,9 @@ struct IteratorOptionTests {
         (try? sh("bpftool btf dump file /sys/kernel/btf/vmlinux format c | grep -qw BPF_CGROUP_ITER_CHILDREN"))?.status == 0
     }
 
-    @Test("order children: on a kernel without it, one error naming the order and 7.0, before loading; nothing pinned",
-          arguments: Repo.binaries)
+    @Test(
+        "order children: on a kernel without it, one error naming the order and 7.0, before loading; nothing pinned",
+        arguments: Repo.binaries)
     func childrenOrder(binary: String) throws {
         let root = "/sys/fs/cgroup/unified/iter-pins-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         for dir in [root, root + "/a", root + "/a/b", root + "/c"] {
@@ -141,8 +142,11 @@ struct IteratorOptionTests {
         }
         #expect(outcome.status == 255)
         let errors = outcome.stderr.split(separator: "\n").filter { $0.hasPrefix("Error:") }
-        #expect(errors == ["Error: cgroup order children: not supported by this kernel (its enum bpf_cgroup_iter_order has no"
-                           + " BPF_CGROUP_ITER_CHILDREN); it needs Linux 7.0 or later"])
+        #expect(
+            errors == [
+                "Error: cgroup order children: not supported by this kernel (its enum bpf_cgroup_iter_order has no"
+                    + " BPF_CGROUP_ITER_CHILDREN); it needs Linux 7.0 or later"
+            ])
         #expect(!outcome.stderr.contains("loaded") && !outcome.stderr.contains("link created"), "refused before loading")
         #expect(dir.entries.isEmpty)
         // Without -d, that one line is all.

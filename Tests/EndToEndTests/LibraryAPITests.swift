@@ -4,7 +4,7 @@ import SyscallBPF
 import Testing
 
 /// The Swift API others embed: load an object, choose a program, read or pin an iterator.
-@Suite("library API", .enabled(if: Repo.isRoot))
+@Suite("library API", .enabled(if: Repo.isRoot, Repo.needsRoot))
 struct LibraryAPITests {
     @Test("an object lists its programs; an iterator reads into a String without bpffs")
     func readIntoString() throws {
@@ -51,7 +51,8 @@ struct LibraryAPITests {
         let iterator = try IteratorObject(path: Repo.fixture("iter_task.bpf.o")).makeIterator()
         try iterator.pin(at: path, mode: try PinMode(parsing: "a+r"), owner: PinOwner(user: 65534, group: 65534))
         let attributes = try FileManager.default.attributesOfItem(atPath: path)
-        #expect(attributes[.posixPermissions] as? Int == 0o644 && attributes[.ownerAccountID] as? Int == 65534
+        #expect(
+            attributes[.posixPermissions] as? Int == 0o644 && attributes[.ownerAccountID] as? Int == 65534
                 && attributes[.groupOwnerAccountID] as? Int == 65534)
         let update = try IteratorObject(path: Repo.fixture("iter_counter.bpf.o")).update(pinnedAt: FilePath(path))
         #expect(update.linkID == iterator.linkID && update.oldProgramID == iterator.programID)

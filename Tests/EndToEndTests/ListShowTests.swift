@@ -2,7 +2,7 @@ import Foundation
 import Testing
 
 /// `iter list` and `iter show`, checked against the kernel's BTF and link info.
-@Suite("iter list and show", .enabled(if: Repo.isRoot))
+@Suite("iter list and show", .enabled(if: Repo.isRoot, "needs root: lists iterator targets and links through bpf(2)"))
 struct ListShowTests {
     @Test("list names every bpf_iter_* target of vmlinux BTF, with the context fields", arguments: Repo.binaries)
     func list(binary: String) throws {

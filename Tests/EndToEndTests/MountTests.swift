@@ -3,7 +3,7 @@ import Testing
 
 /// bpffs mounting before a pin, as bpftool does it: only ever inside a scratch tmpfs this test
 /// mounted itself, never over a system directory.
-@Suite("bpffs mounting", .enabled(if: Repo.isRoot), .serialized)
+@Suite("bpffs mounting", .enabled(if: Repo.isRoot, "needs root: mounts bpffs and loads BPF programs"), .serialized)
 struct MountTests {
     /// A tmpfs on a fresh directory under /tmp, unmounted (with anything mounted over it) afterwards.
     final class ScratchTmpfs {

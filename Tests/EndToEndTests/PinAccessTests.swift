@@ -12,8 +12,10 @@ struct PinAccessTests {
 
     static func access(_ path: String) throws -> (mode: Int, uid: Int, gid: Int) {
         let attributes = try FileManager.default.attributesOfItem(atPath: path)
-        return ((attributes[.posixPermissions] as? Int) ?? -1, (attributes[.ownerAccountID] as? Int) ?? -1,
-                (attributes[.groupOwnerAccountID] as? Int) ?? -1)
+        return (
+            (attributes[.posixPermissions] as? Int) ?? -1, (attributes[.ownerAccountID] as? Int) ?? -1,
+            (attributes[.groupOwnerAccountID] as? Int) ?? -1
+        )
     }
 
     @Test("mode 0644 owner nobody: nobody can cat it; without them, nobody cannot", arguments: Repo.binaries)
@@ -77,28 +79,39 @@ struct PinAccessTests {
         #expect(dir.entries.isEmpty)
     }
 
-    @Test("chown or chmod refused (capabilities dropped): the error names the step, the pin is removed",
-          arguments: Repo.binaries)
+    @Test(
+        "chown or chmod refused (capabilities dropped): the error names the step, the pin is removed",
+        arguments: Repo.binaries)
     func stepFails(binary: String) throws {
         let dir = try BPFFSDirectory("pins-fail")
         let path = dir.file("t")
         // Without CAP_CHOWN, root cannot give the pin away.
-        let chown = try run("/usr/bin/setpriv", ["--bounding-set=-chown", binary, "pin", Repo.fixture("iter_task.bpf.o"), path,
-                                                 "owner", "nobody", "mode", "0644"])
+        let chown = try run(
+            "/usr/bin/setpriv",
+            [
+                "--bounding-set=-chown", binary, "pin", Repo.fixture("iter_task.bpf.o"), path,
+                "owner", "nobody", "mode", "0644",
+            ])
         #expect(chown.status == 255, "\(chown)")
-        #expect(chown.stderr == "Error: pin_iter failed for program dump_task to path \(path): setting its owner (chown 65534)"
+        #expect(
+            chown.stderr == "Error: pin_iter failed for program dump_task to path \(path): setting its owner (chown 65534)"
                 + " failed: Operation not permitted (EPERM); the pin was removed\n")
         #expect(dir.entries.isEmpty)
         // Without CAP_FOWNER, root cannot chmod a file nobody owns: the chown worked, the chmod did not.
-        let chmod = try run("/usr/bin/setpriv", ["--bounding-set=-fowner", binary, "-j", "pin", Repo.fixture("iter_task.bpf.o"), path,
-                                                 "owner", "nobody", "mode", "a+r"])
+        let chmod = try run(
+            "/usr/bin/setpriv",
+            [
+                "--bounding-set=-fowner", binary, "-j", "pin", Repo.fixture("iter_task.bpf.o"), path,
+                "owner", "nobody", "mode", "a+r",
+            ])
         #expect(chmod.status == 255, "\(chmod)")
         #expect(chmod.stdout.contains("setting its mode (chmod a+r = 0644) failed: Operation not permitted (EPERM); the pin was removed"))
         #expect(dir.entries.isEmpty)
     }
 
-    @Test("a failed chown after iter mounted bpffs: the pin is removed and bpffs unmounted (in a mount namespace)",
-          arguments: Repo.binaries)
+    @Test(
+        "a failed chown after iter mounted bpffs: the pin is removed and bpffs unmounted (in a mount namespace)",
+        arguments: Repo.binaries)
     func stepFailsAfterMount(binary: String) throws {
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("iter-pins-mnt-\(getpid())-\(UInt32.random(in: 0...UInt32.max))").path
         try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: false)

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 
 /// Pins each fixture with iter, reads it like `cat`, and checks what it printed against the system.
-@Suite("pin fixtures and read them", .enabled(if: Repo.isRoot))
+@Suite("pin fixtures and read them", .enabled(if: Repo.isRoot, Repo.needsRoot))
 struct PinFixtureTests {
     /// Pins `fixture` at a fresh path and returns what reading it gives, then removes the pin.
     func pinAndRead(_ binary: String, _ fixture: String, _ extra: [String] = [], reads: Int = 1) throws -> [String] {

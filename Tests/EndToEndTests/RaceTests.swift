@@ -2,7 +2,7 @@ import Foundation
 import Testing
 
 /// Concurrent and interrupted pins.
-@Suite("races and signals", .enabled(if: Repo.isRoot), .serialized)
+@Suite("races and signals", .enabled(if: Repo.isRoot, Repo.needsRoot), .serialized)
 struct RaceTests {
     /// Starts `iter pin` without waiting.
     func start(_ binary: String, _ path: String) throws -> (Process, Pipe) {
@@ -76,7 +76,7 @@ struct RaceTests {
 
 /// Started with standard streams closed (as from some initramfs scripts): nothing iter creates
 /// may take fd 0, 1 or 2, where a later write meant for a stream would land in a BPF object.
-@Suite("closed standard streams", .enabled(if: Repo.isRoot))
+@Suite("closed standard streams", .enabled(if: Repo.isRoot, Repo.needsRoot))
 struct ClosedStreamTests {
     @Test("pin works with stdin, stdout and stderr closed", arguments: Repo.binaries)
     func closedStreams(binary: String) throws {

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 
 /// `iter run`: the iterator's output on stdout, with no bpffs.
-@Suite("iter run", .enabled(if: Repo.isRoot))
+@Suite("iter run", .enabled(if: Repo.isRoot, Repo.needsRoot))
 struct RunCommandTests {
     @Test("prints what cat of the pinned iterator prints", arguments: Repo.binaries)
     func sameAsCat(binary: String) throws {
@@ -50,7 +50,7 @@ struct RunCommandTests {
 }
 
 /// `-j` and `-p`: machine-readable success and errors.
-@Suite("JSON output", .enabled(if: Repo.isRoot))
+@Suite("JSON output", .enabled(if: Repo.isRoot, Repo.needsRoot))
 struct JSONOutputTests {
     @Test("pin -j describes what was pinned", arguments: Repo.binaries)
     func pin(binary: String) throws {

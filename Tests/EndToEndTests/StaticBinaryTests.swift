@@ -2,7 +2,8 @@ import Foundation
 import Testing
 
 /// The release binary: fully static, and working in a root that holds nothing else.
-@Suite("the static binary", .enabled(if: Repo.isRoot && Repo.binaries.count > 1))
+@Suite("the static binary", .enabled(if: Repo.isRoot, Repo.needsRoot),
+       .enabled(if: Repo.binaries.count > 1, Repo.needsStaticBinary))
 struct StaticBinaryTests {
     static var binary: String { Repo.binaries.last ?? "" }
 

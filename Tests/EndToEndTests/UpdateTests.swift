@@ -17,8 +17,9 @@ struct UpdateTests {
         return ((link["id"] as? Int) ?? -1, (link["prog_id"] as? Int) ?? -1, (link["prog_name"] as? String) ?? "")
     }
 
-    @Test("a task iterator gets another object's task program: same link, new program, new output, the path there throughout",
-          arguments: Repo.binaries)
+    @Test(
+        "a task iterator gets another object's task program: same link, new program, new output, the path there throughout",
+        arguments: Repo.binaries)
     func replaces(binary: String) throws {
         let dir = try BPFFSDirectory("update")
         let path = dir.file("tasks")
@@ -31,7 +32,9 @@ struct UpdateTests {
         let stop = FileManager.default.temporaryDirectory.appendingPathComponent("iter-update-stop-\(getpid())-\(UInt32.random(in: 0...UInt32.max))").path
         let watcher = Process()
         watcher.executableURL = URL(fileURLWithPath: "/bin/sh")
-        watcher.arguments = ["-c", "n=0; while [ ! -e '\(stop)' ]; do [ -e '\(path)' ] || echo missing; head -c 1 '\(path)' >/dev/null || echo unreadable; n=$((n+1)); done; echo checked $n"]
+        watcher.arguments = [
+            "-c", "n=0; while [ ! -e '\(stop)' ]; do [ -e '\(path)' ] || echo missing; head -c 1 '\(path)' >/dev/null || echo unreadable; n=$((n+1)); done; echo checked $n",
+        ]
         let out = Pipe()
         watcher.standardOutput = out
         try watcher.run()
@@ -65,8 +68,9 @@ struct UpdateTests {
         #expect(try readPinned(path).hasPrefix("    pid    tgid comm\n"))
     }
 
-    @Test("another target, a path that is no iterator link, a missing path: one error each, nothing changed",
-          arguments: Repo.binaries)
+    @Test(
+        "another target, a path that is no iterator link, a missing path: one error each, nothing changed",
+        arguments: Repo.binaries)
     func refuses(binary: String) throws {
         let dir = try BPFFSDirectory("update-bad")
         let path = dir.file("tasks")
@@ -74,7 +78,8 @@ struct UpdateTests {
         let before = try Self.ids(binary, path)
         let other = try run(binary, ["update", path, Repo.fixture("iter_two_progs.bpf.o"), "prog", "dump_maps"])
         #expect(other.status == 255)
-        #expect(other.stderr == "Error: program dump_maps iterates 'bpf_map', but the iterator at \(path) iterates 'task':"
+        #expect(
+            other.stderr == "Error: program dump_maps iterates 'bpf_map', but the iterator at \(path) iterates 'task':"
                 + " an update keeps the target (choose a 'task' program with 'prog NAME', or pin a new iterator)\n")
         #expect(try Self.ids(binary, path) == before)
 
@@ -83,8 +88,14 @@ struct UpdateTests {
         #expect(missing.stderr == "Error: bpf obj get (\(dir.file("nothing"))): No such file or directory (ENOENT)\n")
 
         let map = dir.file("map")
-        try #require(try run("/usr/sbin/bpftool", ["map", "create", map, "type", "array", "key", "4", "value", "4", "entries", "1",
-                                                  "name", "itpins_map"]).status == 0)
+        try #require(
+            try run(
+                "/usr/sbin/bpftool",
+                [
+                    "map", "create", map, "type", "array", "key", "4", "value", "4", "entries", "1",
+                    "name", "itpins_map",
+                ]
+            ).status == 0)
         let notLink = try run(binary, ["update", map, Repo.fixture("iter_task.bpf.o")])
         #expect(notLink.status == 255)
         #expect(notLink.stderr == "Error: \(map) is a pinned map, not an iterator link\n")
@@ -105,7 +116,10 @@ struct UpdateTests {
         let plain = try run(binary, ["-j", "update", dir.file("leaders"), Repo.fixture("iter_task.bpf.o")])
         #expect(try Self.json(plain)["main_thread_only"] as? Bool == true)
         let lines = try readPinned(path).split(separator: "\n").dropFirst()
-        #expect(lines.allSatisfy { line in let f = line.split(separator: " "); return f.count >= 2 && f[0] == f[1] })
+        #expect(
+            lines.allSatisfy { line in
+                let f = line.split(separator: " "); return f.count >= 2 && f[0] == f[1]
+            })
 
         // A pin made without it stays without it.
         let all = dir.file("all")
@@ -121,11 +135,12 @@ struct UpdateTests {
         let object = try IteratorObject(path: Repo.fixture("iter_counter.bpf.o"))
         var theirs = 0
         do throws(IteratorError) {
-            _ = try object.update(pinnedAt: FilePath(path), program: nil, verifierLog: false, trace: { _ in }) {
-                // Another update lands between reading the link's program and replacing it.
+            // Another update lands between reading the link's program and replacing it.
+            let racing = {
                 let other = try? run(Repo.iter, ["-j", "update", path, Repo.fixture("iter_subprog.bpf.o")])
                 theirs = (other.flatMap { try? Self.json($0)["prog_id"] as? Int }) ?? -1
             }
+            _ = try object.update(pinnedAt: FilePath(path), program: nil, verifierLog: false, trace: { _ in }, beforeReplacing: racing)
             Issue.record("the update went through over another")
         } catch {
             guard case let .update(.programChanged(changed, was, now)) = error else {

@@ -4,7 +4,7 @@ import Testing
 
 /// After any failed command, nothing stays open, pinned or mounted: run in-process, so the fds of
 /// this very process are what is counted.
-@Suite("failed commands leave no fd behind", .enabled(if: getuid() == 0), .serialized)
+@Suite("failed commands leave no fd behind", .enabled(if: getuid() == 0, "needs root: runs commands that load BPF programs and pin on bpffs"), .serialized)
 struct FailedCommandHygieneTests {
     static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("Fixtures")

@@ -5,7 +5,7 @@ import Testing
 
 /// What a pin that fails must undo, in-process: the mount is real (in a scratch tmpfs this test
 /// mounted itself); only BPF_OBJ_PIN is replaced by one that fails.
-@Suite("a failed pin leaves nothing behind", .enabled(if: getuid() == 0))
+@Suite("a failed pin leaves nothing behind", .enabled(if: getuid() == 0, "needs root: mounts a scratch tmpfs and bpffs, loads BPF programs"))
 struct FailedPinTests {
     static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("Fixtures")

@@ -92,7 +92,8 @@ struct GrammarTests {
         #expect(message(["run", "a.o", "task", "x", "1"]) == "expected 'main_thread_only', 'tid', 'pid' or 'pid_fd', got: 'x'?")
         #expect(message(["run", "a.o", "cgroup", "id"]) == "incorrect cgroup spec: expected 'id ID' or 'path PATH'")
         #expect(message(["run", "a.o", "cgroup", "id", "1", "order", "sideways"])?.hasPrefix("unknown cgroup order 'sideways'") == true)
-        #expect(message(["run", "a.o", "task", "tid", "1", "map", "id", "1"])
+        #expect(
+            message(["run", "a.o", "task", "tid", "1", "map", "id", "1"])
                 == "'map' cannot be combined with 'task': an iterator takes one of 'map', 'task' or 'cgroup'")
         #expect(message(["run", "a.o", "bogus"]) == "unexpected argument 'bogus': expected 'map', 'task', 'cgroup' or 'prog'")
         #expect(message(["run", "a.o", "prog"]) == "'prog' needs a program name")
@@ -137,7 +138,8 @@ struct GrammarTests {
         #expect(command.iterator.program == "dump" && command.iterator.options == .task(.thread(1)))
         #expect(command.description == "pin object=a.o prog=dump options=task tid 1 path=/sys/fs/bpf/x mode=a+r owner=nobody:")
         #expect(try pin(["a.o", "/sys/fs/bpf/x", "mo", "0644", "ow", ":0"]).access.mode?.form == .absolute(0o644))
-        #expect(try parse(["run", "a.o", "cgroup", "id", "1", "order", "children"]).command.description
+        #expect(
+            try parse(["run", "a.o", "cgroup", "id", "1", "order", "children"]).command.description
                 == "run object=a.o options=cgroup id 1 order children")
     }
 
@@ -154,16 +156,19 @@ struct GrammarTests {
     @Test("bad modes and owners are one message each")
     func accessMistakes() {
         #expect(message(["pin", "a.o", "/sys/fs/bpf/x", "mode"]) == "'mode' needs a mode, such as 0644 or a+r")
-        #expect(message(["pin", "a.o", "/sys/fs/bpf/x", "mode", "u+q"])
+        #expect(
+            message(["pin", "a.o", "/sys/fs/bpf/x", "mode", "u+q"])
                 == "mode 'u+q': unexpected 'q'; expected octal such as 0644 or symbolic such as u=rw,go=r (as chmod takes it)")
-        #expect(message(["pin", "a.o", "/sys/fs/bpf/x", "mode", "ug"])
+        #expect(
+            message(["pin", "a.o", "/sys/fs/bpf/x", "mode", "ug"])
                 == "mode 'ug': a clause needs '+', '-' or '='; expected octal such as 0644 or symbolic such as u=rw,go=r (as chmod takes it)")
         #expect(message(["pin", "a.o", "/sys/fs/bpf/x", "mode", "17777"]) == "mode '17777': octal modes go up to 07777")
         #expect(message(["pin", "a.o", "/sys/fs/bpf/x", "mode", "0644", "mode", "0600"]) == "'mode' given twice")
         #expect(message(["pin", "a.o", "/sys/fs/bpf/x", "owner", "a:b:c"]) == "owner 'a:b:c': expected USER, USER:GROUP, USER: or :GROUP")
         #expect(message(["pin", "a.o", "/sys/fs/bpf/x", "owner", ":"]) == "owner ':': expected USER, USER:GROUP, USER: or :GROUP")
         #expect(message(["pin", "a.o", "/sys/fs/bpf/x", "owner"]) == "'owner' needs USER, USER:GROUP, USER: or :GROUP")
-        #expect(message(["pin", "a.o", "/sys/fs/bpf/x", "bogus"])
+        #expect(
+            message(["pin", "a.o", "/sys/fs/bpf/x", "bogus"])
                 == "unexpected argument 'bogus': expected 'map', 'task', 'cgroup', 'prog', 'mode' or 'owner'")
         #expect(message(["run", "a.o", "mode", "0644"]) == "unexpected argument 'mode': expected 'map', 'task', 'cgroup' or 'prog'")
     }

@@ -21,6 +21,14 @@ public struct Iterator {
     /// Descriptors the options named (map, cgroup), kept while the iterator lives.
     let optionHolder: OwnedDescriptor?
 
+    /// The program arrays this load filled that nothing pins. The kernel empties a program array
+    /// when its last user reference (descriptor or pin) goes, so once this value is gone the
+    /// tail calls of a pinned iterator find no program: pin such arrays by name
+    /// (`__uint(pinning, LIBBPF_PIN_BY_NAME)`) for the iterator to keep working.
+    public var unpinnedProgramArrays: [String] {
+        loaded.plan.maps.filter { $0.attributes.type == MapType.progArray && $0.pinPath == nil && !$0.slots.isEmpty }.map { $0.name }
+    }
+
     /// The options as fields (`map_id 5`, `tid 42`), for a description of what was created.
     public var optionFields: [OptionField] { options.summary(mapID: mapID) }
 

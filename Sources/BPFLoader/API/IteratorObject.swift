@@ -77,8 +77,10 @@ public struct IteratorObject {
         // Options first, as bpftool opens the map before the object.
         let resolved: ResolvedOptions
         do { resolved = try options.resolve() } catch { throw .option(error) }
-        let loaded = try load(program: program, mainThreadOnly: { _ in options.mainThreadOnly }, verifierLog: verifierLog,
-                              trace: trace) { (plan, vmlinux) throws(IteratorError) in
+        // The link options' types in the kernel's BTF, looked up while it is indexed.
+        let optionNames = options.kind != nil ? LinkOptionSupport.kernelNames : []
+        let loaded = try load(program: program, mainThreadOnly: options.mainThreadOnly, alsoLookingUp: optionNames,
+                              verifierLog: verifierLog, trace: trace) { (plan, vmlinux) throws(IteratorError) in
             let chosen = plan.selectedProgram
             if let misplaced = options.misplaced(program: chosen.name, target: chosen.target) { throw .option(misplaced) }
             // Only options that reach the kernel are looked up in its BTF.
@@ -107,43 +109,60 @@ public struct IteratorObject {
                         optionHolder: resolved.holder)
     }
 
-    /// What making an iterator and updating one share: open the kernel's BTF, plan the object for
-    /// it (with the main_thread_only filter if `mainThreadOnly` says so, given that BTF), run
-    /// `check` on the plan (nothing is loaded yet), and load it.
-    func load(program: String?, mainThreadOnly: (BTF) -> Bool, verifierLog: Bool, trace: (String) -> Void,
+    /// What making an iterator and updating one share: plan the object for the kernel (opening its
+    /// BTF, looking up the names planning needs and `extraNames` while indexing it, unless `kernel`
+    /// is given), run `check` on the plan (nothing is loaded yet), and load it.
+    func load(program: String?, mainThreadOnly: Bool, kernel given: KernelTypes? = nil, alsoLookingUp extraNames: [String] = [],
+              verifierLog: Bool, trace: (String) -> Void,
               check: (LoadPlan, BTF) throws(IteratorError) -> Void) throws(IteratorError) -> LoadedObject {
         trace("object '\(file.name)': \(file.elf.sections.count) sections, programs: "
               + file.programs.map { "\($0.name) (\($0.sectionName))" }.joined(separator: ", "))
-        let opening = iter_monotonic_ns()
-        let (vmlinux, access): (BTF, KernelBTFFile.Access)
-        do { (vmlinux, access) = try KernelBTFFile.vmlinux() } catch { throw .object(path: path, error) }
+        let plan: LoadPlan
+        let planning = iter_monotonic_ns()
+        var opening: UInt64 = 0
+        var probing: UInt64 = 0
+        var vmlinux = given?.vmlinux
+        do {
+            plan = try Planner.plan(file, options: PlanOptions(programName: program, mainThreadOnly: mainThreadOnly),
+                                    kernel: { (names: BTFNameQuery) throws(LoadError) -> KernelTypes in
+                if let given { return given }
+                let started = iter_monotonic_ns()
+                var query = names
+                query.exact += extraNames
+                let kernel = try IteratorObject.openKernel(lookingUp: query, trace: trace)
+                opening = iter_monotonic_ns() - started
+                vmlinux = kernel.vmlinux
+                return kernel
+            }, probe: { needs in
+                let started = iter_monotonic_ns()
+                defer { probing = iter_monotonic_ns() - started }
+                return KernelProbe.facts(for: needs)
+            })
+        } catch {
+            throw .object(path: path, error)
+        }
+        let planned = (iter_monotonic_ns() - planning - opening - probing) / 1000
+        trace("timing: planned \(plan.programs.count) programs in \(planned) us (and probed the kernel in \(probing / 1000) us)")
+        for note in plan.notes { trace(note) }
+        // Planning opened the kernel's BTF (or was given it): nothing plans without it.
+        if let vmlinux { try check(plan, vmlinux) }
+        do { return try Executor.execute(plan, verifierLog: verifierLog, debug: trace) } catch {
+            throw .object(path: path, error)
+        }
+    }
+
+    /// Opens and indexes the running kernel's vmlinux BTF, finding `names` while indexing it.
+    static func openKernel(lookingUp names: BTFNameQuery, trace: (String) -> Void) throws(LoadError) -> KernelTypes {
+        let started = iter_monotonic_ns()
+        let (vmlinux, access) = try KernelBTFFile.vmlinux(lookingUp: names)
         switch access {
         case .mapped: trace("kernel BTF: \(vmlinux.typeCount) types, mapped from \(KernelBTFFile.vmlinuxPath)")
         case .read: trace("kernel BTF: \(vmlinux.typeCount) types, read from \(KernelBTFFile.vmlinuxPath)")
         case .kernelObject: trace("kernel BTF: \(vmlinux.typeCount) types, from the kernel's vmlinux BTF object (no sysfs)")
         }
-        trace("timing: kernel BTF opened and indexed in \(IteratorObject.microseconds(since: opening)) us")
-        let kernel = KernelTypes(vmlinux: vmlinux, modules: SysfsModuleBTF(vmlinux: vmlinux))
-        let plan: LoadPlan
-        let planning = iter_monotonic_ns()
-        var probing: UInt64 = 0
-        do {
-            let options = PlanOptions(programName: program, mainThreadOnly: mainThreadOnly(vmlinux))
-            plan = try Planner.plan(file, kernel: kernel, options: options) { needs in
-                let started = iter_monotonic_ns()
-                defer { probing = iter_monotonic_ns() - started }
-                return KernelProbe.facts(for: needs)
-            }
-        } catch {
-            throw .object(path: path, error)
-        }
-        trace("timing: planned \(plan.programs.count) programs in \(IteratorObject.microseconds(since: planning + probing)) us"
-              + " (and probed the kernel in \(probing / 1000) us)")
-        for note in plan.notes { trace(note) }
-        try check(plan, vmlinux)
-        do { return try Executor.execute(plan, verifierLog: verifierLog, debug: trace) } catch {
-            throw .object(path: path, error)
-        }
+        trace("timing: kernel BTF opened and indexed in \(microseconds(since: started)) us, "
+              + "with the \(names.exact.count + names.essential.count) names planning looks up")
+        return KernelTypes(vmlinux: vmlinux, modules: SysfsModuleBTF(vmlinux: vmlinux))
     }
 
     /// Microseconds since `start` (a CLOCK_MONOTONIC reading), for `-d` timing lines.

@@ -50,7 +50,7 @@ public enum UpdateError: Error, Equatable, Sendable, CustomStringConvertible {
     public var errno: Errno? {
         switch self {
         case let .open(_, e, _), let .linkInfo(_, e), let .oldProgram(_, _, e), let .mapCheck(_, _, e),
-             let .unsupported(_, e), let .refused(_, e):
+            let .unsupported(_, e), let .refused(_, e):
             return e
         case .programChanged: return .EPERM
         case .notALink, .notAnIteratorLink, .targetDiffers: return nil
@@ -60,7 +60,8 @@ public enum UpdateError: Error, Equatable, Sendable, CustomStringConvertible {
     public var description: String {
         switch self {
         case let .open(path, e, onBPFFS):
-            return onBPFFS ? "bpf obj get (\(path)): \(e.description)"
+            return onBPFFS
+                ? "bpf obj get (\(path)): \(e.description)"
                 : "bpf obj get (\(path)): directory not in bpf file system (bpffs): \(e.description)"
         case let .notALink(path, kind): return "\(path) is a pinned \(kind), not an iterator link"
         case let .notAnIteratorLink(path, type): return "\(path) is a pinned link of type \(type), not an iterator link"
@@ -95,14 +96,18 @@ extension IteratorObject {
     ///
     /// - Throws: `IteratorError` (`.update` for what concerns the pin and the link); the link is
     ///   left as it was.
-    public func update(pinnedAt path: FilePath, program: String? = nil, verifierLog: Bool = false,
-                       trace: (String) -> Void = { _ in }) throws(IteratorError) -> IteratorUpdate {
+    public func update(
+        pinnedAt path: FilePath, program: String? = nil, verifierLog: Bool = false,
+        trace: (String) -> Void = { _ in }
+    ) throws(IteratorError) -> IteratorUpdate {
         try update(pinnedAt: path, program: program, verifierLog: verifierLog, trace: trace) {}
     }
 
     /// The same, calling `beforeReplacing` just before BPF_LINK_UPDATE (tests race it there).
-    package func update(pinnedAt path: FilePath, program: String?, verifierLog: Bool, trace: (String) -> Void,
-                        beforeReplacing: () -> Void) throws(IteratorError) -> IteratorUpdate {
+    package func update(
+        pinnedAt path: FilePath, program: String?, verifierLog: Bool, trace: (String) -> Void,
+        beforeReplacing: () -> Void
+    ) throws(IteratorError) -> IteratorUpdate {
         let link: OwnedDescriptor
         do { link = OwnedDescriptor(try BPFObject.get(path)) } catch {
             throw .update(.open(path, error, onBPFFS: error != .EACCES && error != .EPERM || Mounts.isBPFFS(path.directory)))
@@ -130,13 +135,24 @@ extension IteratorObject {
             if error == .ENOENT { throw .update(.programChanged(path, was: info.programID, now: IteratorObject.programID(of: link))) }
             throw .update(.oldProgram(path, id: info.programID, error))
         }
+        // Whether it starts with iter's main_thread_only filter needs the kernel's offsets: the
+        // kernel's BTF is opened here, once, and planning is given it.
+        var kernel: KernelTypes
+        do {
+            kernel = try IteratorObject.openKernel(
+                lookingUp: BTFNameQuery(exact: MainThreadFilter.kernelNames(target: chosen.kind.target)),
+                trace: trace)
+        } catch {
+            throw .object(path: self.path, error)
+        }
+        kernel.names = KernelNames.make(for: kernel.vmlinux)
         let oldCode = (try? BPFProgram.translatedInstructions(old.fd)) ?? []
-        var mainThreadOnly = false
-        let loaded = try load(program: program, mainThreadOnly: { (vmlinux: BTF) -> Bool in
-            mainThreadOnly = MainThreadFilter.isApplied(translated: oldCode, target: chosen.kind.target, kernel: vmlinux)
-            return mainThreadOnly
-        }, verifierLog: verifierLog, trace: trace) { (_, _) throws(IteratorError) in }
-        if mainThreadOnly { trace("program \(info.programID) filters main threads (task main_thread_only): so does the new one") }
+        let mainThreadOnly = MainThreadFilter.isApplied(translated: oldCode, target: chosen.kind.target, kernel: kernel)
+        if mainThreadOnly { trace("program \(info.programID) filters main threads (task main_thread_only): so will the new one") }
+        let loaded = try load(
+            program: program, mainThreadOnly: mainThreadOnly, kernel: kernel, verifierLog: verifierLog,
+            trace: trace
+        ) { (_, _) throws(IteratorError) in }
         let newProgram = loaded.selectedProgram
         let newID = (try? BPFProgram.info(newProgram.fd))?.id ?? 0
 
@@ -169,9 +185,10 @@ extension IteratorObject {
             }
         }
         trace("link \(info.id): program \(info.programID) replaced by program \(newID) (\(chosen.name))")
-        return IteratorUpdate(path: path, linkID: info.id, target: info.iteratorTarget, program: chosen.name,
-                              section: chosen.sectionName, oldProgramID: info.programID, newProgramID: newID,
-                              mainThreadOnly: mainThreadOnly)
+        return IteratorUpdate(
+            path: path, linkID: info.id, target: info.iteratorTarget, program: chosen.name,
+            section: chosen.sectionName, oldProgramID: info.programID, newProgramID: newID,
+            mainThreadOnly: mainThreadOnly)
     }
 
     /// The program a link runs now; nil if its info cannot be read.

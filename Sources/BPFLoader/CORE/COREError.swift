@@ -5,7 +5,7 @@ import Bytes
 /// nothing in the kernel: that one poisons its instruction (the verifier objects only if the code is
 /// reachable) and is reported in a `COREFixup`. An error here means the object itself is wrong or
 /// ambiguous for this kernel, and libbpf refuses to load it in the same cases.
-package enum COREError: Error, Equatable, CustomStringConvertible {
+public enum COREError: Error, Equatable, Sendable, CustomStringConvertible {
     /// The record is malformed: bad instruction offset, type id, access string or spec.
     case invalidRelocation(program: String, relocation: Int, reason: String)
     /// Several kernel candidates match but give different results (libbpf: "ambiguity").
@@ -20,7 +20,7 @@ package enum COREError: Error, Equatable, CustomStringConvertible {
     case btf(program: String, relocation: Int, BTFError)
 
     /// The program the relocation belongs to.
-    package var program: String {
+    public var program: String {
         switch self {
         case let .invalidRelocation(program, _, _), let .ambiguous(program, _, _), let .unsatisfiable(program, _, _),
              let .badInstruction(program, _, _, _), let .btf(program, _, _):
@@ -29,7 +29,7 @@ package enum COREError: Error, Equatable, CustomStringConvertible {
     }
 
     /// The relocation's index among its section's CO-RE records (libbpf's `relo #N`).
-    package var relocation: Int {
+    public var relocation: Int {
         switch self {
         case let .invalidRelocation(_, relocation, _), let .ambiguous(_, relocation, _),
              let .unsatisfiable(_, relocation, _), let .badInstruction(_, relocation, _, _), let .btf(_, relocation, _):
@@ -37,8 +37,8 @@ package enum COREError: Error, Equatable, CustomStringConvertible {
         }
     }
 
-    /// The message without the program: `relo #3: ...` (for `LoadError.core(program:reason:)`).
-    package var reason: String {
+    /// The message without the program: `relo #3: ...`.
+    public var reason: String {
         switch self {
         case let .invalidRelocation(_, relocation, reason):
             return "relo #\(relocation): invalid CO-RE relocation: \(reason)"
@@ -53,7 +53,7 @@ package enum COREError: Error, Equatable, CustomStringConvertible {
         }
     }
 
-    package var description: String { "prog '\(program)': \(reason)" }
+    public var description: String { "prog '\(program)': \(reason)" }
 }
 
 /// What went wrong inside the matching code, before it is tied to a program and relocation.

@@ -18,15 +18,15 @@ package enum COREVerifierLog {
     /// The explanation of a log that stops at a poisoned call: the note of the poisoned
     /// instruction the verifier reached, by its index in the loaded (linked) program.
     /// nil when the log does not end that way or names an instruction not in `poisoned`.
-    package static func explain(_ log: String, poisoned: [Int: COREPoisonNote]) -> String? {
+    package static func explain(_ log: String, poisoned: [Int: COREPoisonNote]) -> COREPoisonNote? {
         let lines = splitLines(log)
         guard let failing = lines.lastIndex(where: { contains($0, invalidText) }) else { return nil }
         if let index = instructionIndex(before: failing, in: lines), let note = poisoned[index] {
-            return note.description
+            return note
         }
         // The instruction line may have been cut from a truncated log; with one poisoned
         // instruction there is no doubt which one it was.
-        if poisoned.count == 1, let only = poisoned.first { return only.value.description }
+        if poisoned.count == 1, let only = poisoned.first { return only.value }
         return nil
     }
 

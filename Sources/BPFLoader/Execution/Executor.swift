@@ -189,13 +189,24 @@ package enum Executor {
             var log = Substring(loaded.log)
             while log.hasSuffix("\n") { log = log.dropLast() }
             if !log.isEmpty { debug(String(log)) }
+            // libbpf binds the object's `.rodata` to each program it loads, so tools that read a
+            // program's metadata variables (bpftool prog show) find them; a kernel without the
+            // command (before 5.10) only loses that, as with libbpf.
+            if let rodata = plan.maps.firstIndex(where: { $0.origin == .globalData(.rodata, section: ".rodata") }) {
+                do {
+                    try BPFProgram.bindMap(loaded.fd, maps[rodata].fd)
+                    debug("program '\(program.name)': bound map '\(plan.maps[rodata].name)'")
+                } catch {
+                    debug("program '\(program.name)': binding map '\(plan.maps[rodata].name)' failed (\(error.description)); loading on")
+                }
+            }
             return OwnedDescriptor(loaded.fd)
         } catch {
             // A reachable instruction that CO-RE poisoned: name the relocation, not the dummy call.
             var notes: [Int: COREPoisonNote] = [:]
             for p in program.poisoned { notes[p.instruction] = p.note }
-            if let relocation = COREVerifierLog.explain(error.log, poisoned: notes) {
-                throw .core(program: program.name, reason: relocation)
+            if let note = COREVerifierLog.explain(error.log, poisoned: notes) {
+                throw .poisonedCodeReached(program: program.name, note)
             }
             throw .programLoad(program: program.name, target: program.target, errno: error.errno, log: error.log,
                                hint: VerifierHints.hint(for: error.log, license: plan.license))

@@ -1,4 +1,5 @@
 import Bytes
+import Deflate
 
 /// One value of a kernel config: what a `.kconfig` extern of a BPF object is set from.
 package enum KconfigValue: Equatable, Sendable, CustomStringConvertible {

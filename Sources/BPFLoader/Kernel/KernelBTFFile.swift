@@ -31,7 +31,7 @@ package enum KernelBTFFile {
 
     /// vmlinux BTF, parsed (the type index is built; no type is decoded). Without sysfs, the kernel's
     /// "vmlinux" BTF object is asked for its bytes instead.
-    package static func vmlinux(path: String = vmlinuxPath) throws(LoadError) -> (BTF, Access) {
+    package static func vmlinux(path: String = vmlinuxPath, lookingUp names: BTFNameQuery? = nil) throws(LoadError) -> (BTF, Access) {
         let (bytes, access): (ByteView, Access)
         do {
             (bytes, access) = try KernelBTFFile.bytes(path: FilePath(path))
@@ -41,7 +41,7 @@ package enum KernelBTFFile {
             }
             (bytes, access) = (ByteView(keeping: data), .kernelObject)
         }
-        do { return (try BTF(bytes), access) } catch { throw .kernelBTF(error) }
+        do { return (try BTF(bytes, lookingUp: names), access) } catch { throw .kernelBTF(error) }
     }
 
     static func kernelObjectBytes(named name: String) throws(Errno) -> [UInt8] {

@@ -20,6 +20,8 @@ package struct KernelFacts: Sendable {
     /// Possible CPUs (/sys/devices/system/cpu/possible): the size of a perf event array declared
     /// without one; nil when unknown.
     package var possibleCPUs: UInt32?
+    /// The page size: a ring buffer's size is a power-of-2 multiple of it.
+    package var pageSize: UInt32 = 4096
 
     /// Facts given directly (tests); the defaults: every BTF feature, version 0, no kconfig, no kallsyms, no cookie.
     package init(btf: BTFSupport = .all, version: UInt32 = 0, release: String = "", kconfig: KernelConfig? = nil,

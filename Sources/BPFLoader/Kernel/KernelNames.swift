@@ -2,11 +2,11 @@ import BTFParser
 
 /// The vmlinux names one planning looks up, resolved together and remembered.
 ///
-/// Each lookup in vmlinux BTF is a pass over its ~125k strings and a walk over its ~127k type
-/// headers; a planning asks for `bpf_iter_<target>` once per program and for the CO-RE root types
-/// of every code section. `Planner.plan` names them all up front (`resolve`), so a run costs one
-/// pass and one walk whatever the number of programs and relocations; a name asked for later
-/// costs one more pass, once. Results are exactly what `BTF.typeIDs(named:kind:)` and
+/// Each lookup in vmlinux BTF is a walk over its ~127k type headers; a planning asks for
+/// `bpf_iter_<target>` once per program, for the CO-RE root types of every code section, for its
+/// ksyms. `Planner.plan` knows them from the object before the kernel's BTF is opened
+/// (`Planner.kernelNameQuery`), so they are found in the walk that indexes that BTF
+/// (`BTF.nameMatches`) and a run walks it once; a name asked for later costs one more walk, once. Results are exactly what `BTF.typeIDs(named:kind:)` and
 /// `BTF.ownStringOffsets(ofEssentialNames:)` return; this only avoids computing them again.
 ///
 /// Made by `plan` for its own use (never shared between threads).
@@ -17,13 +17,33 @@ final class KernelNames {
     private var essential: [String: [TypeID]] = [:]
     /// String offsets per essential name (only CO-RE's module fallback needs them).
     private var essentialOffsets: [String: [UInt32]] = [:]
+    /// Walks over the type headers made after indexing (for `-d` and the tests: 0 when the
+    /// planner asked for every name up front).
+    private(set) var walks = 0
+    /// Names found while the BTF was indexed.
+    private(set) var foundWhileIndexing = 0
 
     /// Lookups through this cache are equivalent to direct ones only for BTF without a base
     /// (vmlinux); `make` returns nil otherwise.
     private init(_ btf: BTF) { self.btf = btf }
 
     static func make(for btf: BTF) -> KernelNames? {
-        btf.base == nil ? KernelNames(btf) : nil
+        guard btf.base == nil else { return nil }
+        let names = KernelNames(btf)
+        if let found = btf.nameMatches {
+            for (i, name) in found.query.exact.enumerated() { names.exact[name] = found.exact[i] }
+            for (i, name) in found.query.essential.enumerated() { names.essential[name] = found.essential[i] }
+            names.foundWhileIndexing = found.query.exact.count + found.query.essential.count
+        }
+        return names
+    }
+
+    /// Own type ids of `btf` for each name (any kind), resolving those not known in one walk.
+    func typeIDsByName(_ names: [String]) -> [String: [TypeID]] {
+        resolve(exact: names, essential: [])
+        var result: [String: [TypeID]] = [:]
+        for name in names { result[name] = exact[name] ?? [] }
+        return result
     }
 
     /// Resolves every name not resolved before, all in one walk over the type headers.
@@ -31,6 +51,7 @@ final class KernelNames {
         let newExact = KernelNames.unique(exactNames) { exact[$0] == nil }
         let newEssential = KernelNames.unique(essentialNames) { essential[$0] == nil }
         guard !newExact.isEmpty || !newEssential.isEmpty else { return }
+        walks += 1
         let ids = btf.ownTypeIDs(exact: newExact, essential: newEssential)
         for (i, name) in newExact.enumerated() { exact[name] = ids.exact[i] }
         for (i, name) in newEssential.enumerated() { essential[name] = ids.essential[i] }

@@ -24,6 +24,7 @@ package enum KernelProbe {
         facts.kallsyms = Kallsyms.addresses(of: needs.kallsyms)
         if needs.bpfCookie { facts.hasBPFCookie = hasBPFCookie() }
         facts.possibleCPUs = PossibleCPUs.read()
+        if let pageSize = UInt32(exactly: iter_page_size()), pageSize > 0 { facts.pageSize = pageSize }
         return facts
     }
 

@@ -22,10 +22,13 @@ package struct LinkOptionSupport: Sendable, Equatable {
         self.cgroupOrders = cgroupOrders
     }
 
-    /// Reads them from vmlinux BTF (one pass over its names for both types).
+    /// The kernel types this reads: looked up while vmlinux BTF is indexed, when options are given.
+    static let kernelNames = ["bpf_iter_link_info", "bpf_cgroup_iter_order"]
+
+    /// Reads them from vmlinux BTF (found while it was indexed, or in one walk over its types).
     package init(kernel btf: BTF) {
-        let found = btf.ownTypeIDs(exact: ["bpf_iter_link_info", "bpf_cgroup_iter_order"], essential: []).exact
-        let union = found[0].lazy.compactMap { try? btf.type($0) }.first { $0.kind == .union }
+        let found = KernelNames.make(for: btf)?.typeIDsByName(LinkOptionSupport.kernelNames) ?? [:]
+        let union = (found["bpf_iter_link_info"] ?? []).lazy.compactMap { try? btf.type($0) }.first { $0.kind == .union }
         guard let union else {
             self.init(options: nil)
             return
@@ -40,7 +43,7 @@ package struct LinkOptionSupport: Sendable, Equatable {
             }
         }
         var orders: Set<String> = []
-        for id in found[1] {
+        for id in found["bpf_cgroup_iter_order"] ?? [] {
             guard let type = try? btf.type(id) else { continue }
             switch type.body {
             case let .enumeration(_, _, values), let .enum64(_, _, values):
@@ -60,8 +63,9 @@ extension IteratorOptions {
         case .none, .task(.mainThreadOnly): return nil
         case .map:
             guard !members.contains("map") else { return nil }
-            return .unsupported(option: description, lacks: "union bpf_iter_link_info has no 'map'",
-                                needs: "map-element iterator options need Linux 5.9 or later")
+            return .unsupported(
+                option: description, lacks: "union bpf_iter_link_info has no 'map'",
+                needs: "map-element iterator options need Linux 5.9 or later")
         case let .task(selection):
             let needs = "task iterator options need Linux 6.1 or later"
             guard members.contains("task") else {
@@ -71,13 +75,15 @@ extension IteratorOptions {
             return .unsupported(option: description, lacks: "union bpf_iter_link_info's task options have no '\(member)'", needs: needs)
         case let .cgroup(_, order):
             guard members.contains("cgroup") else {
-                return .unsupported(option: description, lacks: "union bpf_iter_link_info has no 'cgroup'",
-                                    needs: "cgroup iterators need Linux 6.1 or later")
+                return .unsupported(
+                    option: description, lacks: "union bpf_iter_link_info has no 'cgroup'",
+                    needs: "cgroup iterators need Linux 6.1 or later")
             }
             guard !kernel.cgroupOrders.contains(order.enumerator) else { return nil }
-            return .unsupported(option: "cgroup order \(order.keyword)",
-                                lacks: "enum bpf_cgroup_iter_order has no \(order.enumerator)",
-                                needs: "it needs Linux \(order.addedIn) or later")
+            return .unsupported(
+                option: "cgroup order \(order.keyword)",
+                lacks: "enum bpf_cgroup_iter_order has no \(order.enumerator)",
+                needs: "it needs Linux \(order.addedIn) or later")
         }
     }
 }

@@ -42,7 +42,8 @@ public enum OptionError: Error, Equatable, Sendable, CustomStringConvertible {
         switch self {
         case let .mapID(id, e): return "get map by id (\(id)): \(e.description)"
         case let .pinnedMap(path, e, onBPFFS):
-            return onBPFFS ? "bpf obj get (\(path)): \(e.description)"
+            return onBPFFS
+                ? "bpf obj get (\(path)): \(e.description)"
                 : "bpf obj get (\(path)): directory not in bpf file system (bpffs): \(e.description)"
         case let .notAMap(path, kind): return "incorrect object type: \(kind) (\(path) is a pinned \(kind), not a map)"
         case let .mapWalk(e): return "can't walk maps: \(e.description)"

@@ -35,8 +35,9 @@ public struct AccountDatabase: Sendable {
 
     /// /etc/passwd and /etc/group of this system; a file that cannot be read lists nobody.
     public static func system() -> AccountDatabase {
-        AccountDatabase(passwd: (try? Files.read(FilePath("/etc/passwd"))) ?? [],
-                        group: (try? Files.read(FilePath("/etc/group"))) ?? [])
+        AccountDatabase(
+            passwd: (try? Files.read(FilePath("/etc/passwd"))) ?? [],
+            group: (try? Files.read(FilePath("/etc/group"))) ?? [])
     }
 
     /// The first user of that name, as getpwnam returns the first match.
@@ -65,7 +66,8 @@ public struct AccountDatabase: Sendable {
     /// A decimal id below 2^32 - 1 (which chown reserves for "unchanged").
     static func number(_ text: String) -> UInt32? {
         guard !text.isEmpty, text.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }),
-              let value = UInt32(text), value != UInt32.max else { return nil }
+            let value = UInt32(text), value != UInt32.max
+        else { return nil }
         return value
     }
 }

@@ -80,7 +80,7 @@ public struct PinMode: Equatable, Sendable, CustomStringConvertible {
         var i = 0
         func at(_ index: Int) -> UInt8? { index < bytes.count ? bytes[index] : nil }
         repeat {
-            if i > 0 { i += 1 }   // the comma
+            if i > 0 { i += 1 }  // the comma
             var who: UInt32 = 0
             while let c = at(i), let bits = PinMode.whoBits(c) {
                 who |= bits
@@ -165,7 +165,8 @@ public struct PinMode: Equatable, Sendable, CustomStringConvertible {
                 case let .copy(from):
                     // The class's bits as they are now, spread to all three classes.
                     let present = result & from
-                    value = (present & PinMode.read != 0 ? PinMode.read : 0)
+                    value =
+                        (present & PinMode.read != 0 ? PinMode.read : 0)
                         | (present & PinMode.write != 0 ? PinMode.write : 0)
                         | (present & PinMode.execute != 0 ? PinMode.execute : 0)
                 }

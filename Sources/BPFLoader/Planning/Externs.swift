@@ -53,25 +53,34 @@ enum Externs {
     /// config is some 10,000 options of a few bytes each, so 1 MiB leaves room for any real use.
     static let kconfigLimit = 1 << 20
 
-    static func collect(_ object: BPFObjectFile, btf: inout ObjectBTF?) throws(LoadError) -> [Extern] {
+    /// The externs, and the functions the object declares but neither defines nor marks
+    /// `__ksym` (symbol index → name): those need the object that defines them, which is an
+    /// error only if loaded code calls one (libbpf refuses the whole object at open).
+    static func collect(_ object: BPFObjectFile, btf: inout ObjectBTF?) throws(LoadError) -> (externs: [Extern], undefinedFunctions: [Int: String]) {
         let symbols = object.elf.symbols.filter {
             $0.section == .undefined && ($0.binding == .global || $0.binding == .weak) && !$0.name.isEmpty
         }
-        guard !symbols.isEmpty else { return [] }
+        guard !symbols.isEmpty else { return ([], [:]) }
         guard var objectBTF = btf else {
             throw .extern(name: symbols[0].name, reason: "externs need the object's BTF (compile with -g)")
         }
         let declarations = ExternDeclarations(objectBTF.fixed)
         var externs: [Extern] = []
+        var undefinedFunctions: [Int: String] = [:]
         externs.reserveCapacity(symbols.count)
         for symbol in symbols {
+            if let id = declarations.byName[symbol.name], declarations.dataSection[id] == nil,
+               case .function? = objectBTF.fixed.type(id)?.body {
+                undefinedFunctions[symbol.index] = symbol.name
+                continue
+            }
             externs.append(try describe(symbol, in: objectBTF, declarations: declarations))
         }
         externs.sort(by: order)
         let kconfigSize = try layOutKconfig(&externs)
         try rewriteDataSections(&objectBTF, externs: externs, kconfigSize: kconfigSize)
         btf = objectBTF
-        return externs
+        return (externs, undefinedFunctions)
     }
 
     /// Gives each kconfig extern its offset in the `.kconfig` map (in `order`, each at its

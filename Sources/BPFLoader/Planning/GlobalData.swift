@@ -29,7 +29,7 @@ enum GlobalData {
 
     /// The `.kconfig` map: one element holding every kconfig extern, read-only for programs and
     /// frozen, so the verifier treats its values as constants (dead-code-eliminating what the
-    /// config turns off).
+    /// config turns off); mmapable, as every internal map of libbpf 1.1 is.
     /// `size` is at most `Externs.kconfigLimit` after `Externs.collect`; checked here all the same,
     /// as it comes from the object.
     static func planKconfig(object: BPFObjectFile, size: Int) throws(LoadError) -> PlannedMap {
@@ -38,19 +38,20 @@ enum GlobalData {
         }
         return PlannedMap(
             name: mapName(object: object.name, section: ".kconfig"), origin: .globalData(.kconfig, section: ".kconfig"),
-            attributes: MapAttributes(type: MapType.array, keySize: 4, valueSize: valueSize, maxEntries: 1, flags: MapType.readOnlyProgramFlag),
+            attributes: MapAttributes(
+                type: MapType.array, keySize: 4, valueSize: valueSize, maxEntries: 1,
+                flags: MapType.readOnlyProgramFlag | MapType.mmapableFlag),
             initialValue: nil, freeze: true)
     }
 
     /// The map for one global data section. Flags as libbpf 1.1 (the reference bpftool's) sets them:
-    /// `.rodata` and `.kconfig` read-only for programs, every section but `.kconfig` mmapable.
+    /// `.rodata` and `.kconfig` read-only for programs, every section mmapable.
     static func plan(object: BPFObjectFile, section: ELFSection, kind: GlobalDataKind) throws(LoadError) -> PlannedMap {
         // A NOBITS section (.bss) claims any size without file bytes behind it: check, not clamp.
         guard let valueSize = UInt32(exactly: section.size) else {
             throw .badSection(section: section.name, reason: "size \(section.size) does not fit in a map value's 32-bit size")
         }
-        var flags: UInt32 = kind == .rodata || kind == .kconfig ? MapType.readOnlyProgramFlag : 0
-        if kind != .kconfig { flags |= MapType.mmapableFlag }
+        let flags = (kind == .rodata || kind == .kconfig ? MapType.readOnlyProgramFlag : 0) | MapType.mmapableFlag
         let contents: [UInt8]?
         switch kind {
         case .rodata, .data: contents = object.elf.data(of: section).array

@@ -1,5 +1,6 @@
 import BTFParser
 import Bytes
+import SyscallBPF
 
 /// The contents of the `.kconfig` map: each `__kconfig` extern's value at its offset, set with
 /// libbpf's rules (set_kcfg_value_tri / _str / _num): y/n/m fit bool, tristate and char; strings
@@ -40,14 +41,14 @@ enum KconfigValues {
             }
             guard let config = facts.kconfig else {
                 if e.weak { continue }
-                throw fail("the kernel config is needed but could not be read (\(facts.kconfigProblem ?? "no config"))")
+                throw .externUnresolved(name: e.name, reason: "the kernel config is needed but could not be read (\(facts.kconfigProblem ?? "no config"))", .ENOENT)
             }
             guard let value = config[e.name] else {
                 if e.weak {
                     notes.append("extern (kconfig) '\(e.name)': not in \(facts.kconfigSource), weak: 0")
                     continue
                 }
-                throw fail("not set in the kernel config (\(facts.kconfigSource)); declare it __weak to default to 0")
+                throw .externUnresolved(name: e.name, reason: "not set in the kernel config (\(facts.kconfigSource)); declare it __weak to default to 0", .ESRCH)
             }
             notes.append("extern (kconfig) '\(e.name)' at offset \(e.dataOffset): \(value.description)")
             switch (value, type) {

@@ -1,4 +1,5 @@
 import BTFParser
+import SyscallBPF
 
 /// How one extern is satisfied.
 enum ExternResolution: Equatable {
@@ -28,7 +29,7 @@ enum KsymResolution {
             default: break
             }
         }
-        let found = lookUp(wanted, in: kernel.vmlinux)
+        let found = kernel.names?.typeIDsByName(wanted) ?? lookUp(wanted, in: kernel.vmlinux)
         let inModules = moduleHits(externs, vmlinuxHits: found, kernel: kernel)
         var resolutions: [ExternResolution] = []
         resolutions.reserveCapacity(externs.count)
@@ -38,12 +39,12 @@ enum KsymResolution {
                 resolutions.append(.kconfig(offset: e.dataOffset))
             case .ksymAddress:
                 if facts.kallsyms[e.name] == Kallsyms.ambiguous {
-                    throw .extern(name: e.name, reason: "several different addresses in /proc/kallsyms: resolution is ambiguous")
+                    throw .externUnresolved(name: e.name, reason: "several different addresses in /proc/kallsyms: resolution is ambiguous", .EINVAL)
                 }
                 if facts.kallsyms[e.name] == 0 {
                     // With kernel.kptr_restrict=2 (or without CAP_SYSLOG) every address reads as 0:
                     // patching in 0 would load a program that reads from address 0.
-                    throw .extern(name: e.name, reason: "/proc/kallsyms shows its address as 0 (addresses hidden: kernel.kptr_restrict, or no CAP_SYSLOG)")
+                    throw .externUnresolved(name: e.name, reason: "/proc/kallsyms shows its address as 0 (addresses hidden: kernel.kptr_restrict, or no CAP_SYSLOG)", .EPERM)
                 }
                 if let address = facts.kallsyms[e.name] {
                     notes.append("extern (ksym) '\(e.name)': address \(hexAddress(address)) from /proc/kallsyms")
@@ -52,7 +53,7 @@ enum KsymResolution {
                     notes.append("extern (ksym) '\(e.name)': not in /proc/kallsyms, weak: 0")
                     resolutions.append(.address(0))
                 } else {
-                    throw .extern(name: e.name, reason: "not found in /proc/kallsyms")
+                    throw .externUnresolved(name: e.name, reason: "not found in /proc/kallsyms", .ESRCH)
                 }
             case let .ksymVariable(localType):
                 resolutions.append(try resolveBTF(e, name: e.name, kind: .variable, localType: localType, local: local,
@@ -80,7 +81,7 @@ enum KsymResolution {
                 notes.append("extern (ksym) '\(e.name)': no kernel \(what) '\(name)', weak: missing")
                 return .missing
             }
-            throw .extern(name: e.name, reason: "no kernel \(what) '\(name)' in vmlinux or module BTF")
+            throw .externUnresolved(name: e.name, reason: "no kernel \(what) '\(name)' in vmlinux or module BTF", .ESRCH)
         }
         // The kernel's declaration: a VAR's type, a FUNC's prototype.
         let targetType: TypeID
@@ -96,7 +97,7 @@ enum KsymResolution {
                 notes.append("extern (ksym) '\(e.name)': kernel prototype differs, weak: missing")
                 return .missing
             }
-            throw .extern(name: e.name, reason: "declared as \(local.displayName(localType)), but the kernel's \(what) is \(btf.displayName(targetType))")
+            throw .externUnresolved(name: e.name, reason: "declared as \(local.displayName(localType)), but the kernel's \(what) is \(btf.displayName(targetType))", .EINVAL)
         }
         notes.append("extern (ksym) '\(e.name)': \(module ?? "vmlinux") \(what) [\(id)]")
         return .btf(id: id, module: module)

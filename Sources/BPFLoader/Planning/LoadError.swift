@@ -54,8 +54,16 @@ public enum LoadError: Error, CustomStringConvertible {
     case btf(section: String, BTFError)
     /// A `.maps` definition the loader cannot turn into BPF_MAP_CREATE attributes.
     case map(name: String, reason: String)
-    /// A `.kconfig` or `.ksyms` extern that cannot be resolved against this kernel.
+    /// A `.kconfig` or `.ksyms` extern declared in a way the loader cannot use.
     case extern(name: String, reason: String)
+    /// An extern the running kernel cannot supply (not found: ESRCH, as libbpf; ambiguous or of
+    /// another type: EINVAL; hidden addresses: EPERM).
+    case externUnresolved(name: String, reason: String, Errno)
+    /// Code that is loaded calls a function the object declares but does not define (and not as a
+    /// `__ksym` kfunc): it must be linked with the object that defines it.
+    case undefinedFunction(name: String)
+    /// A map whose size the object leaves to its loader; creating it would fail with EINVAL.
+    case mapUnsized(name: String, reason: String)
     // Relating the object to the kernel.
     /// The kernel has no `bpf_iter_<target>` in its BTF.
     case unknownTarget(program: String, target: String)
@@ -63,8 +71,12 @@ public enum LoadError: Error, CustomStringConvertible {
     case kernelBTF(BTFError)
     /// The kernel's BTF (vmlinux, or a module's a program needs) could not be found or read.
     case kernelBTFUnavailable(path: String, Errno)
-    /// A CO-RE relocation failed, or the verifier reached an instruction one poisoned.
-    case core(program: String, reason: String)
+    /// A CO-RE relocation cannot be applied (the object is wrong or ambiguous for this kernel).
+    case core(COREError)
+    /// The verifier reached an instruction a CO-RE relocation (or a missing weak kfunc) poisoned.
+    case poisonedCodeReached(program: String, COREPoisonNote)
+    /// `task main_thread_only` cannot be planned into this program on this kernel.
+    case mainThreadOnly(program: String, MainThreadFilterError)
     // Kernel calls made while executing a plan.
     /// BPF_BTF_LOAD refused BTF the object cannot load without; `log` is the kernel's BTF log.
     case btfLoad(errno: Errno, log: String)
@@ -97,10 +109,10 @@ public enum LoadError: Error, CustomStringConvertible {
     public var phase: LoadPhase {
         switch self {
         case .elf, .notBPF, .notRelocatable, .byteOrder, .noSymbolTable, .badSection, .badProgram,
-             .legacyMapsSection, .relocation, .btf, .map, .extern:
+             .legacyMapsSection, .relocation, .btf, .map, .extern, .undefinedFunction:
             return .open
-        case .noIteratorProgram, .noSuchProgram, .notAnIterator, .unknownTarget, .kernelBTF,
-             .kernelBTFUnavailable, .core, .btfLoad, .mapCreate, .mapUpdate, .mapSlot, .mapPin, .mapReuse, .programLoad:
+        case .noIteratorProgram, .noSuchProgram, .notAnIterator, .unknownTarget, .kernelBTF, .externUnresolved, .mapUnsized,
+             .kernelBTFUnavailable, .core, .poisonedCodeReached, .mainThreadOnly, .btfLoad, .mapCreate, .mapUpdate, .mapSlot, .mapPin, .mapReuse, .programLoad:
             return .load
         }
     }
@@ -111,6 +123,8 @@ public enum LoadError: Error, CustomStringConvertible {
         case let .kernelBTFUnavailable(_, e), let .mapCreate(_, e), let .mapUpdate(_, e), let .mapPin(_, _, e),
              let .mapSlot(_, _, _, e): return e
         case let .btfLoad(e, _): return e
+        case let .externUnresolved(_, _, e): return e
+        case .mapUnsized: return .EINVAL
         case let .programLoad(_, _, e, _, _): return e
         default: return nil
         }
@@ -164,16 +178,25 @@ public enum LoadError: Error, CustomStringConvertible {
             return "section '\(section)': \(error.description)"
         case let .map(name, reason):
             return "map '\(name)': \(reason)"
-        case let .extern(name, reason):
+        case let .extern(name, reason), let .externUnresolved(name, reason, _):
             return "extern '\(name)': \(reason)"
+        case let .undefinedFunction(name):
+            return "function '\(name)' is called but not defined in this object (and not declared __ksym): "
+                + "link the object with the one that defines it (bpftool gen object), or declare a kfunc __ksym"
+        case let .mapUnsized(name, reason):
+            return "map '\(name)': \(reason)"
         case let .unknownTarget(program, target):
             return "program '\(program)': iterator target '\(target)' not found in kernel BTF (no function bpf_iter_\(target); `iter list` shows the targets of this kernel)"
         case let .kernelBTF(error):
             return "kernel BTF: \(error.description)"
         case let .kernelBTFUnavailable(path, errno):
             return "kernel BTF \(path): \(errno.description) (iter needs a kernel built with CONFIG_DEBUG_INFO_BTF)"
-        case let .core(program, reason):
-            return "program '\(program)': \(reason)"
+        case let .core(error):
+            return "program '\(error.program)': \(error.reason)"
+        case let .poisonedCodeReached(program, note):
+            return "program '\(program)': \(note)"
+        case let .mainThreadOnly(program, error):
+            return "program '\(program)': \(error)"
         case let .btfLoad(errno, _):
             return "kernel rejected the object's BTF: \(errno.description)"
         case let .mapCreate(name, errno):

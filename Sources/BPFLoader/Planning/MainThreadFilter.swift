@@ -17,6 +17,11 @@ import Bytes
 /// touched (caller-saved scratch); r1 still holds the context when the program starts.
 enum MainThreadFilter {
     static let targets: Set<String> = ["task", "task_file", "task_vma"]
+
+    /// The kernel names the filter looks up for a program of `target`.
+    static func kernelNames(target: String) -> [String] {
+        ["bpf_iter__" + target, "task_struct"]
+    }
     static let length = 7
 
     static func instructions(taskOffset: Int16, pidOffset: Int16, tgidOffset: Int16) -> [BPFInstruction] {
@@ -32,10 +37,9 @@ enum MainThreadFilter {
     }
 
     /// Prepends the filter to `program` (`PlannedProgram.prepend` moves what is indexed by instruction).
-    static func apply(to program: inout PlannedProgram, kernel: BTF) throws(LoadError) {
+    static func apply(to program: inout PlannedProgram, kernel: KernelTypes) throws(LoadError) {
         guard targets.contains(program.target) else {
-            throw .core(program: program.name,
-                        reason: "main_thread_only applies to task, task_file and task_vma iterators, not '\(program.target)'")
+            throw .mainThreadOnly(program: program.name, .notATaskTarget(program.target))
         }
         let taskOffset = try memberOffset(kernel, structure: "bpf_iter__" + program.target, member: "task", size: 8, program: program.name)
         let pidOffset = try memberOffset(kernel, structure: "task_struct", member: "pid", size: 4, program: program.name)
@@ -47,7 +51,7 @@ enum MainThreadFilter {
     /// reports them (`xlated_prog_insns`, host order; the verifier shows its probe loads as the
     /// plain loads planned here). No kernel option records `main_thread_only`: this is how `iter
     /// update` keeps it for the program it puts in the old one's place.
-    static func isApplied(translated bytes: [UInt8], target: String, kernel: BTF) -> Bool {
+    static func isApplied(translated bytes: [UInt8], target: String, kernel: KernelTypes) -> Bool {
         guard targets.contains(target), bytes.count >= length * BPFInstruction.size,
               let task = try? memberOffset(kernel, structure: "bpf_iter__" + target, member: "task", size: 8, program: ""),
               let pid = try? memberOffset(kernel, structure: "task_struct", member: "pid", size: 4, program: ""),
@@ -63,15 +67,16 @@ enum MainThreadFilter {
 
     /// Byte offset of `member` in kernel struct `structure`, looking into anonymous members (the
     /// context structs wrap each pointer in an anonymous union); its size must be `size`.
-    static func memberOffset(_ btf: BTF, structure: String, member: String, size: UInt64, program: String) throws(LoadError) -> Int16 {
-        guard let id = btf.typeIDs(named: structure, kind: .structure).first else {
-            throw .core(program: program, reason: "main_thread_only: kernel BTF has no struct \(structure)")
+    static func memberOffset(_ kernel: KernelTypes, structure: String, member: String, size: UInt64, program: String) throws(LoadError) -> Int16 {
+        let btf = kernel.vmlinux
+        guard let id = (kernel.names?.typeIDs(named: structure, kind: .structure) ?? btf.typeIDs(named: structure, kind: .structure)).first else {
+            throw .mainThreadOnly(program: program, .noStruct(structure))
         }
         guard let (bits, type) = find(member, in: id, btf, depth: 0) else {
-            throw .core(program: program, reason: "main_thread_only: kernel struct \(structure) has no member '\(member)'")
+            throw .mainThreadOnly(program: program, .noMember(structure: structure, member: member))
         }
         guard bits % 8 == 0, bits / 8 <= UInt32(Int16.max), (try? btf.size(of: type)) == size else {
-            throw .core(program: program, reason: "main_thread_only: \(structure).\(member) is not a \(size)-byte field at a byte offset")
+            throw .mainThreadOnly(program: program, .unexpectedMember(structure: structure, member: member, size: size))
         }
         return Int16(bits / 8)
     }
@@ -86,5 +91,29 @@ enum MainThreadFilter {
             }
         }
         return nil
+    }
+}
+
+/// Why the main_thread_only filter cannot be planned: the target is not a task target, or the
+/// kernel's BTF does not describe the fields the filter reads as expected.
+public enum MainThreadFilterError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// The program's target has no task to filter.
+    case notATaskTarget(String)
+    /// Kernel BTF has no such struct.
+    case noStruct(String)
+    /// The kernel struct lacks the member.
+    case noMember(structure: String, member: String)
+    /// The member is not a field of the expected size at a byte offset.
+    case unexpectedMember(structure: String, member: String, size: UInt64)
+
+    public var description: String {
+        switch self {
+        case let .notATaskTarget(target):
+            return "main_thread_only applies to task, task_file and task_vma iterators, not '\(target)'"
+        case let .noStruct(structure): return "main_thread_only: kernel BTF has no struct \(structure)"
+        case let .noMember(structure, member): return "main_thread_only: kernel struct \(structure) has no member '\(member)'"
+        case let .unexpectedMember(structure, member, size):
+            return "main_thread_only: \(structure).\(member) is not a \(size)-byte field at a byte offset"
+        }
     }
 }

@@ -111,15 +111,38 @@ extension Planner {
     /// possible CPU (libbpf's map_set_def_max_entries); any other type left unsized is an error
     /// here rather than EINVAL from the kernel, except local storage, which must be 0.
     static func size(_ a: inout MapAttributes, facts: KernelFacts, notes: inout [String]) throws(LoadError) {
+        if a.type == MapType.ringbuf || a.type == MapType.userRingbuf {
+            let size = ringBufferSize(a.maxEntries, pageSize: facts.pageSize)
+            if size != a.maxEntries {
+                notes.append("map '\(a.name)': ring buffer of \(a.maxEntries) bytes rounded up to \(size) (a power-of-2 number of \(facts.pageSize)-byte pages)")
+                a.maxEntries = size
+            }
+        }
         guard a.maxEntries == 0, !MapType.takesNoSize(a.type) else { return }
         if a.type == MapType.perfEventArray {
             guard let cpus = facts.possibleCPUs else {
-                throw .map(name: a.name, reason: "max_entries is unset and the number of possible CPUs (\(PossibleCPUs.path)) is unknown")
+                throw .mapUnsized(name: a.name, reason: "max_entries is unset and the number of possible CPUs (\(PossibleCPUs.path)) is unknown")
             }
             a.maxEntries = cpus
             notes.append("map '\(a.name)': perf event array sized to \(cpus) possible CPUs")
             return
         }
-        throw .map(name: a.name, reason: "max_entries is unset (0): the object leaves its size to its loader; declare __uint(max_entries, N)")
+        throw .mapUnsized(name: a.name, reason: "max_entries is unset (0): the object leaves its size to its loader; declare __uint(max_entries, N)")
+    }
+
+    /// libbpf's adjust_ringbuf_sz: the kernel wants a ring buffer's max_entries to be a power-of-2
+    /// multiple of the page size, so a size that is not becomes the next one that is; 0 stays 0
+    /// (an unsized map is an error) and a size no such multiple can exceed is left for the
+    /// kernel to refuse.
+    static func ringBufferSize(_ size: UInt32, pageSize: UInt32) -> UInt32 {
+        guard size != 0, pageSize != 0 else { return size }
+        if size % pageSize == 0, (size / pageSize).nonzeroBitCount == 1 { return size }
+        var multiple: UInt32 = 1
+        while multiple <= UInt32.max / pageSize {
+            if multiple * pageSize > size { return multiple * pageSize }
+            guard multiple <= UInt32.max / 2 else { break }
+            multiple <<= 1
+        }
+        return size
     }
 }

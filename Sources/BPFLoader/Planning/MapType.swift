@@ -10,6 +10,7 @@ enum MapType {
     static let arrayOfMaps = UInt32(BPF_MAP_TYPE_ARRAY_OF_MAPS.rawValue)
     static let hashOfMaps = UInt32(BPF_MAP_TYPE_HASH_OF_MAPS.rawValue)
     static let ringbuf = UInt32(BPF_MAP_TYPE_RINGBUF.rawValue)
+    static let userRingbuf = UInt32(BPF_MAP_TYPE_USER_RINGBUF.rawValue)
     /// Newer than the UAPI headers of Debian 12 (linux-libc-dev 6.1) that the builds use: the
     /// values of `enum bpf_map_type` in Linux 6.2 and 6.9.
     static let cgroupLocalStorage: UInt32 = 32  // BPF_MAP_TYPE_CGRP_STORAGE

@@ -18,15 +18,22 @@ package enum Planner {
     /// candidates and relocate the reached code; link each program; rewrite the object's BTF for
     /// the kernel. Programs that are not loaded (other iterators, other program types) are named
     /// in the notes and never relocated.
-    package static func plan(_ object: BPFObjectFile, kernel: KernelTypes, options: PlanOptions = PlanOptions(),
+    ///
+    /// `openKernel` is given every vmlinux name planning will look up (known from the object before
+    /// the kernel's BTF is read), so it can find them while it indexes that BTF
+    /// (`BTF.init(_:base:lookingUp:)`).
+    package static func plan(_ object: BPFObjectFile, options: PlanOptions = PlanOptions(),
+                            kernel openKernel: (BTFNameQuery) throws(LoadError) -> KernelTypes,
                             probe: (ObjectNeeds) -> KernelFacts) throws(LoadError) -> LoadPlan {
         var notes: [String] = []
         let selected = try selectProgram(object, options: options)
         let prepared = try prepare(object)
+        let opened = try openKernel(kernelNameQuery(object, prepared: prepared, options: options))
         let facts = probe(prepared.needs)
         // This planning's own copy of the kernel's types: it remembers the large vmlinux types it
         // decodes and gains a cache of name lookups below (results unchanged; see KernelNames).
-        var kernel = KernelTypes(vmlinux: kernel.vmlinux.withTypeCache(), modules: kernel.modules)
+        var kernel = KernelTypes(vmlinux: opened.vmlinux.withTypeCache(), modules: opened.modules)
+        kernel.names = KernelNames.make(for: kernel.vmlinux)
         let btf = prepared.btf
 
         var maps = try planMaps(object, btf: btf, facts: facts, notes: &notes)
@@ -34,26 +41,61 @@ package enum Planner {
         // What the loaded programs reach: linked once on the code as compiled (CO-RE changes no
         // call or relocation), so only that code is relocated and only its externs resolved.
         let reach = try Reach(object: object, programs: loaded.programs, linker: Linker(object: object, code: object.code, maps: maps.index))
+        if let name = reach.externSymbols.sorted().lazy.compactMap({ prepared.undefinedFunctions[$0] }).first {
+            throw .undefinedFunction(name: name)
+        }
+        lookUpKernelNames(object, btf: btf, reach: reach, loaded: loaded, names: kernel.names)
         let kconfigMap = try planKconfig(object, btf: btf, externs: prepared.externs, facts: facts, kernel: kernel,
                                          maps: &maps.planned, notes: &notes)
         let resolutions = try resolveKsyms(prepared.externs, used: reach.externSymbols, btf: btf, kernel: kernel,
                                            facts: facts, notes: &notes)
-        kernel.names = lookUpKernelNames(object, btf: btf, reach: reach, loaded: loaded, vmlinux: kernel.vmlinux)
         let relocated = try relocateCORE(object, btf: btf, reach: reach, kernel: kernel, notes: &notes)
         let externs = ExternContext(externs: prepared.externs, positions: Externs.positions(prepared.externs),
                                     resolutions: resolutions, kconfigMap: kconfigMap)
         let programs = try linkPrograms(object, loaded: loaded, code: relocated, btf: btf, maps: maps.index, externs: externs,
                                         kernel: kernel, facts: facts, options: options, notes: &notes)
+        if let names = kernel.names {
+            notes.append("kernel BTF names: \(names.foundWhileIndexing) looked up while indexing, \(names.walks) more walks over its types")
+        }
         var plan = LoadPlan(objectName: object.name, license: object.license, btf: planBTF(btf, facts: facts, notes: &notes),
                             maps: maps.planned, programs: programs.planned, selected: loaded.selected, notes: notes)
         plan.btfRequired = programs.needBTF
         return plan
     }
 
-    /// The same, on a kernel whose facts are known (tests, fuzzing).
+    /// The same, on a kernel whose types and facts are known (tests, fuzzing).
     package static func plan(_ object: BPFObjectFile, kernel: KernelTypes, facts: KernelFacts,
                             options: PlanOptions = PlanOptions()) throws(LoadError) -> LoadPlan {
-        try plan(object, kernel: kernel, options: options) { _ in facts }
+        try plan(object, options: options, kernel: { (_: BTFNameQuery) throws(LoadError) in kernel }, probe: { _ in facts })
+    }
+
+    /// Every vmlinux name planning may look up, from the object alone: `bpf_iter_<target>` of each
+    /// iterator program, the kernel names of its ksyms, the structs main_thread_only reads, and
+    /// the essential names of the root types of every CO-RE record (those of code that is not
+    /// loaded too: a few names more cost nothing in the walk).
+    static func kernelNameQuery(_ object: BPFObjectFile, prepared: PreparedObject, options: PlanOptions) -> BTFNameQuery {
+        var query = BTFNameQuery()
+        for program in object.programs {
+            query.exact.append("bpf_iter_" + program.kind.target)
+            if options.mainThreadOnly { query.exact += MainThreadFilter.kernelNames(target: program.kind.target) }
+        }
+        for e in prepared.externs {
+            switch e.kind {
+            case .ksymVariable: query.exact.append(e.name)
+            case .kfunc: query.exact.append(CORENames.essential(e.name))
+            case .kconfig, .ksymAddress: break
+            }
+        }
+        if let btf = prepared.btf, let ext = btf.ext {
+            for group in ext.coreRelocations {
+                query.essential += CORECandidateIndex.rootNames(local: btf.original, records: group.records)
+            }
+        }
+        var seen = Set<String>()
+        query.exact = query.exact.filter { seen.insert($0).inserted }
+        seen = []
+        query.essential = query.essential.filter { seen.insert($0).inserted }
+        return query
     }
 
     /// The programs to load, their program arrays' slots resolved, and `-d` notes for the others.
@@ -66,10 +108,11 @@ package enum Planner {
     }
 
     /// Every vmlinux name planning looks up from here on (attach targets, CO-RE root types of the
-    /// loaded code), found in one pass over its strings and one walk over its types.
+    /// loaded code): usually found already while the kernel's BTF was indexed; any other (a
+    /// kernel opened without the query) in one more walk over its types, once.
     static func lookUpKernelNames(_ object: BPFObjectFile, btf: ObjectBTF?, reach: Reach, loaded: LoadedPrograms,
-                                  vmlinux: BTF) -> KernelNames? {
-        guard let names = KernelNames.make(for: vmlinux) else { return nil }
+                                  names: KernelNames?) {
+        guard let names else { return }
         var essential: [String] = []
         if let btf, let ext = btf.ext {
             for group in ext.coreRelocations {
@@ -79,7 +122,6 @@ package enum Planner {
             }
         }
         names.resolve(exact: loaded.programs.map { "bpf_iter_" + object.programs[$0].kind.target }, essential: essential)
-        return names
     }
 
     /// What linking needs of the externs: their declarations, where each symbol's extern is, how
@@ -136,7 +178,7 @@ package enum Planner {
                 planned.sourceLines = info.sourceLines
             }
             if isSelected && options.mainThreadOnly {
-                try MainThreadFilter.apply(to: &planned, kernel: kernel.vmlinux)
+                try MainThreadFilter.apply(to: &planned, kernel: kernel)
                 notes.append("program '\(program.name)': main_thread_only filter prepended (\(MainThreadFilter.length) instructions)")
             }
             programs.append(planned)
@@ -210,7 +252,7 @@ package enum Planner {
         for group in ext.coreRelocations {
             let name = btf.sectionName(group.sectionNameOffset)
             guard let index = reach.section(named: name), var instructions = code[index] else {
-                throw .core(program: name, reason: "CO-RE relocations for section '\(name)', which holds no code")
+                throw .badSection(section: name, reason: "has CO-RE relocations but holds no code")
             }
             // Records of reached code, and any record that is malformed wherever it is (not on an
             // instruction of its section): that is a broken object, not code left alone.
@@ -234,7 +276,7 @@ package enum Planner {
                 notes += fixups.map { $0.description }
                 poisoned[index] = CORERelocator.poisonNotes(fixups)
             } catch {
-                throw .core(program: error.program, reason: error.reason)
+                throw .core(error)
             }
             code[index] = instructions
         }

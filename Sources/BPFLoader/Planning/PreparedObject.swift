@@ -5,6 +5,8 @@ import BTFParser
 struct PreparedObject {
     var btf: ObjectBTF?
     var externs: [Extern]
+    /// Functions declared but not defined, by symbol index (`Externs.collect`).
+    var undefinedFunctions: [Int: String]
     /// What the object needs from the system before it can be planned.
     var needs: ObjectNeeds
 }
@@ -18,8 +20,10 @@ extension Planner {
             try btf?.fixUpDataSections(object)
             btf?.markHiddenFunctionsStatic(object)
         }
-        let externs = try Externs.collect(object, btf: &btf)
-        return PreparedObject(btf: btf, externs: externs, needs: needs(kinds: kinds, externs: externs))
+        let (externs, undefinedFunctions) = try Externs.collect(object, btf: &btf)
+        return PreparedObject(
+            btf: btf, externs: externs, undefinedFunctions: undefinedFunctions,
+            needs: needs(kinds: kinds, externs: externs))
     }
 
     /// What the externs ask of the system, and the BTF kinds to probe (none without BTF).

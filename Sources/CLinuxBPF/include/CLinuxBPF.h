@@ -141,6 +141,9 @@ static inline int iter_uname_release(char *buf, size_t size) {
     return 0;
 }
 
+/// The page size (ring buffers are sized in pages; arm64 kernels use 4, 16 or 64 KiB pages).
+static inline long iter_page_size(void) { return sysconf(_SC_PAGESIZE); }
+
 /// Raise RLIMIT_MEMLOCK: kernels before 5.11 charge BPF memory to it.
 static inline int iter_raise_memlock(void) {
     struct rlimit r = { RLIM_INFINITY, RLIM_INFINITY };

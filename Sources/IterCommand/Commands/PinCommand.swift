@@ -93,6 +93,12 @@ struct PinCommand: Subcommand, IteratorCommand {
             throw CommandFailure(error, object: self.iterator.object)
         }
         console.trace("pinned link \(iterator.linkID) at \(path)")
+        let arrays = iterator.unpinnedProgramArrays
+        let warnings = arrays.map { name in
+            "program array '\(name)' is not pinned: the kernel empties it when iter exits, so tail calls through it "
+                + "will find no program when \(path) is read; declare it with __uint(pinning, LIBBPF_PIN_BY_NAME) to keep it"
+        }
+        if !console.json { for warning in warnings { console.warning(warning) } }
         if console.json {
             var fields: [(String, JSONValue)] = [
                 ("path", .string(path.description)),
@@ -109,6 +115,7 @@ struct PinCommand: Subcommand, IteratorCommand {
                 fields += [("mode", .string(pinAccess.octalMode)), ("uid", .uint(UInt64(pinAccess.user))),
                            ("gid", .uint(UInt64(pinAccess.group)))]
             }
+            if !warnings.isEmpty { fields.append(("warnings", .array(warnings.map { .string($0) }))) }
             console.emit(.object(fields))
         }
     }

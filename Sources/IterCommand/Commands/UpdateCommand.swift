@@ -39,17 +39,18 @@ struct UpdateCommand: Subcommand, IteratorCommand {
             throw CommandFailure(error, object: iterator.object)
         }
         if console.json {
-            console.emit(.object([
-                ("path", .string(path.description)),
-                ("object", .string(iterator.object.description)),
-                ("program", .string(update.program)),
-                ("section", .string(update.section)),
-                ("target", .string(update.target)),
-                ("link_id", .uint(UInt64(update.linkID))),
-                ("old_prog_id", .uint(UInt64(update.oldProgramID))),
-                ("prog_id", .uint(UInt64(update.newProgramID))),
-                ("main_thread_only", .bool(update.mainThreadOnly)),
-            ]))
+            console.emit(
+                .object([
+                    ("path", .string(path.description)),
+                    ("object", .string(iterator.object.description)),
+                    ("program", .string(update.program)),
+                    ("section", .string(update.section)),
+                    ("target", .string(update.target)),
+                    ("link_id", .uint(UInt64(update.linkID))),
+                    ("old_prog_id", .uint(UInt64(update.oldProgramID))),
+                    ("prog_id", .uint(UInt64(update.newProgramID))),
+                    ("main_thread_only", .bool(update.mainThreadOnly)),
+                ]))
         }
     }
 }

@@ -1,6 +1,6 @@
 /// Parses iter's command line the way bpftool parses its own: options anywhere before `--`,
 /// then a command word matched by prefix against `CommandTable`, whose entry parses the rest.
-public enum ArgumentParser {
+enum ArgumentParser {
     /// The command line, parsed: the global options and the command to run.
     struct Invocation {
         var options: GlobalOptions

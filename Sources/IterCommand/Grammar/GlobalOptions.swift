@@ -1,21 +1,21 @@
 /// `-j`, `-p`, `-d`, `-n`: options that apply to every command, wherever they appear before `--`
 /// (GNU getopt permutes them, as bpftool's does).
-public struct GlobalOptions: Equatable, Sendable {
+struct GlobalOptions: Equatable, Sendable {
     /// `-j` / `--json` (also set by `-p`): JSON output, and errors as `{"error": …}` on stdout.
-    public var json = false
+    var json = false
     /// `-p` / `--pretty`: indented JSON.
-    public var pretty = false
+    var pretty = false
     /// `-d` / `--debug`: trace each loading step on stderr, with the verifier log.
-    public var debug = false
+    var debug = false
     /// `-n` / `--nomount`: fail instead of mounting bpffs when the pin path is not on it.
-    public var noMount = false
+    var noMount = false
     /// `-V` / `--version`: run `version` whatever the command.
-    public var version = false
+    var version = false
     /// `-h` / `--help`: run `help` whatever the command.
-    public var help = false
+    var help = false
 
     /// All options off.
-    public init() {}
+    init() {}
 
     /// One option: its long name, its letter, and what it sets.
     struct Option: Sendable {
@@ -27,7 +27,9 @@ public struct GlobalOptions: Equatable, Sendable {
     /// Every option, in bpftool's order (the help text and the completion list them so).
     static let table: [Option] = [
         Option(name: "json", letter: UInt8(ascii: "j")) { $0.json = true },
-        Option(name: "pretty", letter: UInt8(ascii: "p")) { $0.json = true; $0.pretty = true },
+        Option(name: "pretty", letter: UInt8(ascii: "p")) {
+            $0.json = true; $0.pretty = true
+        },
         Option(name: "debug", letter: UInt8(ascii: "d")) { $0.debug = true },
         Option(name: "nomount", letter: UInt8(ascii: "n")) { $0.noMount = true },
         Option(name: "version", letter: UInt8(ascii: "V")) { $0.version = true },

@@ -11,8 +11,11 @@ enum Grammar {
         Rule(name: "OBJ", definition: "/a/file/of/bpf_iter_target.o"),
         Rule(name: "ITER_OPT", definition: "{ map MAP | task TASK_OPT | cgroup CGROUP_OPT }"),
         Rule(name: "MAP", definition: "{ id MAP_ID | pinned FILE | name MAP_NAME }"),
-        Rule(name: "TASK_OPT", definition: "{ " + TaskClause.keywords.map { $0 == "main_thread_only" ? $0 : $0 + " " + TaskClause.placeholder($0) }
-            .joined(separator: " | ") + " }"),
+        Rule(
+            name: "TASK_OPT",
+            definition: "{ "
+                + TaskClause.keywords.map { $0 == "main_thread_only" ? $0 : $0 + " " + TaskClause.placeholder($0) }
+                .joined(separator: " | ") + " }"),
         Rule(name: "CGROUP_OPT", definition: "{ id CGROUP_ID | path PATH } [order ORDER]"),
         Rule(name: "ORDER", definition: "{ " + CgroupWalkOrder.allCases.map { $0.keyword }.joined(separator: " | ") + " }"),
         Rule(name: "MODE", definition: "{ OCTAL | SYMBOLIC }"),

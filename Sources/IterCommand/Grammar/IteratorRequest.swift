@@ -31,7 +31,7 @@ extension Clause where Command: IteratorCommand {
         [
             Clause(keyword: "prog") { (words, command) throws(UsageError) in
                 command.iterator.program = try words.next("'prog' needs a program name").text
-            },
+            }
         ]
     }
 

@@ -1,13 +1,13 @@
 /// A command line iter cannot act on. `showUsage` adds the short usage after the message, as
 /// bpftool does for unknown options and missing arguments.
-public struct UsageError: Error, Equatable, Sendable {
+struct UsageError: Error, Equatable, Sendable {
     /// What is wrong, without the `Error: ` prefix.
-    public let message: String
+    let message: String
     /// Print the short usage after the message (not under `-j`).
-    public let showUsage: Bool
+    let showUsage: Bool
 
     /// A usage error saying `message`, with the usage text after it when `showUsage` is set.
-    public init(_ message: String, showUsage: Bool = false) {
+    init(_ message: String, showUsage: Bool = false) {
         self.message = message
         self.showUsage = showUsage
     }

@@ -4,33 +4,38 @@ import SyscallBPF
 /// Where iter's output goes: stdout for results (and JSON errors), stderr for plain errors and
 /// debug lines. Writes go straight to the fds with write(2), unbuffered, so an error printed just
 /// before exit is never lost, and a closed stdout is an EPIPE we can ignore, not a crash.
-public struct Console {
+struct Console {
     /// Results and errors as JSON (`-j`; implied by `pretty`).
-    public var json: Bool
+    var json: Bool
     /// Indented JSON (`-p`).
-    public var pretty: Bool
+    var pretty: Bool
     /// Print `trace` lines (`-d`).
-    public var debug: Bool
+    var debug: Bool
 
     /// A console for the given global options; `pretty` implies `json`.
-    public init(json: Bool = false, pretty: Bool = false, debug: Bool = false) {
+    init(json: Bool = false, pretty: Bool = false, debug: Bool = false) {
         self.json = json || pretty
         self.pretty = pretty
         self.debug = debug
     }
 
     /// A line on stdout.
-    public func out(_ text: String) {
+    func out(_ text: String) {
         Console.write(1, text + "\n")
     }
 
     /// A line on stderr.
-    public func err(_ text: String) {
+    func err(_ text: String) {
         Console.write(2, text + "\n")
     }
 
+    /// `Warning: …` on stderr: the command succeeds, but something will not work as expected.
+    func warning(_ text: String) {
+        Console.write(2, "Warning: " + text + "\n")
+    }
+
     /// A `-d` line on stderr (nothing without -d).
-    public func trace(_ text: String) {
+    func trace(_ text: String) {
         guard debug else { return }
         for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
             Console.write(2, "iter: " + line + "\n")
@@ -38,12 +43,12 @@ public struct Console {
     }
 
     /// A JSON document on stdout.
-    public func emit(_ value: JSONValue) {
+    func emit(_ value: JSONValue) {
         out(value.render(pretty: pretty))
     }
 
     /// The error, as bpftool prints it: `Error: …` on stderr, or `{"error":"…"}` on stdout with -j.
-    public func error(_ message: String) {
+    func error(_ message: String) {
         if json {
             emit(.object([("error", .string(message))]))
         } else {

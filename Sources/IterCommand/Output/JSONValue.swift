@@ -2,7 +2,7 @@ import BPFLoader
 
 /// A JSON document, built by commands and written by `JSONValue.render`. Strings are escaped
 /// per RFC 8259 (bpftool's error objects are not, so a quote in a path breaks them; ours never do).
-public indirect enum JSONValue: Equatable, Sendable {
+indirect enum JSONValue: Equatable, Sendable {
     /// `null`.
     case null
     /// `true` or `false`.
@@ -18,12 +18,12 @@ public indirect enum JSONValue: Equatable, Sendable {
     /// Keys keep their order: output is stable and reads in the order a person expects.
     case object([(String, JSONValue)])
 
-    public static func == (lhs: JSONValue, rhs: JSONValue) -> Bool {
+    static func == (lhs: JSONValue, rhs: JSONValue) -> Bool {
         lhs.render(pretty: false) == rhs.render(pretty: false)
     }
 
     /// The document as text; `pretty` indents with 4 spaces as bpftool's `-p` does.
-    public func render(pretty: Bool) -> String {
+    func render(pretty: Bool) -> String {
         var out = ""
         write(into: &out, pretty: pretty, indent: 0)
         return out

@@ -58,7 +58,7 @@ package enum Gzip {
             throw .badMagic(offset: offset, found: data.bytes(offset: offset, length: id2 == nil ? 1 : 2) ?? [])
         }
         guard let method = data.u8(at: offset + 2), let flags = data.u8(at: offset + 3),
-              data.contains(offset: offset, length: 10)
+            data.contains(offset: offset, length: 10)
         else { throw .truncated(offset: data.count) }
         guard method == 8 else { throw .unsupportedMethod(offset: offset + 2, method: method) }
         guard flags & reservedFlags == 0 else { throw .reservedFlags(offset: offset + 3, flags: flags) }
@@ -75,8 +75,9 @@ package enum Gzip {
         }
         if flags & flagHeaderCRC != 0 {
             guard let stored = data.u16(at: p, .little) else { throw .truncated(offset: data.count) }
-            let computed = UInt16(truncatingIfNeeded: crc.update(
-                0, data.base.map { ($0 + offset).assumingMemoryBound(to: UInt8.self) }, count: p - offset))
+            let computed = UInt16(
+                truncatingIfNeeded: crc.update(
+                    0, data.base.map { ($0 + offset).assumingMemoryBound(to: UInt8.self) }, count: p - offset))
             guard stored == computed else {
                 throw .headerCRCMismatch(offset: p, stored: stored, computed: computed)
             }

@@ -66,12 +66,12 @@ package enum InflateError: Error, Equatable, CustomStringConvertible {
     package var offset: Int {
         switch self {
         case let .truncated(o), let .invalidBlockType(o), let .storedLengthMismatch(o, _, _),
-             let .tooManyCodes(o, _, _), let .overSubscribed(o, _), let .incomplete(o, _),
-             let .repeatWithoutPrevious(o), let .repeatPastEnd(o, _, _), let .missingEndOfBlock(o),
-             let .invalidCode(o, _), let .invalidSymbol(o, _, _), let .distanceTooFarBack(o, _, _),
-             let .outputLimit(o, _), let .badMagic(o, _), let .unsupportedMethod(o, _),
-             let .reservedFlags(o, _), let .headerCRCMismatch(o, _, _), let .crcMismatch(o, _, _),
-             let .sizeMismatch(o, _, _):
+            let .tooManyCodes(o, _, _), let .overSubscribed(o, _), let .incomplete(o, _),
+            let .repeatWithoutPrevious(o), let .repeatPastEnd(o, _, _), let .missingEndOfBlock(o),
+            let .invalidCode(o, _), let .invalidSymbol(o, _, _), let .distanceTooFarBack(o, _, _),
+            let .outputLimit(o, _), let .badMagic(o, _), let .unsupportedMethod(o, _),
+            let .reservedFlags(o, _), let .headerCRCMismatch(o, _, _), let .crcMismatch(o, _, _),
+            let .sizeMismatch(o, _, _):
             return o
         }
     }

@@ -268,13 +268,15 @@ struct Inflater {
             guard lengthIndex < 29 else {
                 throw .invalidSymbol(offset: offset, code: .literalLength, symbol: symbol)
             }
-            let length = Int(DeflateTables.lengthBase[lengthIndex])
+            let length =
+                Int(DeflateTables.lengthBase[lengthIndex])
                 + (try bits(Int(DeflateTables.lengthExtra[lengthIndex])))
             let distanceSymbol = try decode(dist)
             guard distanceSymbol < 30 else {
                 throw .invalidSymbol(offset: offset, code: .distance, symbol: distanceSymbol)
             }
-            let distance = Int(DeflateTables.distanceBase[distanceSymbol])
+            let distance =
+                Int(DeflateTables.distanceBase[distanceSymbol])
                 + (try bits(Int(DeflateTables.distanceExtra[distanceSymbol])))
             let available = outCount - streamStart
             guard distance <= available else {
