@@ -69,6 +69,28 @@ struct LibraryAPITests {
         }
     }
 
+    @Test("update(pinnedAt:settings:) gives the new program's globals values, as makeIterator does")
+    func updateWithSettings() throws {
+        let dir = try BPFFSDirectory("api-update-set")
+        let path = dir.file("params")
+        let object = try IteratorObject(path: Repo.fixture("iter_params.bpf.o"))
+        try object.makeIterator().pin(at: path)
+        let everyone = try readPinned(path).split(separator: "\n").filter { $0.hasPrefix("task ") }
+        #expect(everyone.count > 1)
+        _ = try object.update(pinnedAt: FilePath(path), settings: [try VariableAssignment(parsing: "targ_tgid=\(getpid())")])
+        let tasks = try readPinned(path).split(separator: "\n").filter { $0.hasPrefix("task ") }
+        #expect(tasks.map { $0.split(separator: " ")[2] } == ["\(getpid())"], "only this process, after the update")
+        do {
+            _ = try object.update(pinnedAt: FilePath(path), settings: [try VariableAssignment(parsing: "no_such_global=1")])
+            Issue.record("an unknown global was accepted")
+        } catch {
+            guard case .variable = error else {
+                Issue.record("unexpected \(error)")
+                return
+            }
+        }
+    }
+
     @Test("errors are typed and say which step failed")
     func errors() throws {
         #expect(throws: IteratorError.self) { try IteratorObject(path: "/nonexistent.o") }

@@ -20,6 +20,8 @@ public enum IteratorError: Error, CustomStringConvertible {
     case read(program: String, Errno)
     /// The program of a pinned iterator could not be replaced (`IteratorObject.update`).
     case update(UpdateError)
+    /// A global variable setting was refused, before anything was loaded.
+    case variable(VariableError)
 
     /// The errno of a failed system call, if that is what this is.
     public var errno: Errno? {
@@ -30,6 +32,7 @@ public enum IteratorError: Error, CustomStringConvertible {
         case let .update(error): return error.errno
         case let .option(error): return error.errno
         case let .attach(error): return error.errno
+        case .variable: return nil
         }
     }
 
@@ -49,6 +52,7 @@ public enum IteratorError: Error, CustomStringConvertible {
         case let .pinAccess(program, error): return "program \(program): pinned at \(error.path), but \(error.description)"
         case let .read(program, errno): return "program \(program): reading the iterator failed: \(errno.description)"
         case let .update(error): return error.description
+        case let .variable(error): return error.description
         }
     }
 }

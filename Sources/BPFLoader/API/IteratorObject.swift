@@ -69,17 +69,19 @@ public struct IteratorObject {
     /// - Parameters:
     ///   - program: the program to attach; nil for the first iterator program.
     ///   - options: map, task or cgroup options for targets that take them.
+    ///   - settings: values for the object's global variables (`variables` lists them), checked
+    ///     against their types before anything is loaded.
     ///   - verifierLog: collect the verifier's log of successful loads too (for `trace`).
     ///   - trace: receives one line per step (what `iter -d` prints).
     /// - Throws: `IteratorError`, saying which step failed and why; nothing stays loaded or pinned.
-    public func makeIterator(program: String? = nil, options: IteratorOptions = .none, verifierLog: Bool = false,
-                             trace: (String) -> Void = { _ in }) throws(IteratorError) -> Iterator {
+    public func makeIterator(program: String? = nil, options: IteratorOptions = .none, settings: [VariableAssignment] = [],
+                             verifierLog: Bool = false, trace: (String) -> Void = { _ in }) throws(IteratorError) -> Iterator {
         // Options first, as bpftool opens the map before the object.
         let resolved: ResolvedOptions
         do { resolved = try options.resolve() } catch { throw .option(error) }
         // The link options' types in the kernel's BTF, looked up while it is indexed.
         let optionNames = options.kind != nil ? LinkOptionSupport.kernelNames : []
-        let loaded = try load(program: program, mainThreadOnly: options.mainThreadOnly, alsoLookingUp: optionNames,
+        let loaded = try load(program: program, mainThreadOnly: options.mainThreadOnly, settings: settings, alsoLookingUp: optionNames,
                               verifierLog: verifierLog, trace: trace) { (plan, vmlinux) throws(IteratorError) in
             let chosen = plan.selectedProgram
             if let misplaced = options.misplaced(program: chosen.name, target: chosen.target) { throw .option(misplaced) }
@@ -112,8 +114,8 @@ public struct IteratorObject {
     /// What making an iterator and updating one share: plan the object for the kernel (opening its
     /// BTF, looking up the names planning needs and `extraNames` while indexing it, unless `kernel`
     /// is given), run `check` on the plan (nothing is loaded yet), and load it.
-    func load(program: String?, mainThreadOnly: Bool, kernel given: KernelTypes? = nil, alsoLookingUp extraNames: [String] = [],
-              verifierLog: Bool, trace: (String) -> Void,
+    func load(program: String?, mainThreadOnly: Bool, settings: [VariableAssignment], kernel given: KernelTypes? = nil,
+              alsoLookingUp extraNames: [String] = [], verifierLog: Bool, trace: (String) -> Void,
               check: (LoadPlan, BTF) throws(IteratorError) -> Void) throws(IteratorError) -> LoadedObject {
         trace("object '\(file.name)': \(file.elf.sections.count) sections, programs: "
               + file.programs.map { "\($0.name) (\($0.sectionName))" }.joined(separator: ", "))
@@ -123,7 +125,8 @@ public struct IteratorObject {
         var probing: UInt64 = 0
         var vmlinux = given?.vmlinux
         do {
-            plan = try Planner.plan(file, options: PlanOptions(programName: program, mainThreadOnly: mainThreadOnly),
+            let options = PlanOptions(programName: program, mainThreadOnly: mainThreadOnly, settings: settings)
+            plan = try Planner.plan(file, options: options,
                                     kernel: { (names: BTFNameQuery) throws(LoadError) -> KernelTypes in
                 if let given { return given }
                 let started = iter_monotonic_ns()
@@ -139,6 +142,8 @@ public struct IteratorObject {
                 return KernelProbe.facts(for: needs)
             })
         } catch {
+            // A setting that does not fit the object is the caller's mistake, not the object's.
+            if case let .variable(problem) = error { throw .variable(problem) }
             throw .object(path: path, error)
         }
         let planned = (iter_monotonic_ns() - planning - opening - probing) / 1000

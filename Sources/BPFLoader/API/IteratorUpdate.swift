@@ -92,20 +92,21 @@ extension IteratorObject {
     /// the link's; its options (map, task, cgroup) stay those it was created with, and a
     /// `task main_thread_only` filter of the old program is put in front of the new one. The old
     /// program is named in the update (BPF_F_REPLACE), so a concurrent update is detected, not
-    /// overwritten. The new program's maps are new (`.bss` starts from zero) unless pinned by name.
+    /// overwritten. The new program's maps are new (`.bss` starts from zero) unless pinned by name;
+    /// `settings` give its global variables values, as for `makeIterator`.
     ///
     /// - Throws: `IteratorError` (`.update` for what concerns the pin and the link); the link is
     ///   left as it was.
     public func update(
-        pinnedAt path: FilePath, program: String? = nil, verifierLog: Bool = false,
+        pinnedAt path: FilePath, program: String? = nil, settings: [VariableAssignment] = [], verifierLog: Bool = false,
         trace: (String) -> Void = { _ in }
     ) throws(IteratorError) -> IteratorUpdate {
-        try update(pinnedAt: path, program: program, verifierLog: verifierLog, trace: trace) {}
+        try update(pinnedAt: path, program: program, settings: settings, verifierLog: verifierLog, trace: trace, beforeReplacing: {})
     }
 
     /// The same, calling `beforeReplacing` just before BPF_LINK_UPDATE (tests race it there).
     package func update(
-        pinnedAt path: FilePath, program: String?, verifierLog: Bool, trace: (String) -> Void,
+        pinnedAt path: FilePath, program: String?, settings: [VariableAssignment] = [], verifierLog: Bool, trace: (String) -> Void,
         beforeReplacing: () -> Void
     ) throws(IteratorError) -> IteratorUpdate {
         let link: OwnedDescriptor
@@ -150,7 +151,7 @@ extension IteratorObject {
         let mainThreadOnly = MainThreadFilter.isApplied(translated: oldCode, target: chosen.kind.target, kernel: kernel)
         if mainThreadOnly { trace("program \(info.programID) filters main threads (task main_thread_only): so will the new one") }
         let loaded = try load(
-            program: program, mainThreadOnly: mainThreadOnly, kernel: kernel, verifierLog: verifierLog,
+            program: program, mainThreadOnly: mainThreadOnly, settings: settings, kernel: kernel, verifierLog: verifierLog,
             trace: trace
         ) { (_, _) throws(IteratorError) in }
         let newProgram = loaded.selectedProgram

@@ -55,6 +55,8 @@ public struct CommandFailure: Error, Sendable {
                       exitCode: access.errno.exitCode)
         case let .update(update):
             self.init(update.description, exitCode: update.errno?.exitCode ?? CommandFailure.malformedExitCode)
+        case let .variable(problem):
+            self.init(problem.description)
         }
     }
 }
