@@ -5,7 +5,7 @@
 # `map pinned`; cgroup directories after `cgroup path`; users from /etc/passwd after `owner`; pinned
 # files, then objects, after update.
 
-_iter_words='pin run update list show version help'
+_iter_words='pin run update list show info version help'
 _iter_options='-j --json -p --pretty -d --debug -n --nomount -V --version -h --help'
 
 # _iter_complete_args WORDS...: completes after the command word (pin, run, list, show).
@@ -18,6 +18,16 @@ _iter_complete_args() {
     order) COMPREPLY=($(compgen -W 'self_only descendants_pre descendants_post ancestors_up children' -- "$cur")); return ;;
     owner) COMPREPLY=($(compgen -u -- "$cur")); return ;;
     prog | tid | pid | pid_fd | mode) return ;;
+    set)
+        # The object's settable variables, from iter info (the object is the word after pin/run,
+        # the second after update).
+        local first=1
+        [ "$command" = update ] && first=2
+        local object=${COMP_WORDS[$((COMP_CWORD - position + first))]}
+        [ -f "$object" ] && COMPREPLY=($(compgen -S = -W "$(iter info "$object" 2>/dev/null |
+            sed -n '/^variables/,$ s/^  \([A-Za-z_][A-Za-z0-9_]*\) = .*/\1/p')" -- "$cur"))
+        compopt -o nospace 2>/dev/null
+        return ;;
     esac
     # The word before prev tells map id / map name / map pinned / cgroup path / cgroup id.
     local before=${COMP_WORDS[COMP_CWORD - 2]}
@@ -37,9 +47,9 @@ _iter_complete_args() {
             compopt -o filenames 2>/dev/null
             COMPREPLY=($(compgen -d -- "${cur:-/sys/fs/bpf/}"))
         elif [ "$command" = pin ]; then
-            COMPREPLY=($(compgen -W 'map task cgroup prog mode owner' -- "$cur"))
+            COMPREPLY=($(compgen -W 'map task cgroup prog set mode owner' -- "$cur"))
         else
-            COMPREPLY=($(compgen -W 'map task cgroup prog' -- "$cur"))
+            COMPREPLY=($(compgen -W 'map task cgroup prog set' -- "$cur"))
         fi
         ;;
     update)
@@ -50,10 +60,16 @@ _iter_complete_args() {
             compopt -o filenames 2>/dev/null
             COMPREPLY=($(compgen -f -X '!*.o' -- "$cur") $(compgen -d -- "$cur"))
         else
-            COMPREPLY=($(compgen -W 'prog' -- "$cur"))
+            COMPREPLY=($(compgen -W 'prog set' -- "$cur"))
         fi
         ;;
     list) [ "$position" = 1 ] && COMPREPLY=($(compgen -W 'maps' -- "$cur")) ;;
+    info)
+        if [ "$position" = 1 ]; then
+            compopt -o filenames 2>/dev/null
+            COMPREPLY=($(compgen -f -X '!*.o' -- "$cur") $(compgen -d -- "$cur"))
+        fi
+        ;;
     show)
         if [ "$position" = 1 ]; then
             compopt -o filenames 2>/dev/null

@@ -127,6 +127,23 @@ struct UpdateTests {
         #expect(try Self.json(try run(binary, ["-j", "update", all, Repo.fixture("iter_task.bpf.o")]))["main_thread_only"] as? Bool == false)
     }
 
+    @Test("set gives the new program's globals values; a setting that does not fit changes nothing", arguments: Repo.binaries)
+    func settings(binary: String) throws {
+        let dir = try BPFFSDirectory("update-set")
+        let path = dir.file("params")
+        #expect(try run(binary, ["pin", Repo.fixture("iter_params.bpf.o"), path]).status == 0)
+        #expect(try readPinned(path).hasPrefix("config tgid=0 "))
+        let updated = try run(binary, ["update", path, Repo.fixture("iter_params.bpf.o"), "set", "targ_tgid=\(getpid())"])
+        #expect(updated.status == 0, "\(updated)")
+        let output = try readPinned(path)
+        #expect(output.hasPrefix("config tgid=\(getpid()) "))
+        #expect(output.split(separator: "\n").filter { $0.hasPrefix("task ") }.count == 1)
+        let before = try Self.ids(binary, path)
+        let refused = try run(binary, ["update", path, Repo.fixture("iter_params.bpf.o"), "set", "nope=1"])
+        #expect(refused.status == 255 && refused.stderr.hasPrefix("Error: no variable 'nope' to set in the object"), "\(refused)")
+        #expect(try Self.ids(binary, path) == before)
+    }
+
     @Test("an update by someone else while this one loads is detected (BPF_F_REPLACE), not undone")
     func concurrentUpdate() throws {
         let dir = try BPFFSDirectory("update-race")

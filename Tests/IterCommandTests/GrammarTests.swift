@@ -36,10 +36,11 @@ struct GrammarTests {
         #expect(try parse(["u", "/sys/fs/bpf/x", "a.o"]).command.name == "update")
         #expect(try parse(["l"]).command.name == "list")
         #expect(try parse(["s"]).command.name == "show")
+        #expect(try parse(["i", "a.o"]).command.name == "info")
         #expect(try parse(["v"]).command.name == "version")
         #expect(try parse(["h"]).command.name == "help")
         #expect(try parse([]).command.name == "help")
-        #expect(message(["frobnicate"])?.hasPrefix("unknown command 'frobnicate' (commands: pin, run, update, list, show, version, help)") == true)
+        #expect(message(["frobnicate"])?.hasPrefix("unknown command 'frobnicate' (commands: pin, run, update, list, show, info, version, help)") == true)
     }
 
     @Test("options anywhere before --, bundled, long by unambiguous prefix")
@@ -75,6 +76,8 @@ struct GrammarTests {
         #expect(try run(["a.o", "task", "pid_fd", "3"]).iterator.options == .task(.processDescriptor(3)))
         #expect(try run(["a.o", "cgroup", "path", "/sys/fs/cgroup"]).iterator.options == .cgroup(.path("/sys/fs/cgroup"), order: .descendantsPre))
         #expect(try run(["a.o", "cgroup", "id", "1", "order", "anc"]).iterator.options == .cgroup(.id(1), order: .ancestorsUp))
+        let settings = try run(["a.o", "set", "targ_tgid=1", "s", "limits.level=3", "set", "title=a=b"])
+        #expect(settings.iterator.settings.map { $0.description } == ["targ_tgid=1", "limits.level=3", "title=a=b"])
         let both = try run(["a.o", "prog", "dump", "task", "tid", "1"])
         #expect(both.iterator.program == "dump" && both.iterator.options == .task(.thread(1)))
     }
@@ -95,8 +98,12 @@ struct GrammarTests {
         #expect(
             message(["run", "a.o", "task", "tid", "1", "map", "id", "1"])
                 == "'map' cannot be combined with 'task': an iterator takes one of 'map', 'task' or 'cgroup'")
-        #expect(message(["run", "a.o", "bogus"]) == "unexpected argument 'bogus': expected 'map', 'task', 'cgroup' or 'prog'")
+        #expect(message(["run", "a.o", "bogus"]) == "unexpected argument 'bogus': expected 'map', 'task', 'cgroup', 'prog' or 'set'")
         #expect(message(["run", "a.o", "prog"]) == "'prog' needs a program name")
+        #expect(message(["run", "a.o", "set"]) == "'set' needs NAME=VALUE")
+        #expect(message(["run", "a.o", "set", "x"]) == "set x: 'x' is not NAME=VALUE: no '='")
+        #expect(message(["info"]) == "'info' needs an object file")
+        #expect(message(["info", "a.o", "b"]) == "unexpected argument 'b' after 'info OBJ'")
         #expect(message(["list", "x"]) == "unexpected argument 'x' after 'list'")
         #expect(message(["show", "id"]) == "'show id' needs a link ID")
         #expect(message(["show", "a", "b"]) == "unexpected argument 'b' after 'show PATH'")
@@ -120,8 +127,8 @@ struct GrammarTests {
             for rule in entry.rules { #expect(text.contains(rule + " :=")) }
         }
         #expect(text.contains("ORDER := { self_only | descendants_pre | descendants_post | ancestors_up | children }"))
-        #expect(text.contains("iter pin OBJ PATH [ITER_OPT] [prog NAME] [mode MODE] [owner OWNER]"))
-        #expect(text.contains("iter update PATH OBJ [prog NAME]"))
+        #expect(text.contains("iter pin OBJ PATH [ITER_OPT] [prog NAME] [SET]… [mode MODE] [owner OWNER]"))
+        #expect(text.contains("iter update PATH OBJ [prog NAME] [SET]…"))
         #expect(text.contains("MODE := { OCTAL | SYMBOLIC }"))
     }
 
@@ -149,8 +156,11 @@ struct GrammarTests {
         #expect(command.path == "/sys/fs/bpf/x" && command.iterator == IteratorRequest(object: "a.o", program: "dump"))
         #expect(try update(["/sys/fs/bpf/x", "a.o"]).description == "update path=/sys/fs/bpf/x object=a.o")
         #expect(message(["update", "/sys/fs/bpf/x"]) == "'update' needs at least 2 arguments, 1 found")
-        #expect(message(["update", "/sys/fs/bpf/x", "a.o", "task", "tid", "1"]) == "unexpected argument 'task': expected 'prog'")
-        #expect(message(["update", "/sys/fs/bpf/x", "a.o", "mode", "0644"]) == "unexpected argument 'mode': expected 'prog'")
+        let set = try update(["/sys/fs/bpf/x", "a.o", "set", "targ_tgid=7", "s", "limits.level=3"])
+        #expect(set.iterator.settings.map { $0.description } == ["targ_tgid=7", "limits.level=3"])
+        #expect(set.description == "update path=/sys/fs/bpf/x object=a.o set=targ_tgid=7 set=limits.level=3")
+        #expect(message(["update", "/sys/fs/bpf/x", "a.o", "task", "tid", "1"]) == "unexpected argument 'task': expected 'prog' or 'set'")
+        #expect(message(["update", "/sys/fs/bpf/x", "a.o", "mode", "0644"]) == "unexpected argument 'mode': expected 'prog' or 'set'")
     }
 
     @Test("bad modes and owners are one message each")
@@ -169,8 +179,8 @@ struct GrammarTests {
         #expect(message(["pin", "a.o", "/sys/fs/bpf/x", "owner"]) == "'owner' needs USER, USER:GROUP, USER: or :GROUP")
         #expect(
             message(["pin", "a.o", "/sys/fs/bpf/x", "bogus"])
-                == "unexpected argument 'bogus': expected 'map', 'task', 'cgroup', 'prog', 'mode' or 'owner'")
-        #expect(message(["run", "a.o", "mode", "0644"]) == "unexpected argument 'mode': expected 'map', 'task', 'cgroup' or 'prog'")
+                == "unexpected argument 'bogus': expected 'map', 'task', 'cgroup', 'prog', 'set', 'mode' or 'owner'")
+        #expect(message(["run", "a.o", "mode", "0644"]) == "unexpected argument 'mode': expected 'map', 'task', 'cgroup', 'prog' or 'set'")
     }
 }
 

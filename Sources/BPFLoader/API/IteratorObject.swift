@@ -16,6 +16,8 @@ public struct IteratorProgram: Sendable, Equatable {
     public let sleepable: Bool
     /// False for `?` sections: loaded only when chosen by name.
     public let loadedByDefault: Bool
+    /// The link option its target takes (`map`, `task`, `cgroup`), nil for none.
+    public var option: OptionKind? { IteratorTargets.option(of: target) }
 }
 
 /// A clang-compiled BPF object with iterator programs, read and checked; nothing is loaded into

@@ -2,12 +2,12 @@ import CLinuxBPF
 import BPFLoader
 import SyscallBPF
 
-/// `iter pin OBJ PATH [ITER_OPT] [prog NAME] [mode MODE] [owner OWNER]`: create the iterator and
-/// pin its link on bpffs, with the mode and owner given.
+/// `iter pin OBJ PATH [ITER_OPT] [prog NAME] [SET]… [mode MODE] [owner OWNER]`: create the
+/// iterator and pin its link on bpffs, with the mode and owner given.
 struct PinCommand: Subcommand, IteratorCommand {
     static let name = "pin"
-    static let usage = ["pin OBJ PATH [ITER_OPT] [prog NAME] [mode MODE] [owner OWNER]"]
-    static let rules = ["ITER_OPT", "MAP", "TASK_OPT", "CGROUP_OPT", "ORDER", "MODE", "OWNER"]
+    static let usage = ["pin OBJ PATH [ITER_OPT] [prog NAME] [SET]… [mode MODE] [owner OWNER]"]
+    static let rules = ["ITER_OPT", "MAP", "TASK_OPT", "CGROUP_OPT", "ORDER", "SET", "NAME", "MODE", "OWNER"]
     static let summary = "create the iterator and pin it at PATH (on bpffs)"
 
     var iterator: IteratorRequest

@@ -6,8 +6,8 @@ import SyscallBPF
 /// to stdout, without bpffs.
 struct RunCommand: Subcommand, IteratorCommand {
     static let name = "run"
-    static let usage = ["run OBJ [ITER_OPT] [prog NAME]"]
-    static let rules = ["ITER_OPT", "MAP", "TASK_OPT", "CGROUP_OPT", "ORDER"]
+    static let usage = ["run OBJ [ITER_OPT] [prog NAME] [SET]…"]
+    static let rules = ["ITER_OPT", "MAP", "TASK_OPT", "CGROUP_OPT", "ORDER", "SET", "NAME"]
     static let summary = "create it and copy one pass of its output to stdout"
 
     var iterator: IteratorRequest

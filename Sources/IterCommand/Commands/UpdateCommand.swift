@@ -1,12 +1,13 @@
 import BPFLoader
 import SyscallBPF
 
-/// `iter update PATH OBJ [prog NAME]`: replace the program behind the iterator pinned at PATH
+/// `iter update PATH OBJ [prog NAME] [SET]…`: replace the program behind the iterator pinned at PATH
 /// with one of OBJ, in place (BPF_LINK_UPDATE): the pin never disappears and keeps its link id,
 /// target and options.
 struct UpdateCommand: Subcommand, IteratorCommand {
     static let name = "update"
-    static let usage = ["update PATH OBJ [prog NAME]"]
+    static let usage = ["update PATH OBJ [prog NAME] [SET]…"]
+    static let rules = ["SET", "NAME"]
     static let summary = "replace the program of the iterator pinned at PATH"
 
     /// Where the iterator is pinned.
@@ -32,7 +33,9 @@ struct UpdateCommand: Subcommand, IteratorCommand {
         do { object = try IteratorObject(path: iterator.object) } catch { throw CommandFailure(error, object: iterator.object) }
         let update: IteratorUpdate
         do {
-            update = try object.update(pinnedAt: path, program: iterator.program, verifierLog: console.debug) { line in
+            update = try object.update(
+                pinnedAt: path, program: iterator.program, settings: iterator.settings, verifierLog: console.debug
+            ) { line in
                 console.trace(line)
             }
         } catch {

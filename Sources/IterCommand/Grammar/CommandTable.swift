@@ -73,6 +73,7 @@ enum CommandTable {
         CommandEntry(UpdateCommand.self),
         CommandEntry(ListCommand.self),
         CommandEntry(ShowCommand.self),
+        CommandEntry(InfoCommand.self),
         CommandEntry(VersionCommand.self),
         CommandEntry(HelpCommand.self),
     ]

@@ -9,6 +9,8 @@ enum Grammar {
 
     static let rules: [Rule] = [
         Rule(name: "OBJ", definition: "/a/file/of/bpf_iter_target.o"),
+        Rule(name: "SET", definition: "set NAME=VALUE"),
+        Rule(name: "NAME", definition: "VARIABLE[.MEMBER]…[[INDEX]]…"),
         Rule(name: "ITER_OPT", definition: "{ map MAP | task TASK_OPT | cgroup CGROUP_OPT }"),
         Rule(name: "MAP", definition: "{ id MAP_ID | pinned FILE | name MAP_NAME }"),
         Rule(

@@ -9,10 +9,13 @@ struct IteratorRequest: Equatable, CustomStringConvertible {
     var options: IteratorOptions = .none
     /// `prog NAME`: the program to attach instead of the first iterator program.
     var program: String? = nil
+    /// `set NAME=VALUE`: the object's global variables to set before loading.
+    var settings: [VariableAssignment] = []
 
     var description: String {
         var text = "object=\(object)"
         if let program { text += " prog=\(program)" }
+        for setting in settings { text += " set=\(setting)" }
         if options != .none { text += " options=" + options.description }
         return text
     }
@@ -25,13 +28,22 @@ protocol IteratorCommand {
 }
 
 extension Clause where Command: IteratorCommand {
-    /// What chooses and configures the object's program: `prog NAME`. Every command that loads an
-    /// object takes these (pin, run, update), so a clause added here is added to all three.
+    /// What chooses and configures the object's program: `prog NAME`, `set NAME=VALUE`. Every
+    /// command that loads an object takes these (pin, run, update), so a clause added here is
+    /// added to all three.
     static var object: [Clause<Command>] {
         [
             Clause(keyword: "prog") { (words, command) throws(UsageError) in
                 command.iterator.program = try words.next("'prog' needs a program name").text
-            }
+            },
+            Clause(keyword: "set") { (words, command) throws(UsageError) in
+                let text = try words.next("'set' needs NAME=VALUE").text
+                do throws(IteratorError) {
+                    command.iterator.settings.append(try VariableAssignment(parsing: text))
+                } catch {
+                    throw UsageError("set \(text): \(error.description)")
+                }
+            },
         ]
     }
 
@@ -52,7 +64,7 @@ extension Clause where Command: IteratorCommand {
         ]
     }
 
-    /// `pin` and `run`: `map`, `task`, `cgroup`, `prog`.
+    /// `pin` and `run`: `map`, `task`, `cgroup`, `prog`, `set`.
     static var iterator: [Clause<Command>] { options + object }
 }
 

@@ -523,6 +523,31 @@ t_kfunc() {
   if kernel_at_least 6 2; then assert_out_match "^bpf_task_from_pid [0-9]+$"; else assert_out_eq "no bpf_task_from_pid"; fi
 }
 
+t_set_globals() {
+  # const volatile (.rodata, frozen), a custom .rodata.cfg, .data and .bss, set before loading.
+  pin iter_params.bpf.o params set targ_tgid=$$ set show_threads=true set ports=443,8080 \
+    set limits.level=7 set snapshot_id=0xabc set title=matrix set visited=5
+  assert_rc 0
+  readpin params
+  assert_out_starts "config tgid=$$ threads=1 mode=0 comm= id=abc"
+  assert_out_contains "ports=443,8080,0,0"
+  assert_out_contains "limits max_tasks=0 min_pid=0 verbose=0 level=7 delta=-2"
+  assert_out_contains "title=matrix kernel="
+  assert_out_match "^task $$ $$$"
+  run "$ITER" run "$FIXTURES/iter_params.bpf.o" set limits.level=8
+  expect_error "limits.level: 8 is out of range for type 'unsigned int:3'"
+  assert_rc 255
+  run "$ITER" run "$FIXTURES/iter_params.bpf.o" set nope=1
+  expect_error "no variable 'nope' to set in the object"
+}
+
+t_info() {
+  run "$ITER" info "$FIXTURES/iter_params.bpf.o"
+  assert_rc 0
+  assert_out_contains "  targ_tgid = 0  (const volatile pid_t, .rodata+0, 4 bytes)"
+  assert_out_contains "  snapshot: iter/task, target task, option task"
+}
+
 # ---------------------------------------------------------------- iter: bad input
 
 t_bad_input() {
@@ -633,6 +658,15 @@ t_update_in_place() {
   assert_eq "$(jfield main_thread_only)" true "main_thread_only kept"
   readpin leaders
   assert_eq "$(awk 'NR > 1 && $1 != $2' "$T_OUT" | head -1)" "" "a non-leader line"
+  # set gives the new program's globals values, as for pin.
+  pin iter_params.bpf.o params
+  run "$ITER" update "$T_BPF/params" "$FIXTURES/iter_params.bpf.o" set targ_tgid=$$ set limits.level=5
+  assert_rc 0
+  readpin params
+  assert_out_starts "config tgid=$$ "
+  assert_out_contains " level=5 "
+  run "$ITER" update "$T_BPF/params" "$FIXTURES/iter_params.bpf.o" set nope=1
+  expect_error "no variable 'nope' to set in the object"
 }
 
 t_update_map_element_iterator() {
