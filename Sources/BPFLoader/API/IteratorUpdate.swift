@@ -11,11 +11,13 @@ public struct IteratorUpdate: Sendable, Equatable {
     public let linkID: UInt32
     /// Its target (unchanged).
     public let target: String
-    /// The program it runs now, and its section.
+    /// The program it runs now.
     public let program: String
+    /// That program's section.
     public let section: String
-    /// The id of the program it ran before, and of the one it runs now.
+    /// The id of the program it ran before.
     public let oldProgramID: UInt32
+    /// The id of the program it runs now.
     public let newProgramID: UInt32
     /// The program it ran filtered to main threads (`task main_thread_only`, which is part of the
     /// program, not of the link), so the new one does too.

@@ -5,7 +5,9 @@ import SyscallBPF
 public struct AccountDatabase: Sendable {
     /// A user: the numbers of `name:password:UID:GID:...`.
     public struct User: Equatable, Sendable {
+        /// The login name (the first field).
         public var name: String
+        /// The user id (the third field).
         public var id: UInt32
         /// The login group (the fourth field).
         public var group: UInt32
@@ -13,11 +15,15 @@ public struct AccountDatabase: Sendable {
 
     /// A group: `name:password:GID:members`.
     public struct Group: Equatable, Sendable {
+        /// The group's name (the first field).
         public var name: String
+        /// The group id (the third field).
         public var id: UInt32
     }
 
+    /// Every user of /etc/passwd, in file order.
     public let users: [User]
+    /// Every group of /etc/group, in file order.
     public let groups: [Group]
 
     /// The accounts listed in these files' contents. Lines that are empty, comments, NIS

@@ -35,7 +35,9 @@ public struct PinMode: Equatable, Sendable, CustomStringConvertible {
         /// The classes named before the operator (`ug`), as the bits they cover; 0 when none was
         /// named (then the umask limits the change).
         public var who: UInt32
+        /// `+`, `-` or `=`.
         public var operation: Operation
+        /// What the operator adds, removes or sets.
         public var source: Source
     }
 

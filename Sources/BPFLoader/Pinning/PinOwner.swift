@@ -66,6 +66,7 @@ public struct OwnerSpec: Equatable, Sendable, CustomStringConvertible {
     /// A colon was given (`USER:` means the user's login group).
     public var colon: Bool
 
+    /// Parses chown's forms: `USER`, `USER:GROUP`, `USER:` and `:GROUP`.
     public init(parsing text: String) throws(PinOwnerError) {
         let parts = text.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
         let userPart = parts.first ?? ""

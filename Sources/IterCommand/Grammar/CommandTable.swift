@@ -1,7 +1,7 @@
 /// A command of iter: its grammar, its help, and what it does. Each lives in one file of
 /// Commands/, and `CommandTable.all` lists them: the parser, the dispatcher, `iter help` and the
 /// completion test all read that list, so a new command is one file and one entry there.
-protocol Subcommand: Equatable, CustomStringConvertible {
+protocol Subcommand: Equatable, CustomStringConvertible, SendableMetatype {
     /// The command word (`pin`); the argument may be any prefix of it, as in bpftool.
     static var name: String { get }
     /// Its synopsis lines after the program name (`pin OBJ PATH [ITER_OPT] [prog NAME]`).
