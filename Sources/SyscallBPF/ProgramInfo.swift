@@ -57,3 +57,24 @@ extension BPFProgram {
         try BPFSyscall.call(BPF_PROG_BIND_MAP, &attr)
     }
 }
+
+extension BPFProgram {
+    /// The ids of the maps a loaded program uses (its instructions' maps, and those bound to it):
+    /// `nr_map_ids` first, then the ids themselves.
+    public static func mapIDs(_ program: borrowing FileDescriptor) throws(Errno) -> [UInt32] {
+        var sizing = bpf_prog_info()
+        try ObjectInfo.get(program, into: &sizing)
+        let count = Int(sizing.nr_map_ids)
+        guard count > 0 else { return [] }
+        var ids = [UInt32](repeating: 0, count: count)
+        var info = bpf_prog_info()
+        let result = ids.withUnsafeMutableBytes { raw in
+            info.nr_map_ids = UInt32(count)
+            info.map_ids = address(UnsafeRawPointer(raw.baseAddress))
+            return Result { () throws(Errno) in try ObjectInfo.get(program, into: &info) }
+        }
+        try result.get()
+        // Maps can be bound between the two calls: the kernel then fills only what fits.
+        return Array(ids.prefix(min(count, Int(info.nr_map_ids))))
+    }
+}

@@ -1,4 +1,5 @@
 import BPFLoader
+import BTFParser
 import CLinuxBPF
 import SyscallBPF
 
@@ -46,6 +47,15 @@ struct ShowCommand: Subcommand {
         var link: LinkInfo
         var program: ProgramInfo?
         var pins: [FilePath]
+        /// The program's global variables and the values its maps hold (`set` ones included).
+        var variables: [LoadedVariable] = []
+
+        init(link: LinkInfo, program: ProgramInfo?, pins: [FilePath]) {
+            self.link = link
+            self.program = program
+            self.pins = pins
+            variables = (try? LoadedVariables.read(programID: link.programID)) ?? []
+        }
     }
 
     static let iteratorLinkType = BPF_LINK_TYPE_ITER.rawValue
@@ -133,9 +143,35 @@ struct ShowCommand: Subcommand {
         if let name = item.program?.name, !name.isEmpty { head += " name \(name)" }
         head += "  target \(item.link.iteratorTarget)"
         for field in IteratorOptions.fields(of: item.link) { head += "  \(field.name) \(field.value)" }
-        return [head] + item.pins.map { path in
+        var lines = [head]
+        // As `set` gives them: what the program was loaded with (.rodata), and what .data and
+        // .bss hold now.
+        if !item.variables.isEmpty {
+            lines.append("\t" + item.variables.flatMap { settings($0.name, $0.value) }.map { "set " + $0 }.joined(separator: " "))
+        }
+        return lines + item.pins.map { path in
             guard let access = try? Files.access(path) else { return "\tpinned \(path)" }
             return "\tpinned \(path)  mode \(access.octalMode)  owner \(ownerName(access, accounts))"
+        }
+    }
+
+    /// A value as the `set` clauses that would give it (`limits.level=1`, `ports=1,2,0,0`), so a
+    /// line of `iter show` can be pasted back after `pin` or `update`.
+    static func settings(_ path: String, _ value: BTFValue) -> [String] {
+        switch value {
+        case .record:
+            return value.fields.flatMap { settings(path + "." + $0.name, $0.value) }
+        case let .array(elements):
+            let scalar = elements.allSatisfy { element in
+                switch element {
+                case .int, .uint, .int128, .uint128, .bool, .char, .pointer: return true
+                default: return false
+                }
+            }
+            if scalar { return [path + "=" + elements.map { $0.description }.joined(separator: ",")] }
+            return elements.enumerated().flatMap { settings(path + "[\($0.offset)]", $0.element) }
+        default:
+            return [path + "=" + value.description]
         }
     }
 
@@ -154,6 +190,9 @@ struct ShowCommand: Subcommand {
         if let name = item.program?.name { fields.append(("prog_name", .string(name))) }
         fields.append(("target", .string(item.link.iteratorTarget)))
         fields += IteratorOptions.fields(of: item.link).map { ($0.name, JSONValue($0.value)) }
+        if !item.variables.isEmpty {
+            fields.append(("variables", .object(item.variables.map { ($0.name, JSONValue($0.value)) })))
+        }
         fields.append(("pinned", .array(item.pins.map { .string($0.description) })))
         // The same paths with their mode and owner (a list of its own, so "pinned" stays bpftool's).
         fields.append(("pins", .array(item.pins.map { path in
