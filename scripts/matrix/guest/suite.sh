@@ -534,6 +534,10 @@ t_set_globals() {
   assert_out_contains "limits max_tasks=0 min_pid=0 verbose=0 level=7 delta=-2"
   assert_out_contains "title=matrix kernel="
   assert_out_match "^task $$ $$$"
+  run "$ITER" show "$T_BPF/params"
+  assert_rc 0
+  assert_out_contains "set targ_tgid=$$ set show_threads=true"
+  assert_out_contains "set limits.level=7"
   run "$ITER" run "$FIXTURES/iter_params.bpf.o" set limits.level=8
   expect_error "limits.level: 8 is out of range for type 'unsigned int:3'"
   assert_rc 255
