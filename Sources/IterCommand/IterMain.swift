@@ -1,4 +1,5 @@
 import CLinuxBPF
+import SyscallBPF
 
 /// The process entry point, called from the C `main` in Sources/iter (see Package.swift for why).
 /// Arguments stay bytes: a path that is not UTF-8 must reach the kernel unchanged.

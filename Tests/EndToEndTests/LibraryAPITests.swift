@@ -1,5 +1,6 @@
 import BPFLoader
 import Foundation
+import SyscallBPF
 import Testing
 
 /// The Swift API others embed: load an object, choose a program, read or pin an iterator.
@@ -41,6 +42,53 @@ struct LibraryAPITests {
             try iterator.pin(at: dir.file("counter"))
         }
         #expect(try readPinned(dir.file("counter")).hasPrefix("count 3\n"))
+    }
+
+    @Test("pin(at:mode:owner:) gives the pin its mode and owner; update(pinnedAt:) replaces its program")
+    func pinAccessAndUpdate() throws {
+        let dir = try BPFFSDirectory("api-access")
+        let path = dir.file("tasks")
+        let iterator = try IteratorObject(path: Repo.fixture("iter_task.bpf.o")).makeIterator()
+        try iterator.pin(at: path, mode: try PinMode(parsing: "a+r"), owner: PinOwner(user: 65534, group: 65534))
+        let attributes = try FileManager.default.attributesOfItem(atPath: path)
+        #expect(
+            attributes[.posixPermissions] as? Int == 0o644 && attributes[.ownerAccountID] as? Int == 65534
+                && attributes[.groupOwnerAccountID] as? Int == 65534)
+        let update = try IteratorObject(path: Repo.fixture("iter_counter.bpf.o")).update(pinnedAt: FilePath(path))
+        #expect(update.linkID == iterator.linkID && update.oldProgramID == iterator.programID)
+        #expect(update.program == "count_tasks" && update.newProgramID != update.oldProgramID && !update.mainThreadOnly)
+        #expect(try readPinned(path).hasPrefix("count 3\n"))
+        do {
+            _ = try IteratorObject(path: Repo.fixture("iter_ksym.bpf.o")).update(pinnedAt: FilePath(path))
+            Issue.record("updated a task iterator with a ksym program")
+        } catch {
+            guard case .update(.targetDiffers(program: "dump_ksyms", target: "ksym", path: FilePath(path), linkTarget: "task")) = error else {
+                Issue.record("unexpected \(error)")
+                return
+            }
+        }
+    }
+
+    @Test("update(pinnedAt:settings:) gives the new program's globals values, as makeIterator does")
+    func updateWithSettings() throws {
+        let dir = try BPFFSDirectory("api-update-set")
+        let path = dir.file("params")
+        let object = try IteratorObject(path: Repo.fixture("iter_params.bpf.o"))
+        try object.makeIterator().pin(at: path)
+        let everyone = try readPinned(path).split(separator: "\n").filter { $0.hasPrefix("task ") }
+        #expect(everyone.count > 1)
+        _ = try object.update(pinnedAt: FilePath(path), settings: [try VariableAssignment(parsing: "targ_tgid=\(getpid())")])
+        let tasks = try readPinned(path).split(separator: "\n").filter { $0.hasPrefix("task ") }
+        #expect(tasks.map { $0.split(separator: " ")[2] } == ["\(getpid())"], "only this process, after the update")
+        do {
+            _ = try object.update(pinnedAt: FilePath(path), settings: [try VariableAssignment(parsing: "no_such_global=1")])
+            Issue.record("an unknown global was accepted")
+        } catch {
+            guard case .variable = error else {
+                Issue.record("unexpected \(error)")
+                return
+            }
+        }
     }
 
     @Test("reading: a pinned iterator, records as values, a namespace, and a bounded retry")

@@ -59,6 +59,34 @@ struct SetAndInfoTests {
         #expect(twice.status == 255 && twice.stderr.hasPrefix("Error: ports[3] "), "\(twice)")
     }
 
+    @Test(
+        "show reads back the values a pin was set with, as set clauses and as JSON",
+        .enabled(if: Repo.isRoot, "needs root: pins BPF programs"), arguments: Repo.binaries)
+    func showReadBack(binary: String) throws {
+        let dir = try BPFFSDirectory("setshow")
+        let pin = try run(binary, ["pin", Self.object, dir.file("p"), "set", "targ_tgid=4321", "set", "limits.level=5", "set", "title=shown"])
+        #expect(pin.status == 0, "\(pin)")
+        let shown = try run(binary, ["show", dir.file("p")])
+        let line = try #require(shown.lines.first { $0.hasPrefix("\tset ") }, "\(shown)")
+        for clause in ["set targ_tgid=4321", "set limits.level=5", "set title=\"shown\"", "set ports=22,80,0,0", "set mode=MODE_LIST"] {
+            #expect(line.contains(clause), "\(clause) not in \(line)")
+        }
+        // The line is set clauses a pin takes back: the same values again.
+        let clauses = line.dropFirst().split(separator: " ").map(String.init).filter { $0 != "set" }
+            .map { $0.replacingOccurrences(of: "\"", with: "") }
+        let again = try run(binary, ["pin", Self.object, dir.file("q")] + clauses.flatMap { ["set", $0] })
+        #expect(again.status == 0, "\(again)")
+        #expect(try run(binary, ["show", dir.file("q")]).lines.contains(line))
+        let json = try run(binary, ["-j", "show", dir.file("p")])
+        let links = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [[String: Any]])
+        let variables = try #require(links.first?["variables"] as? [String: Any])
+        #expect(variables["targ_tgid"] as? Int == 4321 && variables["title"] as? String == "shown")
+        #expect((variables["limits"] as? [String: Any])?["level"] as? Int == 5)
+        // An object whose globals are all static (format strings) shows no set line.
+        try #require(try run(binary, ["pin", Repo.fixture("iter_task.bpf.o"), dir.file("t")]).status == 0)
+        #expect(!(try run(binary, ["show", dir.file("t")]).stdout.contains("\tset ")))
+    }
+
     @Test("info lists programs, maps and every settable variable with its type and default", arguments: Repo.binaries)
     func info(binary: String) throws {
         let outcome = try run(binary, ["info", Self.object])

@@ -35,13 +35,14 @@ struct GrammarTests {
         #expect(try parse(["p", "a.o", "/sys/fs/bpf/x"]).command.name == "pin")
         #expect(try parse(["r", "a.o"]).command.name == "run")
         #expect(try parse(["c", "/sys/fs/bpf/x"]).command.name == "cat")
+        #expect(try parse(["u", "/sys/fs/bpf/x", "a.o"]).command.name == "update")
         #expect(try parse(["l"]).command.name == "list")
         #expect(try parse(["s"]).command.name == "show")
         #expect(try parse(["i", "a.o"]).command.name == "info")
         #expect(try parse(["v"]).command.name == "version")
         #expect(try parse(["h"]).command.name == "help")
         #expect(try parse([]).command.name == "help")
-        #expect(message(["frobnicate"])?.hasPrefix("unknown command 'frobnicate' (commands: pin, run, cat, list, show, info, version, help)") == true)
+        #expect(message(["frobnicate"])?.hasPrefix("unknown command 'frobnicate' (commands: pin, run, cat, update, list, show, info, version, help)") == true)
     }
 
     @Test("options anywhere before --, bundled, long by unambiguous prefix")
@@ -195,7 +196,63 @@ struct GrammarTests {
             for line in entry.usage { #expect(text.contains("iter " + line)) }
             for rule in entry.rules { #expect(text.contains(rule + " :=")) }
         }
-        #expect(text.contains("ORDER := { self_only | descendants_pre | descendants_post | ancestors_up }"))
+        #expect(text.contains("ORDER := { self_only | descendants_pre | descendants_post | ancestors_up | children }"))
+        #expect(text.contains("iter pin OBJ PATH [ITER_OPT] [prog NAME] [SET]… [mode MODE] [owner OWNER]"))
+        #expect(text.contains("iter update PATH OBJ [prog NAME] [SET]…"))
+        #expect(text.contains("MODE := { OCTAL | SYMBOLIC }"))
+    }
+
+    func update(_ words: [String]) throws -> UpdateCommand {
+        var rest = Words(words.map { Argument($0) })
+        return try UpdateCommand.parse(&rest)
+    }
+
+    @Test("pin takes mode and owner after the iterator clauses, in any order; the mode is checked as it is parsed")
+    func pinAccess() throws {
+        let command = try pin(["a.o", "/sys/fs/bpf/x", "task", "tid", "1", "owner", "nobody:", "mode", "a+r", "prog", "dump"])
+        #expect(command.access.mode?.text == "a+r")
+        #expect(command.access.owner == (try OwnerSpec(parsing: "nobody:")))
+        #expect(command.iterator.program == "dump" && command.iterator.options == .task(.thread(1)))
+        #expect(command.description == "pin object=a.o prog=dump options=task tid 1 path=/sys/fs/bpf/x mode=a+r owner=nobody:")
+        #expect(try pin(["a.o", "/sys/fs/bpf/x", "mo", "0644", "ow", ":0"]).access.mode?.form == .absolute(0o644))
+        #expect(
+            try parse(["run", "a.o", "cgroup", "id", "1", "order", "children"]).command.description
+                == "run object=a.o options=cgroup id 1 order children")
+    }
+
+    @Test("update takes PATH, OBJ and the object's clauses, and no link options")
+    func updateGrammar() throws {
+        let command = try update(["/sys/fs/bpf/x", "a.o", "prog", "dump"])
+        #expect(command.path == "/sys/fs/bpf/x" && command.iterator == IteratorRequest(object: "a.o", program: "dump"))
+        #expect(try update(["/sys/fs/bpf/x", "a.o"]).description == "update path=/sys/fs/bpf/x object=a.o")
+        #expect(message(["update", "/sys/fs/bpf/x"]) == "'update' needs at least 2 arguments, 1 found")
+        let set = try update(["/sys/fs/bpf/x", "a.o", "set", "targ_tgid=7", "s", "limits.level=3"])
+        #expect(set.iterator.settings.map { $0.description } == ["targ_tgid=7", "limits.level=3"])
+        #expect(set.description == "update path=/sys/fs/bpf/x object=a.o set=targ_tgid=7 set=limits.level=3")
+        #expect(message(["update", "/sys/fs/bpf/x", "a.o", "task", "tid", "1"]) == "unexpected argument 'task': expected 'prog' or 'set'")
+        #expect(message(["update", "/sys/fs/bpf/x", "a.o", "mode", "0644"]) == "unexpected argument 'mode': expected 'prog' or 'set'")
+    }
+
+    @Test("bad modes and owners are one message each")
+    func accessMistakes() {
+        #expect(message(["pin", "a.o", "/sys/fs/bpf/x", "mode"]) == "'mode' needs a mode, such as 0644 or a+r")
+        #expect(
+            message(["pin", "a.o", "/sys/fs/bpf/x", "mode", "u+q"])
+                == "mode 'u+q': unexpected 'q'; expected octal such as 0644 or symbolic such as u=rw,go=r (as chmod takes it)")
+        #expect(
+            message(["pin", "a.o", "/sys/fs/bpf/x", "mode", "ug"])
+                == "mode 'ug': a clause needs '+', '-' or '='; expected octal such as 0644 or symbolic such as u=rw,go=r (as chmod takes it)")
+        #expect(message(["pin", "a.o", "/sys/fs/bpf/x", "mode", "17777"]) == "mode '17777': octal modes go up to 07777")
+        #expect(message(["pin", "a.o", "/sys/fs/bpf/x", "mode", "0644", "mode", "0600"]) == "'mode' given twice")
+        #expect(message(["pin", "a.o", "/sys/fs/bpf/x", "owner", "a:b:c"]) == "owner 'a:b:c': expected USER, USER:GROUP, USER: or :GROUP")
+        #expect(message(["pin", "a.o", "/sys/fs/bpf/x", "owner", ":"]) == "owner ':': expected USER, USER:GROUP, USER: or :GROUP")
+        #expect(message(["pin", "a.o", "/sys/fs/bpf/x", "owner"]) == "'owner' needs USER, USER:GROUP, USER: or :GROUP")
+        #expect(
+            message(["pin", "a.o", "/sys/fs/bpf/x", "bogus"])
+                == "unexpected argument 'bogus': expected 'map', 'task', 'cgroup', 'prog', 'set', 'mode' or 'owner'")
+        #expect(
+            message(["run", "a.o", "mode", "0644"])
+                == "unexpected argument 'mode': expected 'map', 'task', 'cgroup', 'prog', 'set', 'interval', 'netns', 'pidns' or 'type'")
     }
 }
 

@@ -68,14 +68,19 @@ public struct Iterator: IteratorReading {
     }
 
     /// Pins the iterator at `path`, which must be on bpffs and must not exist; reading that file
-    /// then runs the iterator, for as long as the pin exists.
-    public func pin(at path: FilePath) throws(IteratorError) {
+    /// then runs the iterator, for as long as the pin exists. With `mode` or `owner`, the pin gets
+    /// them before this returns (bpffs creates pins `0600` less the umask, owned by the caller);
+    /// if setting them fails, the pin is removed and the error says which step failed.
+    public func pin(at path: FilePath, mode: PinMode? = nil, owner: PinOwner? = nil) throws(IteratorError) {
         do { try BPFObject.pin(link.fd, at: path) } catch { throw .pin(program: program, path: path, error) }
+        let access = PinAccess(mode: mode, owner: owner)
+        guard !access.isEmpty else { return }
+        do { _ = try access.apply(to: path) } catch { throw .pinAccess(program: program, error) }
     }
 
-    /// Pins the iterator at `path` (see `pin(at:)` with a `FilePath`).
-    public func pin(at path: String) throws(IteratorError) {
-        try pin(at: FilePath(path))
+    /// Pins the iterator at `path` (see `pin(at:mode:owner:)` with a `FilePath`).
+    public func pin(at path: String, mode: PinMode? = nil, owner: PinOwner? = nil) throws(IteratorError) {
+        try pin(at: FilePath(path), mode: mode, owner: owner)
     }
 
     /// Removes the maps this load pinned by name (`LIBBPF_PIN_BY_NAME`), for a caller that gives

@@ -1,3 +1,4 @@
+import ELFReader
 import SyscallBPF
 
 /// What an object holds, read from the object alone (nothing is loaded): `iter info`.

@@ -98,6 +98,38 @@ static inline int iter_path_kind(const char *path, int follow) {
     return S_ISDIR(st.st_mode) ? 1 : (S_ISREG(st.st_mode) ? 2 : 0);
 }
 
+/// lstat(2) of a path: its permission bits (st_mode & 07777), owner and group, and whether it is a
+/// symbolic link, without exposing struct stat. Returns -1 with errno set on failure.
+static inline int iter_lstat_access(const char *path, unsigned int *mode, unsigned int *uid, unsigned int *gid,
+                                    int *is_link) {
+    struct stat st;
+    if (lstat(path, &st) != 0) return -1;
+    *mode = (unsigned int)(st.st_mode & 07777);
+    *uid = (unsigned int)st.st_uid;
+    *gid = (unsigned int)st.st_gid;
+    *is_link = S_ISLNK(st.st_mode);
+    return 0;
+}
+
+/// chmod(2) that never follows a symbolic link at the last component (AT_SYMLINK_NOFOLLOW: the libc
+/// refuses a link with EOPNOTSUPP), so a pin swapped for a link cannot redirect the mode.
+static inline int iter_chmod_nofollow(const char *path, unsigned int mode) {
+    return fchmodat(AT_FDCWD, path, (mode_t)mode, AT_SYMLINK_NOFOLLOW);
+}
+
+/// lchown(2); (unsigned)-1 leaves the owner or group as it is.
+static inline int iter_lchown(const char *path, unsigned int uid, unsigned int gid) {
+    return lchown(path, (uid_t)uid, (gid_t)gid);
+}
+
+/// The file mode creation mask, for when /proc/self/status cannot say (umask(2) can only be read
+/// by setting it, so it is set back at once).
+static inline unsigned int iter_umask_by_syscall(void) {
+    mode_t mask = umask(0);
+    umask(mask);
+    return (unsigned int)mask;
+}
+
 static inline unsigned long long iter_stat_dev_ino(const char *path, unsigned long long *ino) {
     struct stat st;
     if (stat(path, &st) != 0) return 0;

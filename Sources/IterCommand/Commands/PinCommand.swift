@@ -2,18 +2,21 @@ import CLinuxBPF
 import BPFLoader
 import SyscallBPF
 
-/// `iter pin OBJ PATH [ITER_OPT] [prog NAME]`: create the iterator and pin its link on bpffs.
+/// `iter pin OBJ PATH [ITER_OPT] [prog NAME] [SET]… [mode MODE] [owner OWNER]`: create the
+/// iterator and pin its link on bpffs, with the mode and owner given.
 struct PinCommand: Subcommand, IteratorCommand {
     static let name = "pin"
-    static let usage = ["pin OBJ PATH [ITER_OPT] [prog NAME] [SET]…"]
-    static let rules = ["ITER_OPT", "MAP", "TASK_OPT", "CGROUP_OPT", "ORDER", "SET", "NAME"]
+    static let usage = ["pin OBJ PATH [ITER_OPT] [prog NAME] [SET]… [mode MODE] [owner OWNER]"]
+    static let rules = ["ITER_OPT", "MAP", "TASK_OPT", "CGROUP_OPT", "ORDER", "SET", "NAME", "MODE", "OWNER"]
     static let summary = "create the iterator and pin it at PATH (on bpffs)"
 
     var iterator: IteratorRequest
     /// Where to pin it.
     var path: FilePath
+    /// `mode MODE`, `owner OWNER`: what the pin gets once created.
+    var access = PinAccessRequest()
 
-    var description: String { "pin \(iterator) path=\(path)" }
+    var description: String { "pin \(iterator) path=\(path)" + access.description }
 
     static func parse(_ words: inout Words) throws(UsageError) -> PinCommand {
         guard words.rest.count >= 2 else {
@@ -21,7 +24,7 @@ struct PinCommand: Subcommand, IteratorCommand {
         }
         let object = try words.next("").path
         var command = PinCommand(iterator: IteratorRequest(object: object), path: try words.next("").path)
-        try Clause.parseAll(&words, into: &command, Clause.iterator)
+        try Clause.parseAll(&words, into: &command, Clause.iterator + PinAccessRequest.clauses)
         return command
     }
 
@@ -40,6 +43,9 @@ struct PinCommand: Subcommand, IteratorCommand {
         if destination.needsMount && context.options.noMount {
             throw CommandFailure("no BPF file system found, not mounting it due to --nomount option")
         }
+        // Names of the owner, before loading: a user that does not exist costs nothing.
+        let access = try self.access.resolve()
+        var pinAccess: FileAccess? = nil
         let iterator = try self.iterator.makeIterator(console: console)
 
         // Mounting and pinning are the steps that leave something behind. Hold termination signals
@@ -76,6 +82,7 @@ struct PinCommand: Subcommand, IteratorCommand {
         do throws(IteratorError) {
             try iterator.withLink { (link: borrowing FileDescriptor) throws(IteratorError) in
                 do throws(Errno) { try step(link, path) } catch { throw .pin(program: iterator.program, path: path, error) }
+                pinAccess = try PinCommand.setAccess(access, at: path, program: iterator.program)
             }
         } catch {
             iterator.unpinMaps()
@@ -104,6 +111,10 @@ struct PinCommand: Subcommand, IteratorCommand {
             if let id = iterator.programID { fields.append(("prog_id", .uint(UInt64(id)))) }
             fields += iterator.optionFields.map { ($0.name, JSONValue($0.value)) }
             fields.append(("mounted_bpffs", .bool(mounted != nil)))
+            if let pinAccess {
+                fields += [("mode", .string(pinAccess.octalMode)), ("uid", .uint(UInt64(pinAccess.user))),
+                           ("gid", .uint(UInt64(pinAccess.group)))]
+            }
             if !warnings.isEmpty { fields.append(("warnings", .array(warnings.map { .string($0) }))) }
             console.emit(.object(fields))
         }

@@ -20,6 +20,8 @@ enum Grammar {
                 .joined(separator: " | ") + " }"),
         Rule(name: "CGROUP_OPT", definition: "{ id CGROUP_ID | path PATH } [order ORDER]"),
         Rule(name: "ORDER", definition: "{ " + CgroupWalkOrder.allCases.map { $0.keyword }.joined(separator: " | ") + " }"),
+        Rule(name: "MODE", definition: "{ OCTAL | SYMBOLIC }"),
+        Rule(name: "OWNER", definition: "{ USER | USER:GROUP | USER: | :GROUP }"),
         Rule(name: "READ_OPT", definition: "{ interval SECONDS [count N] | netns NETNS | pidns PIDNS | type TYPE }"),
         Rule(name: "NETNS", definition: "{ PATH | pid PID | all }"),
         Rule(name: "PIDNS", definition: "{ PATH | pid PID }"),

@@ -52,10 +52,15 @@ public struct CommandFailure: Error, Sendable {
             self.init("reading iterator of program \(program): \(error.description)", exitCode: error.errno.exitCode)
         case let .pinned(error):
             self.init(error.description, exitCode: error.errno?.exitCode ?? CommandFailure.malformedExitCode)
-        case let .variable(error):
-            self.init(error.description)
         case let .records(program, error):
             self.init("records of program \(program): \(error.description)")
+        case let .pinAccess(program, access):
+            self.init("pin_iter failed for program \(program) to path \(access.path): \(access.description)",
+                      exitCode: access.errno.exitCode)
+        case let .update(update):
+            self.init(update.description, exitCode: update.errno?.exitCode ?? CommandFailure.malformedExitCode)
+        case let .variable(problem):
+            self.init(problem.description)
         }
     }
 

@@ -380,8 +380,9 @@ t_task_options() {
     readpin proc
     assert_out_match "^ *$$ +$$ sh$"
   else
-    expect_error "attach_iter failed for program dump_task: this kernel ignored 'task tid $child'"
-    assert_err_contains "task iterator options need Linux 6.1 or later"
+    # Refused from the kernel's BTF (its union bpf_iter_link_info has only map), before loading.
+    expect_error "task tid $child: not supported by this kernel (its union bpf_iter_link_info has no 'task'); task iterator options need Linux 6.1 or later"
+    assert_rc 255
     assert_not_exists "$T_BPF/one"
     pin iter_task.bpf.o proc task pid $$
     expect_error "task iterator options need Linux 6.1 or later"
@@ -667,6 +668,10 @@ t_set_globals() {
   assert_out_contains "limits max_tasks=0 min_pid=0 verbose=0 level=7 delta=-2"
   assert_out_contains "title=matrix kernel="
   assert_out_match "^task $$ $$$"
+  run "$ITER" show "$T_BPF/params"
+  assert_rc 0
+  assert_out_contains "set targ_tgid=$$ set show_threads=true"
+  assert_out_contains "set limits.level=7"
   run "$ITER" run "$FIXTURES/iter_params.bpf.o" set limits.level=8
   expect_error "limits.level: 8 is out of range for type 'unsigned int:3'"
   assert_rc 255
@@ -708,6 +713,179 @@ t_bad_input() {
   run "$ITER" pin "$FIXTURES/iter_counter.bpf.o" "$T_BPF/a.b"
   expect_error "contains a dot"
   assert_eq "$(ls "$T_BPF" | wc -l)" 0 "pins left behind"
+}
+
+# ---------------------------------------------------------------- iter: pin mode and owner, update, options from BTF
+
+# pinid NAME: "LINK_ID PROG_ID PROG_NAME" of the iterator pinned at $T_BPF/NAME, from iter -j show.
+pinid() {
+  "$ITER" -j show "$T_BPF/$1" |
+    sed -n 's/^\[{"id":\([0-9]*\),"type":"iter","prog_id":\([0-9]*\),"prog_name":"\([a-z_]*\)".*/\1 \2 \3/p'
+}
+# jfield NAME: a number or string field of the JSON object in $T_OUT.
+jfield() { sed -n "s/.*\"$1\":\"\{0,1\}\([^,\"}]*\).*/\1/p" "$T_OUT"; }
+
+t_pin_mode_owner() {
+  # No NSS in the guest (not even /etc): iter reads these two files itself.
+  mkdir -p /etc
+  printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/sh\nitpins:x:4242:4343::/:/bin/sh\n' >/etc/passwd
+  printf 'root:x:0:\nnogroup:x:65534:\nitpins:x:4343:\n' >/etc/group
+  # /sys/fs/bpf is 0700 here: a bpffs of our own that others may enter.
+  b=$T_DIR/bpf
+  mkdir "$b" && mount -t bpf bpf "$b" && chmod 0755 "$b" || fail "no bpffs of our own"
+  trap 'umount "$b" 2>/dev/null; rm -f /etc/passwd /etc/group' EXIT
+  run "$ITER" -j pin "$FIXTURES/iter_task.bpf.o" "$b/shared" mode 0644 owner nobody
+  assert_rc 0
+  assert_eq "$(jfield mode) $(jfield uid) $(jfield gid)" "0644 65534 0" "pin -j"
+  assert_eq "$(stat -c '%a %u %g' "$b/shared")" "644 65534 0" "mode and owner"
+  run su -s /bin/sh nobody -c "cat $b/shared"
+  assert_rc 0
+  assert_out_starts "    pid    tgid comm"
+  run "$ITER" pin "$FIXTURES/iter_task.bpf.o" "$b/private"
+  assert_eq "$(stat -c '%a %u' "$b/private")" "600 0" "a pin without mode and owner"
+  run su -s /bin/sh nobody -c "cat $b/private"
+  assert_rc_not 0
+  assert_err_contains "Permission denied"
+  run "$ITER" pin "$FIXTURES/iter_counter.bpf.o" "$b/mine" owner itpins: mode u=r,g=r,o=
+  assert_rc 0
+  assert_eq "$(stat -c '%a %U %G' "$b/mine")" "440 itpins itpins" "USER: and a symbolic mode"
+  run su -s /bin/sh itpins -c "cat $b/mine"
+  assert_out_starts "count 3"
+  run su -s /bin/sh nobody -c "cat $b/mine"
+  assert_rc_not 0
+  run "$ITER" show "$b/mine"
+  assert_out_contains "	pinned $b/mine  mode 0440  owner itpins:itpins"
+  run "$ITER" pin "$FIXTURES/iter_task.bpf.o" "$b/ghost" owner no_such_user
+  expect_error "owner 'no_such_user': no such user in /etc/passwd (and not a number)"
+  assert_rc 255
+  assert_not_exists "$b/ghost"
+}
+
+t_update_in_place() {
+  pin iter_task.bpf.o tasks mode 0644
+  assert_rc 0
+  set -- $(pinid tasks)
+  link=$1 before=$2
+  assert_eq "$3" dump_task "program before"
+  # A reader that checks the path while the update runs.
+  (while [ ! -e "$T_DIR/stop" ]; do [ -e "$T_BPF/tasks" ] || echo missing; done) >"$T_DIR/watch" &
+  watcher=$!
+  run "$ITER" -j update "$T_BPF/tasks" "$FIXTURES/iter_counter.bpf.o"
+  : >"$T_DIR/stop"
+  wait "$watcher"
+  assert_rc 0
+  assert_eq "$(cat "$T_DIR/watch")" "" "the path went missing"
+  assert_eq "$(jfield link_id) $(jfield old_prog_id)" "$link $before" "link and old program"
+  after=$(jfield prog_id)
+  assert_ne "$after" "$before" "program id"
+  assert_eq "$(pinid tasks)" "$link $after count_tasks" "iter show after"
+  readpin tasks
+  assert_out_starts "count 3"
+  assert_eq "$(stat -c %a "$T_BPF/tasks")" 644 "mode kept"
+  # Another target: refused, naming both; nothing changed.
+  run "$ITER" update "$T_BPF/tasks" "$FIXTURES/iter_two_progs.bpf.o" prog dump_maps
+  expect_error "program dump_maps iterates 'bpf_map', but the iterator at $T_BPF/tasks iterates 'task'"
+  assert_rc 255
+  assert_eq "$(pinid tasks)" "$link $after count_tasks" "after a refused update"
+  run "$ITER" update "$T_BPF/nothing" "$FIXTURES/iter_task.bpf.o"
+  expect_error "bpf obj get ($T_BPF/nothing): No such file or directory (ENOENT)"
+  # main_thread_only is in the program: an update keeps it.
+  pin iter_task.bpf.o leaders task main_thread_only
+  run "$ITER" -j update "$T_BPF/leaders" "$FIXTURES/iter_task.bpf.o"
+  assert_rc 0
+  assert_eq "$(jfield main_thread_only)" true "main_thread_only kept"
+  readpin leaders
+  assert_eq "$(awk 'NR > 1 && $1 != $2' "$T_OUT" | head -1)" "" "a non-leader line"
+  # set gives the new program's globals values, as for pin.
+  pin iter_params.bpf.o params
+  run "$ITER" update "$T_BPF/params" "$FIXTURES/iter_params.bpf.o" set targ_tgid=$$ set limits.level=5
+  assert_rc 0
+  readpin params
+  assert_out_starts "config tgid=$$ "
+  assert_out_contains " level=5 "
+  run "$ITER" update "$T_BPF/params" "$FIXTURES/iter_params.bpf.o" set nope=1
+  expect_error "no variable 'nope' to set in the object"
+}
+
+t_update_map_element_iterator() {
+  pin iter_map_fill.bpf.o fill
+  assert_rc 0
+  readpin fill
+  filled=$(lines "$T_OUT")
+  pin iter_map_elem.bpf.o elems map name fill_hash
+  assert_rc 0
+  set -- $(pinid elems)
+  link=$1 before=$2
+  map=$("$ITER" show "$T_BPF/elems" | sed -n 's/.*map_id \([0-9]*\).*/\1/p')
+  [ -n "$map" ] || fail "no map id in iter show"
+  # 16-byte reads of 8-byte values: the kernel checks that only when attaching, so iter does.
+  run "$ITER" update "$T_BPF/elems" "$FIXTURES/iter_map_elem_wide.bpf.o"
+  expect_error "program dump_wide: the kernel refused it for the link's map (id $map)"
+  assert_err_contains "Permission denied (EACCES)"
+  assert_eq "$(pinid elems)" "$link $before dump_elems" "after a refused update"
+  run "$ITER" -j update "$T_BPF/elems" "$FIXTURES/iter_map_elem.bpf.o"
+  assert_rc 0
+  assert_eq "$(jfield link_id)" "$link" "link id"
+  readpin elems
+  assert_eq "$(lines "$T_OUT")" "$filled" "elements after the update"
+  run "$ITER" show "$T_BPF/elems"
+  assert_out_contains "map_id $map"
+  run "$ITER" update /sys/fs/bpf/fill_pinned "$FIXTURES/iter_map_elem.bpf.o"
+  expect_error "/sys/fs/bpf/fill_pinned is a pinned map, not an iterator link"
+  assert_rc 255
+  rm -f /sys/fs/bpf/fill_pinned
+}
+
+t_show_socket_map_ids() {
+  # The first load creates the sockmap and the sk_storage map and pins them by name.
+  run "$ITER" run "$FIXTURES/iter_sockmap.bpf.o"
+  assert_rc 0
+  assert_exists /sys/fs/bpf/iter_socks
+  assert_exists /sys/fs/bpf/iter_sk_store
+  run "$ITER" run "$FIXTURES/iter_two_progs.bpf.o" prog dump_maps
+  socks=$(awk '$3 == "iter_socks" { print $2 }' "$T_OUT")
+  store=$(awk '$3 == "iter_sk_store" { print $2 }' "$T_OUT")
+  [ -n "$socks" ] && [ -n "$store" ] || fail "socket maps not listed by the bpf_map iterator"
+  pin iter_sockmap.bpf.o socks prog dump_sockmap map pinned /sys/fs/bpf/iter_socks
+  assert_rc 0
+  run "$ITER" show "$T_BPF/socks"
+  assert_out_match "^[0-9]+: iter  prog [0-9]+ name dump_sockmap  target sockmap  map_id $socks$"
+  pin iter_sockmap.bpf.o store prog dump_sk_storage map pinned /sys/fs/bpf/iter_sk_store
+  assert_rc 0
+  run "$ITER" -j show "$T_BPF/store"
+  assert_out_contains "\"target\":\"bpf_sk_storage_map\",\"map_id\":$store,"
+  readpin socks
+  assert_out_empty
+  rm -f /sys/fs/bpf/iter_socks /sys/fs/bpf/iter_sk_store
+}
+
+t_options_checked_before_loading() {
+  # cgroup order children is 7.0's: no matrix kernel has it.
+  run "$ITER" pin "$FIXTURES/iter_cgroup.bpf.o" "$T_BPF/children" cgroup path /sys/fs/cgroup order children
+  if kernel_at_least 6 1; then
+    expect_error "cgroup order children: not supported by this kernel (its enum bpf_cgroup_iter_order has no BPF_CGROUP_ITER_CHILDREN); it needs Linux 7.0 or later"
+    assert_rc 255
+    assert_err_lines 1
+    # Said before loading anything: -d shows no BTF, map or program loaded, no link.
+    run "$ITER" -d pin "$FIXTURES/iter_cgroup.bpf.o" "$T_BPF/children" cgroup path /sys/fs/cgroup order children
+    assert_err_contains "Error: cgroup order children: not supported by this kernel"
+    assert_err_not_contains "BTF loaded"
+    assert_err_not_contains "loaded: fd"
+    assert_err_not_contains "link created"
+  else
+    expect_error "iterator target 'cgroup' not found in kernel BTF"
+  fi
+  assert_not_exists "$T_BPF/children"
+  run "$ITER" run "$FIXTURES/iter_task.bpf.o" task tid 1
+  if kernel_at_least 6 1; then
+    assert_rc 0
+  else
+    expect_error "task tid 1: not supported by this kernel (its union bpf_iter_link_info has no 'task'); task iterator options need Linux 6.1 or later"
+    assert_rc 255
+    run "$ITER" -d run "$FIXTURES/iter_task.bpf.o" task tid 1
+    assert_err_not_contains "BTF loaded"
+    assert_err_not_contains "link created"
+  fi
 }
 
 im_main "$0"
