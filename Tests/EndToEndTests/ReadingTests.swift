@@ -96,12 +96,13 @@ struct ReadingTests {
         let notBPFFS = try run(binary, ["cat", "/proc/version"])
         #expect(notBPFFS.status == 255)
         #expect(notBPFFS.stderr == "Error: /proc/version is not on bpffs, so it is not a pinned iterator\n")
-        // A pinned map: pin the iterator with its maps pinned by name is not available here, so
-        // pin a map with bpftool when it is there.
+        // A pinned map: one of our pinned program's own maps (they live as long as the pin),
+        // pinned with bpftool when it is there.
         if Repo.hasBpftool {
             try #require(try run(binary, ["pin", Repo.fixture("iter_counter.bpf.o"), dir.file("counter")]).status == 0)
-            let maps = try sh(
-                "bpftool -j map show | python3 -c 'import json,sys; print([m[\"id\"] for m in json.load(sys.stdin) if m.get(\"name\",\"\").startswith(\"iter_cou\")][0])'")
+            let shown = try #require(try JSONSerialization.jsonObject(with: Data(try run(binary, ["-j", "show", dir.file("counter")]).stdout.utf8)) as? [[String: Any]])
+            let program = try #require(shown.first?["prog_id"] as? Int)
+            let maps = try sh("bpftool -j prog show id \(program) | python3 -c 'import json,sys; print(json.load(sys.stdin)[\"map_ids\"][0])'")
             let id = maps.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
             try #require(try sh("bpftool map pin id \(id) '\(dir.file("map"))'").status == 0)
             let map = try run(binary, ["cat", dir.file("map")])
