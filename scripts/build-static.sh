@@ -190,8 +190,8 @@ for line in "${targets[@]}"; do
 	[ "${PIPESTATUS[0]}" -eq 0 ] || exit 1
 done
 
-# The C parts: the C targets' sources (the shim is header only, main calls iter_main); for musl
-# also arc4random_buf.
+# The C parts: the C targets' sources (the shim is header only, main calls iter_main), the runtime
+# fix below, and for musl also arc4random_buf.
 c_objects=()
 if [ "$libc" = musl ]; then
 	cc=("$arch-linux-musl-gcc" -Os -ffunction-sections -fdata-sections -isystem "$kernel_headers")
@@ -216,6 +216,10 @@ elif [ -n "$cross" ]; then
 else
 	cc=("$clang" -target x86_64-unknown-linux-gnu -Os -ffunction-sections -fdata-sections)
 fi
+# The Embedded runtime's swift_bridgeObjectRetain(_n), made to return its argument as the compiler
+# assumes (scripts/static/bridge-object-retain.c says why: it corrupts small strings on aarch64).
+"${cc[@]}" -c scripts/static/bridge-object-retain.c -o "$scratch/objects/bridge-object-retain.c.o"
+c_objects+=("$scratch/objects/bridge-object-retain.c.o")
 for line in "${targets[@]}"; do
 	read -r kind name path deps files <<<"$line"
 	case $kind in c | c-main) ;; *) continue ;; esac
