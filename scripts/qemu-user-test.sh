@@ -79,6 +79,19 @@ cases() {
 255 pin $FIX/iter_task.bpf.o $PIN/a.b
 @0  list
 @0  -j list
+0   info $FIX/iter_params.bpf.o
+0   -j info $FIX/iter_params.bpf.o
+0   info $FIX/iter_map_in_map.bpf.o
+0   info $FIX/iter_mixed_progs.bpf.o
+0   info $FIX/iter_prog_array.bpf.o
+255 info $FIX/iter_task.bpfeb.o
+255 info
+255 info $FIX/iter_params.bpf.o extra
+255 run $FIX/iter_params.bpf.o set targ_tgi=1
+255 run $FIX/iter_params.bpf.o set limits.level=8
+255 run $FIX/iter_params.bpf.o set title
+255 pin $FIX/iter_task.bpf.o $PIN/it mode 0999
+255 pin $FIX/iter_task.bpf.o $PIN/it owner no_such_user_here
 EOF
 	local f
 	for f in Tests/Fixtures/bad/*.o; do
