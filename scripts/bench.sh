@@ -128,18 +128,22 @@ for fixture in iter_task iter_hash; do
 	stats pin "glibc,musl,bpftool" "$work"/pin-*.json "$work/rss"
 done
 
-# Reading vmlinux BTF alone: iter -d says how long opening, mapping and indexing it took.
-rm -f "$work/scan"
+# Reading vmlinux BTF alone: iter -d says how long opening, mapping and indexing it took (and,
+# since the names planning needs are found in the same walk, finding them), and how long planning
+# took after that.
+rm -f "$work/scan" "$work/plan"
 for round in $(seq "$rounds"); do
 	rm -f "$pins/g"
 	"$iter" -d pin "$PWD/Tests/Fixtures/iter_task.bpf.o" "$pins/g" 2>"$work/trace"
-	sed -n 's/^iter: timing: kernel BTF opened and indexed in \([0-9]*\) us\(,.*\)\{0,1\}$/\1/p' "$work/trace" >>"$work/scan"
+	sed -n 's/^iter: timing: kernel BTF opened and indexed in \([0-9]*\) us.*$/\1/p' "$work/trace" >>"$work/scan"
+	sed -n 's/^iter: timing: planned [0-9]* programs in \([0-9]*\) us.*$/\1/p' "$work/trace" >>"$work/plan"
 done
 rm -f "$pins/g"
 btf_size=$(stat -c %s /sys/kernel/btf/vmlinux)
 types=$(sed -n 's/^iter: kernel BTF: \([0-9]*\) types, \(.*\)$/\1 types, \2/p' "$work/trace")
 echo
 echo "vmlinux BTF ($((btf_size / 1024)) KiB, $types): opened, mapped and indexed in $(stats median "$work/scan") us (median)"
+echo "planning iter_task.bpf.o after that: $(stats median "$work/plan") us (median)"
 
 # iter list and iter show: median wall of each over 30 runs, with three iterators pinned (a task
 # iterator, one with main_thread_only and a cgroup iterator with its order), so that show has
