@@ -82,10 +82,12 @@ static void iter_ns_answer(int sock, int failed, int error, int fd) {
 static void iter_ns_open_and_answer(int sock, int link_fd, const char *path) {
     int fd;
     if (link_fd >= 0) {
+        // The one bpf(2) that does not go through SyscallBPF's BPFSyscall: it runs in a forked
+        // child, where Swift code may not run; it uses the same wrapper.
         union bpf_attr attr;
         memset(&attr, 0, sizeof(attr));
         attr.iter_create.link_fd = (unsigned int)link_fd;
-        fd = (int)syscall(__NR_bpf, BPF_ITER_CREATE, &attr, sizeof(attr));
+        fd = (int)iter_sys_bpf(BPF_ITER_CREATE, &attr, sizeof(attr));
     } else {
         // O_NONBLOCK: a FIFO put where the pin was must not block the child (iterator reads ignore it).
         fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
