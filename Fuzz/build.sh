@@ -24,17 +24,21 @@ graph=$("$root/scripts/modules.sh" --long iter)
 modules=()
 declare -A paths=()
 map=""
+c_sources=()
 while read -r name language path _; do
 	paths[$name]=$root/$path
 	if [ "$language" = swift ]; then
 		modules+=("$name")
 	else
-		# A C target is header-only here (static inline wrappers): a module map, no object.
+		# A C target: a module map for its header, and an object for each of its .c files (the
+		# shim's signal flag and namespace child).
 		map+="module $name [system] {
     header \"$root/$path/include/$name.h\"
     export *
 }
 "
+		while IFS= read -r -d '' file; do c_sources+=("$file"); done \
+			< <(find "$root/$path" -name '*.c' -print0 | LC_ALL=C sort -z)
 	fi
 done <<<"$graph"
 [ ${#modules[@]} -gt 0 ] || { echo "Fuzz/build.sh: scripts/modules.sh listed no Swift module" >&2; exit 1; }
@@ -42,6 +46,18 @@ done <<<"$graph"
 
 objects=()
 stamp=""
+clang=$(dirname "$swiftc")/clang
+for source in "${c_sources[@]}"; do
+	object="$out/obj/$(basename "$(dirname "$source")")-$(basename "$source" .c).c.o"
+	cstamp=$( { echo "$source"; cat "$source" "$root"/Sources/CLinuxBPF/include/*.h; } | md5sum | cut -d' ' -f1)
+	if [ ! -f "$object" ] || [ "$(cat "$object.stamp" 2>/dev/null)" != "$cstamp" ]; then
+		echo "fuzz build: $source" >&2
+		"$clang" -O1 -g -fsanitize=address -I "$(dirname "$source")/include" -c "$source" -o "$object"
+		echo "$cstamp" >"$object.stamp"
+	fi
+	objects+=("$object")
+	stamp+=" $cstamp"
+done
 for module in "${modules[@]}"; do
 	object="$out/obj/$module.o"
 	objects+=("$object")

@@ -6,6 +6,7 @@
                standalone) and 3 (split on top of the host's vmlinux)
     btfext     every object's .BTF.ext
     cli        command lines, arguments separated by NUL bytes
+    values     settings (PATH=VALUE) and a NUL before the .BTF of the objects with globals
 
 Seeds are named after what they came from, so the corpus can be regenerated and reviewed. libFuzzer
 adds what it finds to the directory it is given first; scripts/fuzz.sh gives it a scratch directory,
@@ -60,7 +61,19 @@ CLI = [
     ["help"],
     ["--", "pin", "-j", "/sys/fs/bpf/-x"],
     ["--js", "--pre", "--debu", "--nom", "--he"],
+    ["cat", "/sys/fs/bpf/tasks", "interval", "0.25", "count", "3"],
+    ["-j", "run", "a.o", "netns", "all", "type", "struct task_record"],
+    ["c", "/sys/fs/bpf/x", "n", "pid", "1", "i", ".5"],
+    ["run", "a.o", "task", "pid", "1", "pidns", "/proc/1/ns/pid", "t", "rec"],
 ]
+# Settings of the globals of iter_params (every kind of value and path) and iter_btf_kinds (enums,
+# a float, a struct with a tagged pointer), tried against every type of the object's BTF.
+VALUES = {
+    "iter_params": ["targ_tgid=-42", "show_threads=true", "mode=MODE_COUNT", "target_comm=bash", "ports=22,80,0x1bb",
+                    "ports[3]=0b101", "limits.level=7", "limits.delta=-8", "limits.max_tasks=0o17", "snapshot_id=0xfeed",
+                    "title=", "x[0].y=1"],
+    "iter_btf_kinds": ["big=BIG_TWO", "small=-3", "ratio=1.5", "tagged_global.value=1", "tagged_global.pointer=0xffff"],
+}
 CLI_BPFTOOL = [
     ["iter", "pin", "a.o", "/sys/fs/bpf/x"],
     ["-j", "i", "p", "a.o", "/sys/fs/bpf/x", "m", "i", "3"],
@@ -77,7 +90,7 @@ def write(target, name, data):
 
 
 def main():
-    for target in ["elf", "plan", "btf", "btfext", "cli"]:
+    for target in ["elf", "plan", "btf", "btfext", "cli", "values"]:
         directory = os.path.join(CORPUS, target)
         if os.path.isdir(directory):
             for old in os.listdir(directory):
@@ -97,6 +110,8 @@ def main():
                 write("btf", f"{base}.{label}.btf", bytes([mode]) + found[".BTF"])
         if ".BTF.ext" in found:
             write("btfext", f"{base}.btf.ext", found[".BTF.ext"])
+        for i, setting in enumerate(VALUES.get(base.split(".")[0], []) if ".BTF" in found else []):
+            write("values", f"{base}.{i:02}", setting.encode() + b"\0" + found[".BTF"])
     for i, args in enumerate(CLI):
         write("cli", f"iter-{i:02}", b"\0".join(a.encode() for a in args))
     for i, args in enumerate(CLI_BPFTOOL):

@@ -2,9 +2,11 @@
 #
 # Commands and options; object files after pin/run; directories for the pin path; map ids and
 # names from the kernel (iter list maps) after `map id` / `map name`; pinned files after
-# `map pinned`; cgroup directories after `cgroup path`.
+# `map pinned` and `cat`; cgroup directories after `cgroup path`; users from /etc/passwd after
+# `owner`; pinned files, then objects, after update; the reading keywords (interval, netns, pidns,
+# type) after run's and cat's arguments, /run/netns files after `netns`.
 
-_iter_words='pin run list show version help'
+_iter_words='pin run cat update list show info version help'
 _iter_options='-j --json -p --pretty -d --debug -n --nomount -V --version -h --help'
 
 # _iter_complete_args WORDS...: completes after the command word (pin, run, list, show).
@@ -14,8 +16,29 @@ _iter_complete_args() {
     map) COMPREPLY=($(compgen -W 'id pinned name' -- "$cur")); return ;;
     task) COMPREPLY=($(compgen -W 'main_thread_only tid pid pid_fd' -- "$cur")); return ;;
     cgroup) COMPREPLY=($(compgen -W 'id path' -- "$cur")); return ;;
-    order) COMPREPLY=($(compgen -W 'self_only descendants_pre descendants_post ancestors_up' -- "$cur")); return ;;
-    prog | tid | pid | pid_fd) return ;;
+    order) COMPREPLY=($(compgen -W 'self_only descendants_pre descendants_post ancestors_up children' -- "$cur")); return ;;
+    owner) COMPREPLY=($(compgen -u -- "$cur")); return ;;
+    netns)
+        compopt -o filenames 2>/dev/null
+        COMPREPLY=($(compgen -W 'pid all' -- "$cur") $(compgen -f -- "${cur:-/run/netns/}"))
+        return
+        ;;
+    pidns)
+        compopt -o filenames 2>/dev/null
+        COMPREPLY=($(compgen -W 'pid' -- "$cur") $(compgen -f -- "${cur:-/proc/}"))
+        return
+        ;;
+    prog | tid | pid | pid_fd | mode | interval | count | type) return ;;
+    set)
+        # The object's settable variables, from iter info (the object is the word after pin/run,
+        # the second after update).
+        local first=1
+        [ "$command" = update ] && first=2
+        local object=${COMP_WORDS[$((COMP_CWORD - position + first))]}
+        [ -f "$object" ] && COMPREPLY=($(compgen -S = -W "$(iter info "$object" 2>/dev/null |
+            sed -n '/^variables/,$ s/^  \([A-Za-z_][A-Za-z0-9_]*\) = .*/\1/p')" -- "$cur"))
+        compopt -o nospace 2>/dev/null
+        return ;;
     esac
     # The word before prev tells map id / map name / map pinned / cgroup path / cgroup id.
     local before=${COMP_WORDS[COMP_CWORD - 2]}
@@ -26,6 +49,9 @@ _iter_complete_args() {
     cgroup:path) compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -d -- "${cur:-/sys/fs/cgroup/}")); return ;;
     cgroup:id | show:id) return ;;
     esac
+    local reading='interval netns pidns type'
+    # After `interval SECONDS`, its optional `count N` too.
+    [ "$before" = interval ] && reading="count $reading"
     case $command in
     pin | run)
         if [ "$position" = 1 ]; then
@@ -34,11 +60,38 @@ _iter_complete_args() {
         elif [ "$command" = pin ] && [ "$position" = 2 ]; then
             compopt -o filenames 2>/dev/null
             COMPREPLY=($(compgen -d -- "${cur:-/sys/fs/bpf/}"))
+        elif [ "$command" = pin ]; then
+            COMPREPLY=($(compgen -W 'map task cgroup prog set mode owner' -- "$cur"))
         else
-            COMPREPLY=($(compgen -W 'map task cgroup prog' -- "$cur"))
+            COMPREPLY=($(compgen -W "map task cgroup prog set $reading" -- "$cur"))
+        fi
+        ;;
+    cat)
+        if [ "$position" = 1 ]; then
+            compopt -o filenames 2>/dev/null
+            COMPREPLY=($(compgen -f -- "${cur:-/sys/fs/bpf/}"))
+        else
+            COMPREPLY=($(compgen -W "$reading" -- "$cur"))
+        fi
+        ;;
+    update)
+        if [ "$position" = 1 ]; then
+            compopt -o filenames 2>/dev/null
+            COMPREPLY=($(compgen -f -- "${cur:-/sys/fs/bpf/}"))
+        elif [ "$position" = 2 ]; then
+            compopt -o filenames 2>/dev/null
+            COMPREPLY=($(compgen -f -X '!*.o' -- "$cur") $(compgen -d -- "$cur"))
+        else
+            COMPREPLY=($(compgen -W 'prog set' -- "$cur"))
         fi
         ;;
     list) [ "$position" = 1 ] && COMPREPLY=($(compgen -W 'maps' -- "$cur")) ;;
+    info)
+        if [ "$position" = 1 ]; then
+            compopt -o filenames 2>/dev/null
+            COMPREPLY=($(compgen -f -X '!*.o' -- "$cur") $(compgen -d -- "$cur"))
+        fi
+        ;;
     show)
         if [ "$position" = 1 ]; then
             compopt -o filenames 2>/dev/null

@@ -8,6 +8,9 @@
 #      iter's `-d` timing line);
 #   3. `iter list` and `iter show` (median wall, with three iterators pinned), and bpftool link show;
 #   4. the sizes of the static binaries (stripped) next to bpftool's with its shared libraries;
+#   4b. reading: the cost of one more pass of an attached iterator (`run ... interval 0 count N`:
+#      a new BPF_ITER_CREATE and a full read, N times) against making one anew for each pass
+#      (`iter run`: load, attach, read) and against pinning anew (`iter pin` + cat + rm);
 #   5. scaling: generated objects of 1,000 / 2,000 / 4,000 programs, 10,000 / 20,000 / 40,000
 #      CO-RE relocations and 1 / 2 / 4 MiB of .rodata, planned (`iter run` stops at a map the
 #      kernel refuses, before loading any program): planning time and peak RSS.
@@ -125,18 +128,22 @@ for fixture in iter_task iter_hash; do
 	stats pin "glibc,musl,bpftool" "$work"/pin-*.json "$work/rss"
 done
 
-# Reading vmlinux BTF alone: iter -d says how long opening, mapping and indexing it took.
-rm -f "$work/scan"
+# Reading vmlinux BTF alone: iter -d says how long opening, mapping and indexing it took (and,
+# since the names planning needs are found in the same walk, finding them), and how long planning
+# took after that.
+rm -f "$work/scan" "$work/plan"
 for round in $(seq "$rounds"); do
 	rm -f "$pins/g"
 	"$iter" -d pin "$PWD/Tests/Fixtures/iter_task.bpf.o" "$pins/g" 2>"$work/trace"
-	sed -n 's/^iter: timing: kernel BTF opened and indexed in \([0-9]*\) us$/\1/p' "$work/trace" >>"$work/scan"
+	sed -n 's/^iter: timing: kernel BTF opened and indexed in \([0-9]*\) us.*$/\1/p' "$work/trace" >>"$work/scan"
+	sed -n 's/^iter: timing: planned [0-9]* programs in \([0-9]*\) us.*$/\1/p' "$work/trace" >>"$work/plan"
 done
 rm -f "$pins/g"
 btf_size=$(stat -c %s /sys/kernel/btf/vmlinux)
 types=$(sed -n 's/^iter: kernel BTF: \([0-9]*\) types, \(.*\)$/\1 types, \2/p' "$work/trace")
 echo
 echo "vmlinux BTF ($((btf_size / 1024)) KiB, $types): opened, mapped and indexed in $(stats median "$work/scan") us (median)"
+echo "planning iter_task.bpf.o after that: $(stats median "$work/plan") us (median)"
 
 # iter list and iter show: median wall of each over 30 runs, with three iterators pinned (a task
 # iterator, one with main_thread_only and a cgroup iterator with its order), so that show has
@@ -170,6 +177,34 @@ for library in $(ldd "$bpftool" | awk '$3 ~ /^\// { print $3 } $1 ~ /^\// { prin
 	printf '  %-34s %9d bytes\n' "  + $(basename "$library")" "$size"
 done
 printf '  %-34s %9d bytes\n' "bpftool with its libraries" "$total"
+
+# Reading: one extra pass of an attached iterator, against attaching or pinning anew per pass.
+# The extra-pass cost is the difference between N + 1 passes and 1 pass, divided by N (the load and
+# attach are paid once in both); the task iterator walks every task of the machine.
+passes=50
+object=$PWD/Tests/Fixtures/iter_task.bpf.o
+hyperfine -N --warmup 3 --runs "$rounds" --style none --export-json "$work/passes.json" \
+	--prepare "rm -f $pins/p" --command-name "one pass" "$iter run $object interval 0 count 1" \
+	--command-name "$((passes + 1)) passes" "$iter run $object interval 0 count $((passes + 1))" \
+	--command-name "run anew" "$iter run $object" \
+	--command-name "pin anew" "sh -c '$iter pin $object $pins/p && cat $pins/p && rm $pins/p'" \
+	>/dev/null 2>"$work/hyperfine.err" || { cat "$work/hyperfine.err" >&2; fail "hyperfine failed"; }
+rm -f "$pins/p"
+tasks=$("$iter" run "$object" | tail -n +2 | wc -l)
+echo
+echo "reading iter_task.bpf.o ($tasks tasks; median of $rounds runs): one more pass of an attached iterator"
+python3 - "$work/passes.json" "$passes" <<'PY'
+import json, statistics, sys
+results = {r["command"]: statistics.median(r["times"]) * 1000 for r in json.load(open(sys.argv[1]))["results"]}
+n = int(sys.argv[2])
+one, many = results["one pass"], results[f"{n + 1} passes"]
+extra = (many - one) / n
+print(f"  iter run, 1 pass (load, attach, read)          {one:8.2f} ms")
+print(f"  iter run, {n + 1} passes (interval 0)              {many:8.2f} ms")
+print(f"  one extra pass (BPF_ITER_CREATE + read)        {extra:8.3f} ms")
+print(f"  a pass by iter run anew (load, attach, read)   {results['run anew']:8.2f} ms   {results['run anew'] / extra:6.1f}x the extra pass")
+print(f"  a pass by iter pin anew + cat + rm             {results['pin anew']:8.2f} ms   {results['pin anew'] / extra:6.1f}x the extra pass")
+PY
 
 [ "$scaling" = 1 ] || exit 0
 

@@ -7,7 +7,8 @@
 #   scripts/fuzz.sh [SECONDS] [TARGET...]      (default: 60 seconds, every target)
 #
 # Targets: elf (ELFReader), btf (object and kernel-style BTF), btfext (.BTF.ext), plan (object bytes
-# → LoadPlan against this machine's /sys/kernel/btf/vmlinux), cli (the command-line grammar).
+# → LoadPlan against this machine's /sys/kernel/btf/vmlinux), cli (the command-line grammar), values
+# (BTF values: text to bytes, bytes to values, paths).
 # Each run starts from the committed seeds (Fuzz/corpus/<target>) plus what earlier runs found
 # (.build-fuzz/corpus/<target>, kept between runs, not committed). A failing input is written to
 # .build-fuzz/artifacts/<target>/ and the line to reproduce it is printed.
@@ -29,7 +30,7 @@ export FUZZ_BUILD=$out
 export SWIFT_BACKTRACE=enable=no
 
 targets=("$@")
-if [ ${#targets[@]} = 0 ]; then targets=(elf btf btfext plan cli); fi
+if [ ${#targets[@]} = 0 ]; then targets=(elf btf btfext plan cli values); fi
 
 # Largest input per target: objects and BTF up to 64 KB (the fixtures are 4-10 KB), .BTF.ext 16 KB,
 # a command line 1 KB.

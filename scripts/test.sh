@@ -1,29 +1,28 @@
 #!/usr/bin/env bash
 # Everything CI runs: installs the test-only tools, lints (scripts/lint.sh), builds the static
-# binaries (glibc and musl), runs the Swift test suites (unit and end-to-end, against the debug and
-# both static binaries), runs `swift test` again as the unprivileged user nobody on a clean clone of
-# the committed HEAD (no root, and no host kernel needed: the planning, CO-RE and bad-object suites
-# must run there against Tests/Data, not skip), fuzzes each libFuzzer target for 60 seconds, then
-# runs the QEMU kernel matrix. Every step runs even when
-# an earlier one failed, so one run shows everything; the last line is `total: N passed, N failed`
-# (steps) and the exit status is non-zero if any step failed. Needs root (BPF) on a Debian machine
-# with Swift at /opt/swift.
+# binaries (glibc and musl, for x86-64 and aarch64), runs the Swift test suites (unit and
+# end-to-end, against the debug and both x86-64 static binaries), runs `swift test` again as the
+# unprivileged user nobody on a clean clone of the committed HEAD (no root, and no host kernel
+# needed: the planning, CO-RE and bad-object suites must run there against Tests/Data, not skip),
+# checks the aarch64 binaries against the x86-64 one under qemu-user, fuzzes each libFuzzer target
+# for 60 seconds, runs the QEMU kernel matrix (amd64 and arm64 guests), builds the release (four
+# binaries, two Debian packages, lintian) and installs the amd64 package with apt. Every step runs
+# even when an earlier one failed, so one run shows everything; the last line is
+# `total: N passed, N failed` (steps) and the exit status is non-zero if any step failed. Needs
+# root (BPF) on a Debian machine with Swift at /opt/swift.
 #
 #   scripts/test.sh            (FUZZ_SECONDS=60 per target by default; 0 skips fuzzing)
 set -uo pipefail
 cd "$(dirname "$0")/.."
 export PATH=/opt/swift/usr/bin:$PATH
+. scripts/packages.sh
 
-need=()
-for pkg in bpftool file groff-base man-db qemu-system-x86 busybox-static cpio util-linux python3 musl-tools strace; do
-	dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || need+=("$pkg")
-done
-if [ ${#need[@]} -gt 0 ]; then
-	echo "test.sh: installing ${need[*]}"
-	export DEBIAN_FRONTEND=noninteractive
-	apt-get update -q >/dev/null
-	apt-get install -y -q --no-install-recommends "${need[@]}" >/dev/null || { echo "test.sh: apt-get install failed"; exit 1; }
-fi
+# Test tools, and the cross toolchains and arm64 packages of the aarch64 builds and guests (the
+# :arm64 ones add the arm64 architecture to dpkg).
+need_packages bpftool file groff-base man-db qemu-system-x86 busybox-static cpio util-linux python3 musl-tools strace \
+	gcc-aarch64-linux-gnu libc6-dev-arm64-cross binutils-aarch64-linux-gnu linux-libc-dev:arm64 musl-dev:arm64 \
+	qemu-system-arm qemu-user-static dpkg-dev lintian ||
+	{ echo "test.sh: apt-get install failed"; exit 1; }
 mountpoint -q /sys/fs/bpf || mount -t bpf bpf /sys/fs/bpf
 mkdir -p .build
 
@@ -82,8 +81,12 @@ step "doc comments on every public declaration" python3 scripts/check-docs.py
 step "lint (swift format lint --strict, .swift-format)" scripts/lint.sh
 static=.build-static/iter
 musl=.build-musl/iter
+arm64=.build-static-aarch64/iter
+arm64_musl=.build-musl-aarch64/iter
 step "static binary (glibc)" bash -c "scripts/build-static.sh >/dev/null && file $static && stat -c '%s bytes' $static"
 step "static binary (musl)" bash -c "scripts/build-musl.sh >/dev/null && file $musl && stat -c '%s bytes' $musl"
+step "static binary (aarch64 glibc)" bash -c "scripts/build-static.sh --arch aarch64 >/dev/null && file $arm64 && stat -c '%s bytes' $arm64"
+step "static binary (aarch64 musl)" bash -c "scripts/build-static.sh --arch aarch64 --libc musl >/dev/null && file $arm64_musl && stat -c '%s bytes' $arm64_musl"
 step "quickstart (the README's first command)" bash scripts/quickstart.sh
 if [ -x "$static" ]; then
 	step "swift test (debug and glibc static binary)" env ITER_STATIC_BINARY="$PWD/$static" bash -c "$(declare -f swift_test); swift_test .build/test.log"
@@ -94,14 +97,40 @@ step "swift test as nobody on a clean clone (no root, no host kernel BTF)" swift
 if [ -x "$musl" ]; then
 	step "swift test EndToEnd (musl static binary)" env ITER_STATIC_BINARY="$PWD/$musl" bash -c "$(declare -f swift_test); swift_test .build/test-musl.log --filter EndToEnd"
 fi
+if [ -x "$static" ] && [ -x "$arm64" ] && [ -x "$arm64_musl" ]; then
+	step "aarch64 binaries under qemu-user: same output as x86-64" scripts/qemu-user-test.sh "$arm64" "$arm64_musl"
+else
+	failed+=("aarch64 binaries under qemu-user (a binary is missing)")
+fi
 if [ "${FUZZ_SECONDS:-60}" != 0 ]; then
 	step "fuzz (${FUZZ_SECONDS:-60} s per target)" scripts/fuzz.sh "${FUZZ_SECONDS:-60}"
 fi
-if [ -x "$static" ]; then
-	step "kernel matrix" scripts/matrix/run.sh --iter "$static" --fixtures Tests/Fixtures
+matrix=()
+for binary in "$static" "$arm64"; do [ -x "$binary" ] && matrix+=(--iter "$binary"); done
+if [ ${#matrix[@]} = 4 ]; then
+	step "kernel matrix (amd64 and arm64)" scripts/matrix/run.sh "${matrix[@]}" --fixtures Tests/Fixtures
 else
-	failed+=("kernel matrix (no static binary)")
+	[ ${#matrix[@]} = 0 ] || step "kernel matrix (one architecture)" scripts/matrix/run.sh "${matrix[@]}" --fixtures Tests/Fixtures
+	failed+=("kernel matrix of both architectures (a static binary is missing)")
 fi
+step "release: four binaries, SHA256SUMS, Debian packages, lintian" scripts/release.sh --out dist
+# apt install ./iter_VERSION_amd64.deb, then iter and its manual page from where the package put
+# them; removed again unless iter was installed before.
+apt_install_check() {
+	local deb had=''
+	deb=$(ls dist/iter_*_"$(dpkg --print-architecture)".deb 2>/dev/null | head -n 1)
+	[ -n "$deb" ] || { echo "no package in dist/"; return 1; }
+	dpkg-query -W -f='${Status}' iter 2>/dev/null | grep -q 'install ok installed' && had=1
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -q "./$deb" >/dev/null || return 1
+	local status=0
+	dpkg -L iter
+	/usr/sbin/iter version || status=1
+	file /usr/sbin/iter
+	man -P cat iter 2>/dev/null | head -n 5 | grep . || { echo "man iter shows nothing"; status=1; }
+	[ -n "$had" ] || DEBIAN_FRONTEND=noninteractive apt-get purge -y -q iter >/dev/null || status=1
+	return $status
+}
+step "apt install the amd64 package: iter and man iter" apt_install_check
 
 echo
 for name in "${passed[@]}"; do echo "passed: $name"; done

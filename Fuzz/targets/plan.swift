@@ -52,12 +52,16 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     case 3: options.programName = "no_such_program"
     default: break
     }
-    do {
-        // The probe gets what the object needs (its kinds and externs) and answers with fixed facts.
-        let plan = try Planner.plan(object, kernel: kernel, options: options) { needs in
+    do throws(LoadError) {
+        // The kernel is given the names planning will look up; the probe what the object needs
+        // (its kinds and externs), and answers with fixed facts.
+        let plan = try Planner.plan(object, options: options, kernel: { (names: BTFNameQuery) throws(LoadError) in
+            sink(names.exact.count + names.essential.count)
+            return kernel
+        }, probe: { needs in
             sink(needs.kallsyms.count + needs.btfKinds.count)
             return facts
-        }
+        })
         sink(plan.notes.count + plan.maps.count + (plan.btf?.count ?? 0))
         for program in plan.programs {
             sink(program.instructions.count)

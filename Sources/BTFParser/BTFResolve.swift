@@ -66,31 +66,4 @@ extension BTF {
         }
         throw .typeCycle(id: id)
     }
-
-    /// A short human name: `struct task_struct`, `int`, `u32 *`, for messages and `iter list`.
-    public func displayName(_ id: TypeID) -> String {
-        displayName(id, depth: 0)
-    }
-
-    private func displayName(_ id: TypeID, depth: Int) -> String {
-        guard depth < BTF.maxResolveDepth, let type = try? self.type(id) else { return "?" }
-        let name = self.name(of: id)
-        switch type.body {
-        case .void: return "void"
-        case .int, .float, .typedef: return name
-        case .structure: return "struct " + (name.isEmpty ? "(anon)" : name)
-        case .union: return "union " + (name.isEmpty ? "(anon)" : name)
-        case .enumeration, .enum64: return "enum " + (name.isEmpty ? "(anon)" : name)
-        case let .forward(isUnion): return (isUnion ? "union " : "struct ") + name
-        case let .pointer(to):
-            let inner = displayName(to, depth: depth + 1)
-            return inner.hasSuffix("*") ? inner + "*" : inner + " *"
-        case let .const(next): return "const " + displayName(next, depth: depth + 1)
-        case let .volatile(next): return "volatile " + displayName(next, depth: depth + 1)
-        case let .restrict(next), let .typeTag(next): return displayName(next, depth: depth + 1)
-        case let .array(element, _, count): return displayName(element, depth: depth + 1) + "[\(count)]"
-        case .functionProto: return "function"
-        case .function, .variable, .dataSection, .declTag: return name
-        }
-    }
 }

@@ -68,10 +68,13 @@ public enum BPFBTF {
                        isKernel: info.kernel_btf != 0)
     }
 
+    /// The most BTF taken from the kernel in one piece: vmlinux BTF is 5 to 10 MiB.
+    public static let sizeLimit = 256 << 20
+
     /// The raw BTF of a loaded BTF object (two info calls: the size, then the bytes). For kernel
     /// BTF this works where /sys/kernel/btf is not mounted, e.g. in a chroot or container. EFBIG
     /// when the kernel states a size over `limit`, before anything is allocated for it.
-    public static func data(_ btf: borrowing FileDescriptor, limit: Int) throws(Errno) -> [UInt8] {
+    public static func data(_ btf: borrowing FileDescriptor, limit: Int = BPFBTF.sizeLimit) throws(Errno) -> [UInt8] {
         var info = bpf_btf_info()
         try ObjectInfo.get(btf, into: &info)
         let size = Int(info.btf_size)

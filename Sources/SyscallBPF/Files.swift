@@ -63,6 +63,32 @@ public enum FileKind: Sendable, Equatable, CustomStringConvertible {
     }
 }
 
+/// Permission bits and owner of a file, as lstat(2) reports them.
+public struct FileAccess: Sendable, Equatable {
+    /// `st_mode & 07777`: permission bits with set-user-ID, set-group-ID and sticky.
+    public var mode: UInt32
+    /// `st_uid`.
+    public var user: UInt32
+    /// `st_gid`.
+    public var group: UInt32
+    /// The path names a symbolic link (lstat does not follow it).
+    public var isSymbolicLink: Bool
+
+    /// A file with these bits and owner.
+    public init(mode: UInt32, user: UInt32, group: UInt32, isSymbolicLink: Bool = false) {
+        self.mode = mode
+        self.user = user
+        self.group = group
+        self.isSymbolicLink = isSymbolicLink
+    }
+
+    /// The mode as chmod takes it: four octal digits (`0644`).
+    public var octalMode: String {
+        let digits = String(mode, radix: 8)
+        return String(repeating: "0", count: max(0, 4 - digits.count)) + digits
+    }
+}
+
 /// The file system calls iter makes outside bpf(2): reading objects and kernel BTF, links in /proc.
 public enum Files {
     /// Opens a file read-only (O_CLOEXEC).
@@ -189,6 +215,50 @@ public enum Files {
         }
     }
 
+    /// Permission bits (including set-user-ID, set-group-ID and sticky: `st_mode & 07777`), owner
+    /// and group of the file at `path`, not following a final symbolic link (lstat); nil if nothing
+    /// is there.
+    public static func access(_ path: FilePath) throws(Errno) -> FileAccess? {
+        try path.withCString { (p: UnsafePointer<CChar>) throws(Errno) -> FileAccess? in
+            var mode: UInt32 = 0
+            var uid: UInt32 = 0
+            var gid: UInt32 = 0
+            var isLink: Int32 = 0
+            guard iter_lstat_access(p, &mode, &uid, &gid, &isLink) == 0 else {
+                let error = Errno.current
+                if error == .ENOENT { return nil }
+                throw error
+            }
+            return FileAccess(mode: mode, user: uid, group: gid, isSymbolicLink: isLink != 0)
+        }
+    }
+
+    /// chmod(2) of `path` itself: a symbolic link there is refused (EOPNOTSUPP), never followed.
+    public static func setMode(_ path: FilePath, _ mode: UInt32) throws(Errno) {
+        try path.withCString { (p: UnsafePointer<CChar>) throws(Errno) in
+            guard iter_chmod_nofollow(p, mode) == 0 else { throw Errno.current }
+        }
+    }
+
+    /// lchown(2): nil leaves the owner or the group as it is.
+    public static func setOwner(_ path: FilePath, user: UInt32?, group: UInt32?) throws(Errno) {
+        try path.withCString { (p: UnsafePointer<CChar>) throws(Errno) in
+            guard iter_lchown(p, user ?? UInt32.max, group ?? UInt32.max) == 0 else { throw Errno.current }
+        }
+    }
+
+    /// The process's file mode creation mask: the `Umask:` line of /proc/self/status (Linux 4.7+),
+    /// which reads it without changing it, else umask(2) set and set back.
+    public static func creationMask() -> UInt32 {
+        if let status = try? read(FilePath("/proc/self/status")) {
+            for line in status.split(separator: UInt8(ascii: "\n")) where line.starts(with: "Umask:".utf8) {
+                let digits = line.dropFirst(6).filter { $0 != UInt8(ascii: " ") && $0 != UInt8(ascii: "\t") }
+                if let mask = UInt32(String(decoding: digits, as: UTF8.self), radix: 8) { return mask & 0o777 }
+            }
+        }
+        return iter_umask_by_syscall()
+    }
+
     /// unlink(2).
     public static func remove(_ path: FilePath) throws(Errno) {
         try path.withCString { (p: UnsafePointer<CChar>) throws(Errno) in
@@ -212,15 +282,19 @@ public enum Files {
         }
     }
 
-    /// Writes all of `bytes` to `fd`, retrying EINTR and short writes (EAGAIN waits with poll-free
-    /// retry: stdout is blocking in every case iter writes to it).
+    /// Writes all of `bytes` to `fd`, retrying EINTR and short writes; on EAGAIN (a non-blocking
+    /// stdout inherited from the caller, full) it waits until `fd` is writable.
     package static func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer) throws(Errno) {
         var offset = 0
         while offset < bytes.count {
             let n = write(fd, bytes.baseAddress! + offset, bytes.count - offset)
             if n < 0 {
                 let error = Errno.current
-                if error == .EINTR || error == .EAGAIN { continue }
+                if error == .EINTR { continue }
+                if error == .EAGAIN {
+                    guard iter_wait_writable(fd) != 0 || Errno.current == .EINTR else { throw Errno.current }
+                    continue
+                }
                 throw error
             }
             offset += n

@@ -94,6 +94,22 @@ public enum BPFLink {
         return FileDescriptor(adopting: try result.get())
     }
 
+    /// BPF_LINK_UPDATE with BPF_F_REPLACE: the link runs `program` from now on, provided it still
+    /// runs `old` (else EPERM, so a concurrent update is not overwritten unseen). Iterator links
+    /// take a program of the same type and attach target (else EINVAL, as from kernels that cannot
+    /// update them).
+    public static func update(
+        _ link: borrowing FileDescriptor, program: borrowing FileDescriptor,
+        replacing old: borrowing FileDescriptor
+    ) throws(Errno) {
+        var attr = bpf_attr()
+        attr.link_update.link_fd = UInt32(bitPattern: link.rawValue)
+        attr.link_update.new_prog_fd = UInt32(bitPattern: program.rawValue)
+        attr.link_update.flags = UInt32(BPF_F_REPLACE)
+        attr.link_update.old_prog_fd = UInt32(bitPattern: old.rawValue)
+        try BPFSyscall.call(BPF_LINK_UPDATE, &attr)
+    }
+
     /// BPF_ITER_CREATE: a readable fd that runs the iterator once, from the start.
     public static func createIteratorInstance(link: borrowing FileDescriptor) throws(Errno) -> FileDescriptor {
         var attr = bpf_attr()

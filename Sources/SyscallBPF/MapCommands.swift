@@ -56,6 +56,10 @@ public struct MapInfo: Sendable, Equatable {
     public var flags: UInt32
     /// `bpf_map_info.name` (at most 15 bytes).
     public var name: String
+    /// `bpf_map_info.btf_id`: the BTF object the map's types are in; 0 when created without BTF.
+    public var btfID: UInt32 = 0
+    /// `bpf_map_info.btf_value_type_id`: the value's type in that BTF (a DATASEC for global data).
+    public var btfValueTypeID: UInt32 = 0
 }
 
 /// BPF_MAP_* commands.
@@ -143,6 +147,7 @@ public enum BPFMap {
         try ObjectInfo.get(map, into: &info)
         return MapInfo(
             id: info.id, type: info.type, keySize: info.key_size, valueSize: info.value_size,
-            maxEntries: info.max_entries, flags: info.map_flags, name: objectName(info.name))
+            maxEntries: info.max_entries, flags: info.map_flags, name: objectName(info.name),
+            btfID: info.btf_id, btfValueTypeID: info.btf_value_type_id)
     }
 }

@@ -31,8 +31,10 @@ struct DocumentationTests {
     @Test("every option and keyword of iter help is in the page and the completion")
     func agree() throws {
         let words = try Self.helpWords()
-        #expect(words.isSuperset(of: ["pin", "run", "list", "show", "map", "task", "cgroup", "prog", "pinned",
-                                      "main_thread_only", "descendants_post", "--nomount", "-j", "--pretty"]))
+        #expect(words.isSuperset(of: ["pin", "run", "cat", "list", "show", "map", "task", "cgroup", "prog", "pinned",
+                                      "main_thread_only", "descendants_post", "--nomount", "-j", "--pretty",
+                                      "update", "mode", "owner", "children",
+                                      "interval", "count", "netns", "pidns", "type", "all"]))
         // The page as man renders it, so roff escapes (\-) do not hide a word.
         let page = try sh("MANWIDTH=200 man -l '\(Self.page)' 2>/dev/null | col -b").stdout
         let completion = try String(contentsOfFile: Self.completion, encoding: .utf8)
@@ -62,8 +64,20 @@ struct DocumentationTests {
         // The command table is the one list of commands: completion offers exactly it.
         #expect(Set(try complete(["iter", ""])) == Set(CommandTable.names))
         #expect(try complete(["iter", "--no"]) == ["--nomount"])
-        #expect(Set(try complete(["iter", "pin", "x.o", "/sys/fs/bpf/x", ""])) == ["map", "task", "cgroup", "prog"])
+        #expect(Set(try complete(["iter", "pin", "x.o", "/sys/fs/bpf/x", ""])) == ["map", "task", "cgroup", "prog", "set", "mode", "owner"])
+        #expect(Set(try complete(["iter", "update", "/sys/fs/bpf/x", "x.o", ""])) == ["prog", "set"])
+        #expect(try complete(["iter", "pin", "x.o", "/sys/fs/bpf/x", "owner", "nob"]) == ["nobody"])
+        #expect(try complete(["iter", "u"]) == ["update"])
+        #expect(try complete(["iter", "run", "x.o", "cgroup", "id", "1", "order", "ch"]) == ["children"])
+        #expect(try complete(["iter", "run", Repo.fixture("iter_params.bpf.o"), "task", "tid", "1", "set", "targ_"]) == ["targ_tgid="])
+        #expect(try complete(["iter", "update", "/sys/fs/bpf/x", Repo.fixture("iter_params.bpf.o"), "set", "targ_"]) == ["targ_tgid="])
         #expect(Set(try complete(["iter", "run", "x.o", "map", ""])) == ["id", "pinned", "name"])
+        #expect(Set(try complete(["iter", "run", "x.o", ""])) == ["map", "task", "cgroup", "prog", "set", "interval", "netns", "pidns", "type"])
+        #expect(Set(try complete(["iter", "cat", "/sys/fs/bpf/x", ""])) == ["interval", "netns", "pidns", "type"])
+        #expect(Set(try complete(["iter", "cat", "/sys/fs/bpf/x", "interval", "2", ""])) == ["count", "interval", "netns", "pidns", "type"])
+        #expect(try complete(["iter", "cat", "/sys/fs/bpf/x", "netns", "a"]).contains("all"))
+        #expect(try complete(["iter", "run", "x.o", "pidns", "p"]).contains("pid"))
+        #expect(try complete(["iter", "cat", "/sys/fs/bpf/x", "interval", ""]).isEmpty)
         #expect(try complete(["iter", "run", "x.o", "cgroup", "path", "/x", "order", "ancestors"]) == ["ancestors_up"])
         #expect(try complete(["iter", "run", "x.o", "task", "main"]) == ["main_thread_only"])
         let objects = try complete(["iter", "pin", Repo.fixtures.path + "/iter_ta"])

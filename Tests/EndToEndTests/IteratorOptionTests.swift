@@ -115,4 +115,42 @@ struct IteratorOptionTests {
         #expect(notCgroup.status == 255)
         #expect(notCgroup.stderr.hasPrefix("Error: can't use cgroup /sys/fs/bpf: not a directory of a cgroup file system"))
     }
+
+    /// This kernel's BTF lists BPF_CGROUP_ITER_CHILDREN (Linux 7.0 and later).
+    static var kernelHasChildrenOrder: Bool {
+        (try? sh("bpftool btf dump file /sys/kernel/btf/vmlinux format c | grep -qw BPF_CGROUP_ITER_CHILDREN"))?.status == 0
+    }
+
+    @Test(
+        "order children: on a kernel without it, one error naming the order and 7.0, before loading; nothing pinned",
+        arguments: Repo.binaries)
+    func childrenOrder(binary: String) throws {
+        let root = "/sys/fs/cgroup/unified/iter-pins-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        for dir in [root, root + "/a", root + "/a/b", root + "/c"] {
+            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: false)
+        }
+        defer { for dir in [root + "/a/b", root + "/a", root + "/c", root] { rmdir(dir) } }
+        let dir = try BPFFSDirectory("children")
+        let outcome = try run(binary, ["-d", "pin", Repo.fixture("iter_cgroup.bpf.o"), dir.file("c"), "cgroup", "path", root, "order", "children"])
+        if Self.kernelHasChildrenOrder {
+            #expect(outcome.status == 0, "\(outcome)")
+            let walked = try readPinned(dir.file("c")).split(separator: "\n").map { String($0.split(separator: " ")[0]) }
+            let ids = try [root + "/a", root + "/c"].map { String(try #require(try FileManager.default.attributesOfItem(atPath: $0)[.systemFileNumber] as? UInt64)) }
+            #expect(Set(walked) == Set(ids), "the direct children, not the cgroup itself nor its grandchildren")
+            #expect(try run(binary, ["show", dir.file("c")]).stdout.contains("order children"))
+            return
+        }
+        #expect(outcome.status == 255)
+        let errors = outcome.stderr.split(separator: "\n").filter { $0.hasPrefix("Error:") }
+        #expect(
+            errors == [
+                "Error: cgroup order children: not supported by this kernel (its enum bpf_cgroup_iter_order has no"
+                    + " BPF_CGROUP_ITER_CHILDREN); it needs Linux 7.0 or later"
+            ])
+        #expect(!outcome.stderr.contains("loaded") && !outcome.stderr.contains("link created"), "refused before loading")
+        #expect(dir.entries.isEmpty)
+        // Without -d, that one line is all.
+        let plain = try run(binary, ["run", Repo.fixture("iter_cgroup.bpf.o"), "cgroup", "id", "1", "order", "ch"])
+        #expect(plain.status == 255 && plain.stdout.isEmpty && plain.stderr.split(separator: "\n").count == 1)
+    }
 }

@@ -55,16 +55,20 @@ struct ListShowTests {
         let lines = all.stdout.components(separatedBy: "\n")
         let taskHead = try #require(lines.firstIndex { $0.hasPrefix("\(taskLink): iter  prog ") })
         #expect(lines[taskHead].hasSuffix("name dump_task  target task"))
-        #expect(lines[taskHead + 1] == "\tpinned \(task)")
+        #expect(lines[taskHead + 1] == "\tpinned \(task)  mode 0600  owner root:root")
         let cgroupHead = try #require(lines.firstIndex { $0.hasPrefix("\(cgroupLink): iter  prog ") })
         #expect(lines[cgroupHead].contains("target cgroup  cgroup_id ") && lines[cgroupHead].hasSuffix("order descendants_post"))
-        #expect(lines[cgroupHead + 1] == "\tpinned \(cgroup)")
+        #expect(lines[cgroupHead + 1] == "\tpinned \(cgroup)  mode 0600  owner root:root")
 
         let one = try run(binary, ["-j", "show", cgroup])
         let array = try #require(try JSONSerialization.jsonObject(with: Data(one.stdout.utf8)) as? [[String: Any]])
         #expect(array.count == 1)
         #expect(array.first?["order"] as? String == "descendants_post")
         #expect((array.first?["cgroup_id"] as? Int ?? 0) > 0)
+        #expect(array.first?["pinned"] as? [String] == [cgroup])
+        let pins = array.first?["pins"] as? [[String: Any]]
+        #expect(pins?.count == 1 && pins?.first?["path"] as? String == cgroup && pins?.first?["mode"] as? String == "0600")
+        #expect(pins?.first?["uid"] as? Int == 0 && pins?.first?["user"] as? String == "root" && pins?.first?["group"] as? String == "root")
 
         #expect(unlink(task) == 0)
         let after = try run(binary, ["show"])

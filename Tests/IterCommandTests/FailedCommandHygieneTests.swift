@@ -12,7 +12,8 @@ struct FailedCommandHygieneTests {
     static func fixture(_ name: String) -> String { fixtures.appendingPathComponent(name).path }
 
     /// Failing command lines, each failing at a different step: reading, parsing, planning,
-    /// kernel BTF, map options, verification, attaching, pinning.
+    /// kernel BTF, map options, verification, attaching, pinning, reading the output (E2BIG,
+    /// EAGAIN without end, records of a type that is not there or do not fit), a pin to read.
     static let commands: [[String]] = [
         ["pin", "/nonexistent.o", "/sys/fs/bpf/x"],
         ["pin", fixture("x86_program.o"), "/sys/fs/bpf/iter-hygiene/x"],
@@ -26,6 +27,15 @@ struct FailedCommandHygieneTests {
         ["run", fixture("iter_task.bpf.o"), "task", "pid_fd", "999"],
         ["pin", fixture("iter_task.bpf.o"), "/sys/fs/bpf/iter-hygiene/a.b"],
         ["pin", fixture("iter_task.bpf.o"), "/sys/fs/bpf/iter-hygiene/exists"],
+        ["run", fixture("iter_big_element.bpf.o")],
+        ["run", fixture("iter_big_element.bpf.o"), "prog", "big_later", "interval", "0", "count", "2"],
+        ["run", fixture("iter_retry.bpf.o"), "prog", "retry_always"],
+        ["run", fixture("iter_task_record.bpf.o"), "type", "no_such_type"],
+        ["run", fixture("iter_task_record.bpf.o"), "prog", "dump_record_and_a_half", "type", "task_record"],
+        ["cat", "/sys/fs/bpf/iter-hygiene/none"],
+        ["cat", "/sys/fs/bpf/iter-hygiene"],
+        ["cat", "/sys/fs/bpf/iter-hygiene/exists", "type", "no_such_type"],
+        ["cat", "/sys/fs/bpf/iter-hygiene/exists", "netns", "/proc/version"],
     ]
 
     @Test("every failing command returns non-zero with its fds closed and nothing pinned")

@@ -1,52 +1,60 @@
 #!/usr/bin/env bash
-# fetch-kernels.sh [--refresh] CODENAME...
+# fetch-kernels.sh [--arch amd64|arm64] [--refresh] CODENAME...
 #
-# Downloads the newest Debian cloud kernel (linux-image-cloud-amd64 -> linux-image-<uname>) of each
+# Downloads the newest Debian cloud kernel (linux-image-cloud-ARCH -> linux-image-<uname>) of each
 # CODENAME (bullseye, bookworm, trixie, ...) with apt, using a private apt state so the host's apt
 # configuration and package lists are untouched. The mirror is the one this machine already uses:
 # the apt entry whose Suites contain the host's own codename, with its suites renamed to CODENAME
 # (bookworm, bookworm-updates -> bullseye, bullseye-updates). No host name is written here.
+# --arch arm64 fetches linux-image-cloud-arm64 (for qemu-system-aarch64); default amd64.
 #
-# Cache: ${ITER_MATRIX_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/iter-matrix}/kernels/CODENAME/{vmlinuz,config,info}.
-# A kernel already in the cache is not fetched again (no network at all) unless --refresh is given.
+# Cache: ${ITER_MATRIX_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/iter-matrix}/kernels/CODENAME/{vmlinuz,config,info}
+# (kernels/CODENAME-arm64/ for arm64). A kernel already in the cache is not fetched again (no
+# network at all) unless --refresh is given.
 #
 # Prints one line per CODENAME on stdout:  CODENAME <TAB> UNAME <TAB> PACKAGE=VERSION <TAB> VMLINUZ
 # Environment: ITER_MATRIX_MIRROR=URI  use this Debian mirror URI instead of deriving it.
 set -euo pipefail
 
 CACHE=${ITER_MATRIX_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/iter-matrix}
-APTDIR=$CACHE/apt
-META=linux-image-cloud-amd64
+ARCH=amd64
 
 log() { printf 'fetch-kernels: %s\n' "$*" >&2; }
 die() { log "error: $*"; exit 1; }
 
 refresh=0
 codenames=()
-for a in "$@"; do
-  case $a in
+while [ $# -gt 0 ]; do
+  case $1 in
     --refresh) refresh=1 ;;
-    -h|--help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
-    -*) die "unknown option $a" ;;
-    *) codenames+=("$a") ;;
+    --arch) ARCH=${2:?}; shift ;;
+    -h|--help) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -*) die "unknown option $1" ;;
+    *) codenames+=("$1") ;;
   esac
+  shift
 done
-[ ${#codenames[@]} -gt 0 ] || die "usage: $0 [--refresh] CODENAME..."
+[ ${#codenames[@]} -gt 0 ] || die "usage: $0 [--arch amd64|arm64] [--refresh] CODENAME..."
+case $ARCH in amd64|arm64) ;; *) die "--arch is amd64 or arm64" ;; esac
+META=linux-image-cloud-$ARCH
+# amd64 keeps the cache layout it always had; another architecture has its own apt state and
+# kernel directories (kernels/CODENAME-ARCH).
+if [ "$ARCH" = amd64 ]; then APTDIR=$CACHE/apt tag=''; else APTDIR=$CACHE/apt-$ARCH tag=-$ARCH; fi
 
 mkdir -p "$CACHE/kernels"
 
 emit() { # codename -> result line from the cache
-  local d=$CACHE/kernels/$1 uname package version
+  local d=$CACHE/kernels/$1$tag uname package version
   uname=$(sed -n 's/^uname=//p' "$d/info")
   package=$(sed -n 's/^package=//p' "$d/info")
   version=$(sed -n 's/^version=//p' "$d/info")
   printf '%s\t%s\t%s=%s\t%s\n' "$1" "$uname" "$package" "$version" "$d/vmlinuz"
 }
 
-cached() { [ -s "$CACHE/kernels/$1/vmlinuz" ] && [ -s "$CACHE/kernels/$1/config" ] && [ -s "$CACHE/kernels/$1/info" ]; }
+cached() { local d=$CACHE/kernels/$1$tag; [ -s "$d/vmlinuz" ] && [ -s "$d/config" ] && [ -s "$d/info" ]; }
 
 # Serialise concurrent runs on the same cache.
-exec 9>"$CACHE/.lock"
+exec 9>"$CACHE/.lock$tag"
 flock 9
 
 missing=()
@@ -119,7 +127,7 @@ if [ ${#missing[@]} -gt 0 ]; then
   # $1 = URI, $2 = host suites, $3 = signed-by, $4 = extra options, $5.. = codenames
   add_sources() {
     local uri=$1 suites=$2 sb=$3 extra=$4; shift 4
-    local c s opts="arch=amd64${extra:+ $extra}"
+    local c s opts="arch=$ARCH${extra:+ $extra}"
     [ -n "$sb" ] && opts="$opts signed-by=$sb"
     for c in "$@"; do
       for s in $suites; do
@@ -136,6 +144,7 @@ if [ ${#missing[@]} -gt 0 ]; then
            -o Dir::State="$APTDIR/state" -o Dir::Cache="$APTDIR/cache"
            -o Dir::State::status=/dev/null -o Acquire::Languages=none -o Acquire::PDiffs=false
            -o Dir::Cache::pkgcache=pkgcache.bin -o Dir::Cache::srcpkgcache=""
+           -o APT::Architecture="$ARCH" -o APT::Architectures="$ARCH"
            -o APT::Sandbox::User="$(id -un)" -qq)
 
   # The binary package cache (built once, ~80 MB) makes the apt-cache calls below instant; it is
@@ -185,14 +194,14 @@ if [ ${#missing[@]} -gt 0 ]; then
     [ -n "$dep" ] || die "cannot read the kernel package $META=$metav depends on"
     read -r pkg ver <<<"$dep"
     uname=${pkg#linux-image-}; uname=${uname%-unsigned}
-    d=$CACHE/kernels/$c
+    d=$CACHE/kernels/$c$tag
     if cached "$c" && grep -qx "package=$pkg" "$d/info" && grep -qx "version=$ver" "$d/info"; then
       log "$c: $pkg $ver already cached"
       continue
     fi
     log "$c: downloading $pkg $ver"
     (cd "$CACHE/debs" && apt-get "${aptopts[@]}" download "$pkg=$ver" >&2)
-    deb=$(find "$CACHE/debs" -maxdepth 1 -name "${pkg}_*_amd64.deb" | head -n 1)
+    deb=$(find "$CACHE/debs" -maxdepth 1 -name "${pkg}_*_$ARCH.deb" | head -n 1)
     x=$(mktemp -d "$CACHE/extract.XXXXXX")
     dpkg-deb -x "$deb" "$x"
     [ -s "$x/boot/vmlinuz-$uname" ] || { rm -rf "$x"; die "$deb has no boot/vmlinuz-$uname"; }

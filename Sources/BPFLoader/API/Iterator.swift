@@ -3,7 +3,7 @@ import SyscallBPF
 
 /// A BPF iterator in the kernel: a loaded program attached as an iterator link. The kernel
 /// objects live as long as this value (and its copies) and, once pinned, as long as the pin.
-public struct Iterator {
+public struct Iterator: IteratorReading {
     /// The attached program's name.
     public let program: String
     /// Its ELF section (`iter/task`).
@@ -17,6 +17,8 @@ public struct Iterator {
     /// The id of the map a map-element iterator walks.
     public let mapID: UInt32?
     let loaded: LoadedObject
+    /// The object it was loaded from, for the types of its records.
+    let object: BPFObjectFile
     let link: OwnedDescriptor
     /// Descriptors the options named (map, cgroup), kept while the iterator lives.
     let optionHolder: OwnedDescriptor?
@@ -32,56 +34,53 @@ public struct Iterator {
     /// The options as fields (`map_id 5`, `tid 42`), for a description of what was created.
     public var optionFields: [OptionField] { options.summary(mapID: mapID) }
 
+    /// The program's name, for messages.
+    public var displayName: String { program }
+
     /// The id of the attached program.
     public var programID: UInt32? {
         (try? BPFProgram.info(loaded.selectedProgram.fd))?.id
     }
 
-    /// Reads the iterator's output: one full pass, as text (invalid UTF-8 becomes U+FFFD).
-    public func read() throws(IteratorError) -> String {
-        var bytes: [UInt8] = []
-        try read { chunk in
-            bytes.append(contentsOf: chunk)
-            return true
-        }
-        return String(decoding: bytes, as: UTF8.self)
+    /// Reads one full pass of the iterator's output, as text (invalid UTF-8 becomes U+FFFD).
+    public func read(options: ReadOptions = ReadOptions()) throws(IteratorError) -> String {
+        String(decoding: try readBytes(options: options), as: UTF8.self)
     }
 
     /// Reads one full pass in chunks, as the kernel produces them; `body` returns false to stop.
-    /// Each call runs the iterator afresh (BPF_ITER_CREATE).
-    public func read(_ body: (UnsafeRawBufferPointer) -> Bool) throws(IteratorError) {
-        let instance: FileDescriptor
-        do { instance = try BPFLink.createIteratorInstance(link: link.fd) } catch { throw .read(program: program, error) }
-        try Iterator.pump(instance, program: program, body)
-    }
-
-    /// Copies the iterator's output to `body` in 256 KiB reads: the kernel fills as much of the
-    /// buffer as it has per read(2), so large outputs (ksym: millions of lines) stream fast.
-    static func pump(_ instance: borrowing FileDescriptor, program: String,
-                     _ body: (UnsafeRawBufferPointer) -> Bool) throws(IteratorError) {
-        var buffer = [UInt8](repeating: 0, count: 256 << 10)
-        while true {
-            let n = buffer.withUnsafeMutableBytes { raw in CLinuxBPF.read(instance.rawValue, raw.baseAddress, raw.count) }
-            if n < 0 {
-                let error = Errno.current
-                if error == .EINTR || error == .EAGAIN { continue }
-                throw .read(program: program, error)
-            }
-            if n == 0 { return }
-            let more = buffer.withUnsafeBytes { raw in body(UnsafeRawBufferPointer(rebasing: raw[0..<n])) }
-            if !more { return }
+    /// Each call runs the iterator afresh (BPF_ITER_CREATE), as a process in the options'
+    /// namespaces would see it.
+    public func read(options: ReadOptions = ReadOptions(), _ body: (UnsafeRawBufferPointer) -> Bool) throws(IteratorError) {
+        let link = self.link
+        try IteratorOutput.read(program: program, options: options, body) { (foreign) throws(ReadError) -> FileDescriptor in
+            if let foreign { return try foreign.open(link: link, path: nil) }
+            do throws(Errno) { return try BPFLink.createIteratorInstance(link: link.fd) } catch { throw ReadError(.open(error)) }
         }
     }
 
-    /// Pins the iterator at `path`, which must be on bpffs and must not exist; reading that file
-    /// then runs the iterator, for as long as the pin exists.
-    public func pin(at path: FilePath) throws(IteratorError) {
-        do { try BPFObject.pin(link.fd, at: path) } catch { throw .pin(program: program, path: path, error) }
+    /// The type `name` in the object's BTF (as compiled), for reading the records the program
+    /// writes with `bpf_seq_write`.
+    public func recordType(named name: String) throws(IteratorError) -> RecordType {
+        let btf: ObjectBTF?
+        do { btf = try ObjectBTF.load(object) } catch { throw .object(path: object.name, error) }
+        guard let btf else { throw .records(program: program, .noBTF) }
+        do { return try RecordType.find(name, in: btf.original) } catch { throw .records(program: program, error) }
     }
 
-    /// Pins the iterator at `path` (see `pin(at:)` with a `FilePath`).
-    public func pin(at path: String) throws(IteratorError) {
-        try pin(at: FilePath(path))
+    /// Pins the iterator at `path`, which must be on bpffs and must not exist; reading that file
+    /// then runs the iterator, for as long as the pin exists. With `mode` or `owner`, the pin gets
+    /// them before this returns (bpffs creates pins `0600` less the umask, owned by the caller);
+    /// if setting them fails, the pin is removed and the error says which step failed.
+    public func pin(at path: FilePath, mode: PinMode? = nil, owner: PinOwner? = nil) throws(IteratorError) {
+        do { try BPFObject.pin(link.fd, at: path) } catch { throw .pin(program: program, path: path, error) }
+        let access = PinAccess(mode: mode, owner: owner)
+        guard !access.isEmpty else { return }
+        do { _ = try access.apply(to: path) } catch { throw .pinAccess(program: program, error) }
+    }
+
+    /// Pins the iterator at `path` (see `pin(at:mode:owner:)` with a `FilePath`).
+    public func pin(at path: String, mode: PinMode? = nil, owner: PinOwner? = nil) throws(IteratorError) {
+        try pin(at: FilePath(path), mode: mode, owner: owner)
     }
 
     /// Removes the maps this load pinned by name (`LIBBPF_PIN_BY_NAME`), for a caller that gives

@@ -16,14 +16,30 @@ public enum IteratorError: Error, CustomStringConvertible {
     case attach(AttachError)
     /// Pinning the iterator failed (`BPF_OBJ_PIN`).
     case pin(program: String, path: FilePath, Errno)
-    /// Creating or reading the iterator's output failed.
-    case read(program: String, Errno)
+    /// The pin was created but its mode or owner could not be set; it was removed.
+    case pinAccess(program: String, PinAccessError)
+    /// Opening or reading the iterator's output failed (after `bytesRead` bytes of it).
+    case read(program: String, ReadError)
+    /// A pinned iterator could not be opened, or is not an iterator.
+    case pinned(PinnedIteratorError)
+    /// The records of a type could not be read: the type is not there, has no size, or the
+    /// output does not hold whole records of it.
+    case records(program: String, RecordError)
+    /// The program of a pinned iterator could not be replaced (`IteratorObject.update`).
+    case update(UpdateError)
+    /// A global variable setting was refused, before anything was loaded.
+    case variable(VariableError)
 
     /// The errno of a failed system call, if that is what this is.
     public var errno: Errno? {
         switch self {
         case let .object(_, error): return error.errno
-        case let .unreadable(_, e), let .pin(_, _, e), let .read(_, e): return e
+        case let .unreadable(_, e), let .pin(_, _, e): return e
+        case let .read(_, error): return error.errno
+        case let .pinned(error): return error.errno
+        case .variable, .records: return nil
+        case let .pinAccess(_, error): return error.errno
+        case let .update(error): return error.errno
         case let .option(error): return error.errno
         case let .attach(error): return error.errno
         case .unsuitable: return nil
@@ -44,7 +60,12 @@ public enum IteratorError: Error, CustomStringConvertible {
         case let .option(error): return error.description
         case let .attach(error): return error.description
         case let .pin(program, path, errno): return "program \(program): pinning at \(path) failed: \(errno.description)"
-        case let .read(program, errno): return "program \(program): reading the iterator failed: \(errno.description)"
+        case let .pinAccess(program, error): return "program \(program): pinned at \(error.path), but \(error.description)"
+        case let .read(program, error): return "program \(program): reading the iterator failed: \(error.description)"
+        case let .pinned(error): return error.description
+        case let .update(error): return error.description
+        case let .variable(error): return error.description
+        case let .records(program, error): return "program \(program): \(error.description)"
         }
     }
 }
@@ -82,7 +103,8 @@ public struct AttachError: Error, Sendable, CustomStringConvertible {
         switch cause {
         case let .refused(e): return options.attachHint(target: target, e).map { " (\($0))" } ?? ""
         case let .optionIgnored(option):
-            return ": this kernel ignored '\(option)' (task iterator options need Linux 6.1 or later)"
+            let why = option.hasPrefix("task") ? "task iterator options need Linux 6.1 or later" : "its link reports otherwise"
+            return ": this kernel ignored '\(option)' (\(why))"
         }
     }
 

@@ -194,15 +194,17 @@ package enum Executor {
             var log = Substring(loaded.log)
             while log.hasSuffix("\n") { log = log.dropLast() }
             if !log.isEmpty { debug(String(log)) }
-            // libbpf binds the object's `.rodata` to each program it loads, so tools that read a
+            // libbpf binds every read-only global data map of the object (`.rodata`, `.rodata.*`,
+            // string literals' `.rodata.str1.1`) to each program it loads, so tools that read a
             // program's metadata variables (bpftool prog show) find them; a kernel without the
             // command (before 5.10) only loses that, as with libbpf.
-            if let rodata = plan.maps.firstIndex(where: { $0.origin == .globalData(.rodata, section: ".rodata") }) {
+            for (i, map) in plan.maps.enumerated() {
+                guard case .globalData(.rodata, _) = map.origin else { continue }
                 do {
-                    try BPFProgram.bindMap(loaded.fd, maps[rodata].fd)
-                    debug("program '\(program.name)': bound map '\(plan.maps[rodata].name)'")
+                    try BPFProgram.bindMap(loaded.fd, maps[i].fd)
+                    debug("program '\(program.name)': bound map '\(map.name)'")
                 } catch {
-                    debug("program '\(program.name)': binding map '\(plan.maps[rodata].name)' failed (\(error.description)); loading on")
+                    debug("program '\(program.name)': binding map '\(map.name)' failed (\(error.description)); loading on")
                 }
             }
             return OwnedDescriptor(loaded.fd)

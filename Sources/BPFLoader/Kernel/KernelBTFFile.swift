@@ -18,8 +18,8 @@ package enum KernelBTFFile {
         case kernelObject
     }
 
-    /// The most kernel BTF iter takes from one file (EFBIG past it): vmlinux BTF is 5 to 10 MiB.
-    package static let sizeLimit = 256 << 20
+    /// The most kernel BTF iter takes from one file (EFBIG past it).
+    package static let sizeLimit = BPFBTF.sizeLimit
 
     /// The raw bytes of a sysfs BTF file.
     package static func bytes(path: FilePath) throws(Errno) -> (ByteView, Access) {

@@ -44,12 +44,25 @@ public enum CgroupSelection: Sendable, Equatable, CustomStringConvertible {
     static func fields(of link: LinkInfo) -> [OptionField] {
         var fields: [OptionField] = []
         if link.cgroupID != 0 { fields.append(OptionField("cgroup_id", .number(link.cgroupID))) }
-        if let order = CgroupWalkOrder(rawValue: link.cgroupOrder) { fields.append(OptionField("order", .text(order.keyword))) }
+        if let order = CgroupWalkOrder(rawValue: link.cgroupOrder) {
+            fields.append(OptionField("order", .text(order.keyword)))
+        } else if link.cgroupOrder != 0 {
+            // An order newer than this iter: its number, rather than nothing.
+            fields.append(OptionField("order", .number(UInt64(link.cgroupOrder))))
+        }
         return fields
     }
 
-    static func attachHint(_ error: Errno) -> String? {
-        error == .EINVAL || error == .E2BIG ? "cgroup iterators need Linux 6.1 or later and a cgroup target" : nil
+    static func attachHint(_ error: Errno, order: CgroupWalkOrder) -> String? {
+        guard error == .EINVAL || error == .E2BIG else { return nil }
+        if order.addedIn != "6.1" { return "cgroup order \(order.keyword) needs Linux \(order.addedIn) or later" }
+        return "cgroup iterators need Linux 6.1 or later and a cgroup target"
+    }
+
+    /// The order the link reports, if it is not the one asked for (6.1+ reports it).
+    static func ignored(order: CgroupWalkOrder, by info: LinkInfo?) -> String? {
+        guard let info, info.cgroupOrder != order.rawValue else { return nil }
+        return "cgroup order \(order.keyword)"
     }
 }
 
@@ -63,6 +76,8 @@ public enum CgroupWalkOrder: UInt32, Sendable, Equatable, CaseIterable {
     case descendantsPost = 3
     /// `ancestors_up` (BPF_CGROUP_ITER_ANCESTORS_UP): the cgroup and its ancestors up to the root.
     case ancestorsUp = 4
+    /// `children` (BPF_CGROUP_ITER_CHILDREN, Linux 7.0): the cgroup's direct children, not itself.
+    case children = 5
 
     /// The keyword on the command line and in `iter show` (`descendants_pre`).
     public var keyword: String {
@@ -71,6 +86,27 @@ public enum CgroupWalkOrder: UInt32, Sendable, Equatable, CaseIterable {
         case .descendantsPre: return "descendants_pre"
         case .descendantsPost: return "descendants_post"
         case .ancestorsUp: return "ancestors_up"
+        case .children: return "children"
+        }
+    }
+
+    /// The name of the value in `enum bpf_cgroup_iter_order` (`BPF_CGROUP_ITER_CHILDREN`): what
+    /// the kernel's BTF must list for the order to be there.
+    public var enumerator: String {
+        switch self {
+        case .selfOnly: return "BPF_CGROUP_ITER_SELF_ONLY"
+        case .descendantsPre: return "BPF_CGROUP_ITER_DESCENDANTS_PRE"
+        case .descendantsPost: return "BPF_CGROUP_ITER_DESCENDANTS_POST"
+        case .ancestorsUp: return "BPF_CGROUP_ITER_ANCESTORS_UP"
+        case .children: return "BPF_CGROUP_ITER_CHILDREN"
+        }
+    }
+
+    /// The kernel release that added the order.
+    public var addedIn: String {
+        switch self {
+        case .selfOnly, .descendantsPre, .descendantsPost, .ancestorsUp: return "6.1"
+        case .children: return "7.0"
         }
     }
 }

@@ -89,8 +89,11 @@ public enum IteratorOptions: Equatable, Sendable, CustomStringConvertible {
 
     /// What the kernel's link info shows it did not apply (checked after attaching).
     func ignored(by info: LinkInfo?) -> String? {
-        guard case let .task(selection) = self else { return nil }
-        return selection.ignored(by: info)
+        switch self {
+        case let .task(selection): return selection.ignored(by: info)
+        case let .cgroup(_, order): return CgroupSelection.ignored(order: order, by: info)
+        case .none, .map: return nil
+        }
     }
 
     /// Why the kernel may have refused a link, when the errno alone does not say (appended to the
@@ -104,7 +107,7 @@ public enum IteratorOptions: Equatable, Sendable, CustomStringConvertible {
             return error == .EINVAL ? "does this target need an option, such as 'map' for map elements?" : nil
         case .map: return MapSelection.attachHint(error)
         case .task: return TaskSelection.attachHint(error)
-        case .cgroup: return CgroupSelection.attachHint(error)
+        case let .cgroup(_, order): return CgroupSelection.attachHint(error, order: order)
         }
     }
 }

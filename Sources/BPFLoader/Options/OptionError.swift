@@ -27,6 +27,9 @@ public enum OptionError: Error, Equatable, Sendable, CustomStringConvertible {
     case notACgroup(FilePath)
     /// The option is for targets of another kind (`map` on a task iterator).
     case misplaced(program: String, target: String, given: OptionKind, takes: OptionKind?)
+    /// The running kernel's BTF shows it lacks the option (`lacks`: what it has not; `needs`: the
+    /// release that added it, in words).
+    case unsupported(option: String, lacks: String, needs: String)
 
     /// The errno of a failed system call, if that is what this is.
     public var errno: Errno? {
@@ -35,7 +38,7 @@ public enum OptionError: Error, Equatable, Sendable, CustomStringConvertible {
             let .pinnedMapKind(_, e):
             return e
         case .noMapNamed: return .ENOENT
-        case .notAMap, .severalMapsNamed, .notACgroup, .misplaced, .notAPidFD: return nil
+        case .notAMap, .severalMapsNamed, .notACgroup, .misplaced, .notAPidFD, .unsupported: return nil
         }
     }
 
@@ -60,6 +63,8 @@ public enum OptionError: Error, Equatable, Sendable, CustomStringConvertible {
         case let .misplaced(program, target, given, takes):
             let what = takes.map { "takes a '\($0.keyword)' option" } ?? "takes no option"
             return "program \(program): target '\(target)' \(what), not '\(given.keyword)' (`iter list` shows each target's option)"
+        case let .unsupported(option, lacks, needs):
+            return "\(option): not supported by this kernel (its \(lacks)); \(needs)"
         }
     }
 }

@@ -23,6 +23,17 @@ public enum TaskSelection: Equatable, Sendable, CustomStringConvertible {
         }
     }
 
+    /// The member of `union bpf_iter_link_info`'s task struct the option sets; nil for
+    /// main_thread_only, which is no link option.
+    var linkMember: String? {
+        switch self {
+        case .mainThreadOnly: return nil
+        case .thread: return "tid"
+        case .process: return "pid"
+        case .processDescriptor: return "pid_fd"
+        }
+    }
+
     func resolve() throws(OptionError) -> ResolvedOptions {
         switch self {
         case .mainThreadOnly: return ResolvedOptions(link: .none)

@@ -62,6 +62,8 @@ public enum LoadError: Error, CustomStringConvertible {
     /// Code that is loaded calls a function the object declares but does not define (and not as a
     /// `__ksym` kfunc): it must be linked with the object that defines it.
     case undefinedFunction(name: String)
+    /// A `set NAME=VALUE` that does not fit the object's variables.
+    case variable(VariableError)
     /// A map whose size the object leaves to its loader; creating it would fail with EINVAL.
     case mapUnsized(name: String, reason: String)
     // Relating the object to the kernel.
@@ -109,7 +111,7 @@ public enum LoadError: Error, CustomStringConvertible {
     public var phase: LoadPhase {
         switch self {
         case .elf, .notBPF, .notRelocatable, .byteOrder, .noSymbolTable, .badSection, .badProgram,
-             .legacyMapsSection, .relocation, .btf, .map, .extern, .undefinedFunction:
+             .legacyMapsSection, .relocation, .btf, .map, .extern, .undefinedFunction, .variable:
             return .open
         case .noIteratorProgram, .noSuchProgram, .notAnIterator, .unknownTarget, .kernelBTF, .externUnresolved, .mapUnsized,
              .kernelBTFUnavailable, .core, .poisonedCodeReached, .mainThreadOnly, .btfLoad, .mapCreate, .mapUpdate, .mapSlot, .mapPin, .mapReuse, .programLoad:
@@ -185,6 +187,8 @@ public enum LoadError: Error, CustomStringConvertible {
                 + "link the object with the one that defines it (bpftool gen object), or declare a kfunc __ksym"
         case let .mapUnsized(name, reason):
             return "map '\(name)': \(reason)"
+        case let .variable(error):
+            return error.description
         case let .unknownTarget(program, target):
             return "program '\(program)': iterator target '\(target)' not found in kernel BTF (no function bpf_iter_\(target); `iter list` shows the targets of this kernel)"
         case let .kernelBTF(error):

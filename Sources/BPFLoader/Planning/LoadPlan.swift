@@ -188,10 +188,14 @@ package struct PlanOptions: Sendable {
     package var programName: String?
     /// `task main_thread_only`: filter out threads that are not their group's leader.
     package var mainThreadOnly: Bool
+    /// Global variables to set (`set NAME=VALUE`): checked against the object's BTF, then written
+    /// into their maps' initial values.
+    package var settings: [VariableAssignment]
 
     /// Options for the default program, or the one named `programName`.
-    package init(programName: String? = nil, mainThreadOnly: Bool = false) {
+    package init(programName: String? = nil, mainThreadOnly: Bool = false, settings: [VariableAssignment] = []) {
         self.programName = programName
         self.mainThreadOnly = mainThreadOnly
+        self.settings = settings
     }
 }

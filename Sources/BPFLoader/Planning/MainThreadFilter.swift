@@ -47,6 +47,24 @@ enum MainThreadFilter {
         program.prepend(instructions(taskOffset: taskOffset, pidOffset: pidOffset, tgidOffset: tgidOffset))
     }
 
+    /// Whether a loaded program starts with this filter, from its instructions as the kernel
+    /// reports them (`xlated_prog_insns`, host order; the verifier shows its probe loads as the
+    /// plain loads planned here). No kernel option records `main_thread_only`: this is how `iter
+    /// update` keeps it for the program it puts in the old one's place.
+    static func isApplied(translated bytes: [UInt8], target: String, kernel: KernelTypes) -> Bool {
+        guard targets.contains(target), bytes.count >= length * BPFInstruction.size,
+              let task = try? memberOffset(kernel, structure: "bpf_iter__" + target, member: "task", size: 8, program: ""),
+              let pid = try? memberOffset(kernel, structure: "task_struct", member: "pid", size: 4, program: ""),
+              let tgid = try? memberOffset(kernel, structure: "task_struct", member: "tgid", size: 4, program: "")
+        else { return false }
+        let code = ByteView(bytes)
+        let expected = instructions(taskOffset: task, pidOffset: pid, tgidOffset: tgid)
+        for (i, instruction) in expected.enumerated() {
+            guard BPFInstruction.decode(code, at: i * BPFInstruction.size, .host) == instruction else { return false }
+        }
+        return true
+    }
+
     /// Byte offset of `member` in kernel struct `structure`, looking into anonymous members (the
     /// context structs wrap each pointer in an anonymous union); its size must be `size`.
     static func memberOffset(_ kernel: KernelTypes, structure: String, member: String, size: UInt64, program: String) throws(LoadError) -> Int16 {

@@ -28,6 +28,7 @@ package enum Planner {
         var notes: [String] = []
         let selected = try selectProgram(object, options: options)
         let prepared = try prepare(object)
+        let settings = try checkSettings(options.settings, object: object, prepared: prepared)
         let opened = try openKernel(kernelNameQuery(object, prepared: prepared, options: options))
         let facts = probe(prepared.needs)
         // This planning's own copy of the kernel's types: it remembers the large vmlinux types it
@@ -37,6 +38,7 @@ package enum Planner {
         let btf = prepared.btf
 
         var maps = try planMaps(object, btf: btf, facts: facts, notes: &notes)
+        try settings.apply(to: &maps.planned, notes: &notes)
         let loaded = chooseLoaded(object, selected: selected, maps: &maps, notes: &notes)
         // What the loaded programs reach: linked once on the code as compiled (CO-RE changes no
         // call or relocation), so only that code is relocated and only its externs resolved.
@@ -96,6 +98,15 @@ package enum Planner {
         seen = []
         query.essential = query.essential.filter { seen.insert($0).inserted }
         return query
+    }
+
+    /// `set NAME=VALUE` checked against the object's variables before anything else is read: the
+    /// bytes each setting writes into its section.
+    static func checkSettings(_ settings: [VariableAssignment], object: BPFObjectFile,
+                              prepared: PreparedObject) throws(LoadError) -> VariableSettings {
+        guard !settings.isEmpty else { return VariableSettings() }
+        let table = try VariableTable.make(object, prepared: prepared)
+        do { return try VariableSettings.resolve(settings, in: table) } catch { throw .variable(error) }
     }
 
     /// The programs to load, their program arrays' slots resolved, and `-d` notes for the others.

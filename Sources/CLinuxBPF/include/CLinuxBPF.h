@@ -8,10 +8,13 @@
 #include <linux/btf.h>
 #include <linux/magic.h>
 #include <linux/stat.h>
+#include <linux/nsfs.h>
+#include <linux/sched.h>
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -19,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/resource.h>
@@ -132,6 +136,45 @@ static inline int iter_mount_set_readonly(const char *dir, int readonly) {
     return mount("", dir, NULL, MS_REMOUNT | MS_BIND | (readonly ? MS_RDONLY : 0), NULL);
 }
 
+/// lstat(2) of a path: its permission bits (st_mode & 07777), owner and group, and whether it is a
+/// symbolic link, without exposing struct stat. Returns -1 with errno set on failure.
+static inline int iter_lstat_access(const char *path, unsigned int *mode, unsigned int *uid, unsigned int *gid,
+                                    int *is_link) {
+    struct stat st;
+    if (lstat(path, &st) != 0) return -1;
+    *mode = (unsigned int)(st.st_mode & 07777);
+    *uid = (unsigned int)st.st_uid;
+    *gid = (unsigned int)st.st_gid;
+    *is_link = S_ISLNK(st.st_mode);
+    return 0;
+}
+
+/// chmod(2) that never follows a symbolic link at the last component (AT_SYMLINK_NOFOLLOW: the libc
+/// refuses a link with EOPNOTSUPP), so a pin swapped for a link cannot redirect the mode.
+static inline int iter_chmod_nofollow(const char *path, unsigned int mode) {
+    return fchmodat(AT_FDCWD, path, (mode_t)mode, AT_SYMLINK_NOFOLLOW);
+}
+
+/// lchown(2); (unsigned)-1 leaves the owner or group as it is.
+static inline int iter_lchown(const char *path, unsigned int uid, unsigned int gid) {
+    return lchown(path, (uid_t)uid, (gid_t)gid);
+}
+
+/// The file mode creation mask, for when /proc/self/status cannot say (umask(2) can only be read
+/// by setting it, so it is set back at once).
+static inline unsigned int iter_umask_by_syscall(void) {
+    mode_t mask = umask(0);
+    umask(mask);
+    return (unsigned int)mask;
+}
+
+static inline unsigned long long iter_stat_dev_ino(const char *path, unsigned long long *ino) {
+    struct stat st;
+    if (stat(path, &st) != 0) return 0;
+    *ino = (unsigned long long)st.st_ino;
+    return (unsigned long long)st.st_dev;
+}
+
 /// uname(2) release string ("6.1.0-27-cloud-amd64") copied out of struct utsname.
 static inline int iter_uname_release(char *buf, size_t size) {
     struct utsname u;
@@ -140,7 +183,8 @@ static inline int iter_uname_release(char *buf, size_t size) {
     return 0;
 }
 
-/// The page size (ring buffers are sized in pages; arm64 kernels use 4, 16 or 64 KiB pages).
+/// The page size (ring buffers are sized in pages, and an iterator's seq buffer is 8 of them, one
+/// before 5.10; arm64 kernels use 4, 16 or 64 KiB pages).
 static inline long iter_page_size(void) { return sysconf(_SC_PAGESIZE); }
 
 /// Raise RLIMIT_MEMLOCK: kernels before 5.11 charge BPF memory to it.
@@ -249,5 +293,62 @@ static inline void iter_ignore_write_signals(void) {
     signal(SIGPIPE, SIG_IGN);
     signal(SIGXFSZ, SIG_IGN);
 }
+
+/// Waits until `fd` can be written (a non-blocking stdout that is full): 1, or 0 with errno set.
+static inline int iter_wait_writable(int fd) {
+    struct pollfd p = { .fd = fd, .events = POLLOUT };
+    return poll(&p, 1, -1) >= 0;
+}
+
+/// Device and inode of an open file: a namespace's identity (what `ls -L -i /proc/PID/ns/net` shows).
+static inline int iter_fstat_dev_ino(int fd, unsigned long long *dev, unsigned long long *ino) {
+    struct stat st;
+    if (fstat(fd, &st) != 0) return -1;
+    *dev = (unsigned long long)st.st_dev;
+    *ino = (unsigned long long)st.st_ino;
+    return 0;
+}
+
+/// The CLONE_NEW* type of a namespace file (NS_GET_NSTYPE, 4.11), or -1 with errno set (ENOTTY
+/// for a file that is not a namespace). ioctl(2) is variadic.
+static inline int iter_ns_type(int fd) { return ioctl(fd, NS_GET_NSTYPE); }
+
+/// Wall-clock time (CLOCK_REALTIME) in nanoseconds since the epoch, for `# pass N TIME` headers.
+static inline unsigned long long iter_realtime_ns(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (unsigned long long)ts.tv_sec * 1000000000ull + (unsigned long long)ts.tv_nsec;
+}
+
+// ---- shim.c: what needs a C function body of its own (state, or code that runs after fork) ----
+
+/// Installs handlers for SIGINT and SIGTERM that only record the request: `interval` finishes the
+/// pass in flight and stops. Until this is called, both keep their default action.
+void iter_stop_install(void);
+/// The signal that asked to stop (SIGINT or SIGTERM), or 0.
+int iter_stop_requested(void);
+/// Sleeps `ns` nanoseconds, or less when a stop is requested (also one that arrived just before:
+/// the signals stay blocked from the check until ppoll unblocks them atomically). Returns 1 when a
+/// stop was requested.
+int iter_stop_sleep(unsigned long long ns);
+
+/// The step of `iter_open_in_namespaces` that failed.
+enum iter_ns_step {
+    ITER_NS_START = 1,       ///< socketpair(2) or fork(2) in iter
+    ITER_NS_ENTER_NET = 2,   ///< setns(2) into the network namespace
+    ITER_NS_ENTER_PID = 3,   ///< setns(2) into the pid namespace
+    ITER_NS_START_IN_PID = 4,///< fork(2) into the pid namespace (ENOMEM: its init has exited)
+    ITER_NS_OPEN = 5,        ///< BPF_ITER_CREATE, or open(2) of the pin
+    ITER_NS_NO_ANSWER = 6,   ///< the child exited without an answer
+};
+
+/// Opens an iterator's output as seen from other namespaces: the kernel binds a new iterator
+/// file to its opener's network and pid namespaces. A child process enters `net_fd` and
+/// `pid_fd` (each -1 for none) with setns(2), and for a pid namespace, which applies only to
+/// children, forks once more; the last one opens the output (BPF_ITER_CREATE on `link_fd`, or
+/// open(2) of `path` when `link_fd` is -1) and passes the descriptor back over a socket. Every
+/// child is waited for and dies with iter (PR_SET_PDEATHSIG). Returns the descriptor
+/// (close-on-exec), or -1 with errno set and `*failed` the step that failed.
+int iter_open_in_namespaces(int net_fd, int pid_fd, int link_fd, const char *path, int *failed);
 
 #endif

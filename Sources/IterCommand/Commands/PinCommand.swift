@@ -2,18 +2,21 @@ import CLinuxBPF
 import BPFLoader
 import SyscallBPF
 
-/// `iter pin OBJ PATH [ITER_OPT] [prog NAME]`: create the iterator and pin its link on bpffs.
+/// `iter pin OBJ PATH [ITER_OPT] [prog NAME] [SET]… [mode MODE] [owner OWNER]`: create the
+/// iterator and pin its link on bpffs, with the mode and owner given.
 struct PinCommand: Subcommand, IteratorCommand {
     static let name = "pin"
-    static let usage = ["pin OBJ PATH [ITER_OPT] [prog NAME]"]
-    static let rules = ["ITER_OPT", "MAP", "TASK_OPT", "CGROUP_OPT", "ORDER"]
+    static let usage = ["pin OBJ PATH [ITER_OPT] [prog NAME] [SET]… [mode MODE] [owner OWNER]"]
+    static let rules = ["ITER_OPT", "MAP", "TASK_OPT", "CGROUP_OPT", "ORDER", "SET", "NAME", "MODE", "OWNER"]
     static let summary = "create the iterator and pin it at PATH (on bpffs)"
 
     var iterator: IteratorRequest
     /// Where to pin it.
     var path: FilePath
+    /// `mode MODE`, `owner OWNER`: what the pin gets once created.
+    var access = PinAccessRequest()
 
-    var description: String { "pin \(iterator) path=\(path)" }
+    var description: String { "pin \(iterator) path=\(path)" + access.description }
 
     static func parse(_ words: inout Words) throws(UsageError) -> PinCommand {
         guard words.rest.count >= 2 else {
@@ -21,7 +24,7 @@ struct PinCommand: Subcommand, IteratorCommand {
         }
         let object = try words.next("").path
         var command = PinCommand(iterator: IteratorRequest(object: object), path: try words.next("").path)
-        try Clause.parseAll(&words, into: &command, Clause.iterator)
+        try Clause.parseAll(&words, into: &command, Clause.iterator + PinAccessRequest.clauses)
         return command
     }
 
@@ -40,9 +43,12 @@ struct PinCommand: Subcommand, IteratorCommand {
         if destination.needsMount && context.options.noMount {
             throw CommandFailure("no BPF file system found, not mounting it due to --nomount option")
         }
-        // From loading (which pins maps by name) to the iterator's pin, everything that stays in
-        // the system happens as one step: every fatal signal is held until it is complete or
-        // undone, and a signal that arrives meanwhile stops it at the next step.
+        // Names of the owner, before loading: a user that does not exist costs nothing.
+        let access = try self.access.resolve()
+        // From loading (which pins maps by name) to the iterator's pin and its mode and owner,
+        // everything that stays in the system happens as one step: every fatal signal is held
+        // until it is complete or undone, and a signal that arrives meanwhile stops it at the next
+        // step.
         let signals = SignalHold()
         defer { signals.release() }
         let iterator = try self.iterator.makeIterator(console: console)
@@ -58,9 +64,13 @@ struct PinCommand: Subcommand, IteratorCommand {
             } catch {
                 throw CommandFailure(IteratorError.pin(program: iterator.program, path: path, error), object: self.iterator.object)
             }
-            // A step on the pin itself (its owner, its mode) goes here: its failure unlinks the pin
-            // and undoes the mount steps with the rest.
-            try report(iterator, transaction: transaction, console: console)
+            // Steps on the pin itself: a failure unlinks the pin (PinAccess does, and so would
+            // rollBack) and undoes the mount steps with the rest.
+            let pinAccess: FileAccess?
+            do { pinAccess = try PinCommand.setAccess(access, at: destination.target, program: iterator.program) } catch {
+                throw CommandFailure(error, object: self.iterator.object)
+            }
+            try report(iterator, access: pinAccess, transaction: transaction, console: console)
         } catch {
             iterator.unpinMaps()
             let left = transaction.rollBack()
@@ -75,7 +85,7 @@ struct PinCommand: Subcommand, IteratorCommand {
     /// Says what was pinned: warnings on stderr, and under -j the summary on stdout. Part of the
     /// pin: a summary that cannot be written (a full disk) fails the pin, which is then undone,
     /// rather than leave a pin behind a failed command (a reader that went away, EPIPE, is fine).
-    func report(_ iterator: Iterator, transaction: PinTransaction, console: Console) throws(CommandFailure) {
+    func report(_ iterator: Iterator, access: FileAccess?, transaction: PinTransaction, console: Console) throws(CommandFailure) {
         console.trace("pinned link \(iterator.linkID) at \(path)")
         let arrays = iterator.unpinnedProgramArrays
         let warnings = arrays.map { name in
@@ -95,6 +105,9 @@ struct PinCommand: Subcommand, IteratorCommand {
         if let id = iterator.programID { fields.append(("prog_id", .uint(UInt64(id)))) }
         fields += iterator.optionFields.map { ($0.name, JSONValue($0.value)) }
         fields.append(("mounted_bpffs", .bool(transaction.mountedBPFFS)))
+        if let access {
+            fields += [("mode", .string(access.octalMode)), ("uid", .uint(UInt64(access.user))), ("gid", .uint(UInt64(access.group)))]
+        }
         if !warnings.isEmpty { fields.append(("warnings", .array(warnings.map { .string($0) }))) }
         console.emit(.object(fields))
         if let error = console.stdoutError, error != .EPIPE {

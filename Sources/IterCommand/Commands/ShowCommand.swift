@@ -1,4 +1,5 @@
 import BPFLoader
+import BTFParser
 import CLinuxBPF
 import SyscallBPF
 
@@ -46,6 +47,17 @@ struct ShowCommand: Subcommand {
         var link: LinkInfo
         var program: ProgramInfo
         var pins: [FilePath]
+        /// The program's global variables and the values its maps hold (`set` ones included).
+        var variables: [LoadedVariable] = []
+
+        init(link: LinkInfo, program: ProgramInfo, pins: [FilePath]) throws(CommandFailure) {
+            self.link = link
+            self.program = program
+            self.pins = pins
+            do { variables = try LoadedVariables.read(programID: link.programID) } catch {
+                throw CommandFailure("can't read the global variables of prog \(link.programID)", errno: error)
+            }
+        }
     }
 
     static let iteratorLinkType = BPF_LINK_TYPE_ITER.rawValue
@@ -72,26 +84,27 @@ struct ShowCommand: Subcommand {
                 let info: LinkInfo
                 do { info = try BPFLink.info(fd) } catch { throw CommandFailure("can't get info of link \(id)", errno: error) }
                 guard info.type == ShowCommand.iteratorLinkType else { continue }
-                shown.append(Shown(link: info, program: try ShowCommand.programInfo(info.programID), pins: pins[id] ?? []))
+                shown.append(try Shown(link: info, program: try ShowCommand.programInfo(info.programID), pins: pins[id] ?? []))
             }
         case let .linkID(id):
             let fd: FileDescriptor
             do { fd = try BPFLink.fd(id: id) } catch { throw CommandFailure("get link by id (\(id))", errno: error) }
             let info = try ShowCommand.linkInfo(fd, what: "link \(id)")
             let pins = try ShowCommand.pinnedLinks()
-            shown.append(Shown(link: info, program: try ShowCommand.programInfo(info.programID), pins: pins[id] ?? []))
+            shown.append(try Shown(link: info, program: try ShowCommand.programInfo(info.programID), pins: pins[id] ?? []))
         case let .path(given):
             let (path, pin) = try ShowCommand.open(given)
             let kind: BPFObjectKind
             do { kind = try BPFObject.kind(of: pin.fd) } catch { throw CommandFailure("can't tell what \(path) holds", errno: error) }
             guard kind == .link else { throw CommandFailure("\(path) is a pinned \(kind), not an iterator link") }
             let info = try ShowCommand.linkInfo(pin.fd, what: path.description)
-            shown.append(Shown(link: info, program: try ShowCommand.programInfo(info.programID), pins: [path]))
+            shown.append(try Shown(link: info, program: try ShowCommand.programInfo(info.programID), pins: [path]))
         }
+        let accounts = AccountDatabase.system()
         if console.json {
-            console.emit(.array(shown.map(ShowCommand.json)))
+            console.emit(.array(shown.map { ShowCommand.json($0, accounts: accounts) }))
         } else {
-            for item in shown { ShowCommand.lines(item).forEach(console.out) }
+            for item in shown { ShowCommand.lines(item, accounts: accounts).forEach(console.out) }
         }
     }
 
@@ -156,16 +169,53 @@ struct ShowCommand: Subcommand {
         return result
     }
 
-    /// `12: iter  prog 34 name dump_task  target task  map_id 5` then `\tpinned PATH` lines, like bpftool link show.
-    static func lines(_ item: Shown) -> [String] {
+    /// `12: iter  prog 34 name dump_task  target task  map_id 5` then `\tpinned PATH` lines, like
+    /// bpftool link show, each with the pin's mode and owner (who may read it is what a pin's
+    /// users ask first).
+    static func lines(_ item: Shown, accounts: AccountDatabase) -> [String] {
         var head = "\(item.link.id): iter  prog \(item.link.programID)"
         if !item.program.name.isEmpty { head += " name \(item.program.name)" }
         head += "  target \(item.link.iteratorTarget)"
         for field in IteratorOptions.fields(of: item.link) { head += "  \(field.name) \(field.value)" }
-        return [head] + item.pins.map { "\tpinned \($0)" }
+        var lines = [head]
+        // As `set` gives them: what the program was loaded with (.rodata), and what .data and
+        // .bss hold now.
+        if !item.variables.isEmpty {
+            lines.append("\t" + item.variables.flatMap { settings($0.name, $0.value) }.map { "set " + $0 }.joined(separator: " "))
+        }
+        return lines + item.pins.map { path in
+            guard let access = try? Files.access(path) else { return "\tpinned \(path)" }
+            return "\tpinned \(path)  mode \(access.octalMode)  owner \(ownerName(access, accounts))"
+        }
     }
 
-    static func json(_ item: Shown) -> JSONValue {
+    /// A value as the `set` clauses that would give it (`limits.level=1`, `ports=1,2,0,0`), so a
+    /// line of `iter show` can be pasted back after `pin` or `update`.
+    static func settings(_ path: String, _ value: BTFValue) -> [String] {
+        switch value {
+        case .record:
+            return value.fields.flatMap { settings(path + "." + $0.name, $0.value) }
+        case let .array(elements):
+            let scalar = elements.allSatisfy { element in
+                switch element {
+                case .int, .uint, .int128, .uint128, .bool, .char, .pointer: return true
+                default: return false
+                }
+            }
+            if scalar { return [path + "=" + elements.map { $0.description }.joined(separator: ",")] }
+            return elements.enumerated().flatMap { settings(path + "[\($0.offset)]", $0.element) }
+        default:
+            return [path + "=" + value.description]
+        }
+    }
+
+    /// `root:root`, or the numbers where /etc/passwd or /etc/group do not name them.
+    static func ownerName(_ access: FileAccess, _ accounts: AccountDatabase) -> String {
+        (accounts.user(id: access.user)?.name ?? String(access.user)) + ":"
+            + (accounts.group(id: access.group)?.name ?? String(access.group))
+    }
+
+    static func json(_ item: Shown, accounts: AccountDatabase) -> JSONValue {
         var fields: [(String, JSONValue)] = [
             ("id", .uint(UInt64(item.link.id))),
             ("type", .string("iter")),
@@ -174,7 +224,20 @@ struct ShowCommand: Subcommand {
         fields.append(("prog_name", .string(item.program.name)))
         fields.append(("target", .string(item.link.iteratorTarget)))
         fields += IteratorOptions.fields(of: item.link).map { ($0.name, JSONValue($0.value)) }
+        if !item.variables.isEmpty {
+            fields.append(("variables", .object(item.variables.map { ($0.name, JSONValue($0.value)) })))
+        }
         fields.append(("pinned", .array(item.pins.map { .string($0.description) })))
+        // The same paths with their mode and owner (a list of its own, so "pinned" stays bpftool's).
+        fields.append(("pins", .array(item.pins.map { path in
+            var pin: [(String, JSONValue)] = [("path", .string(path.description))]
+            if let access = try? Files.access(path) {
+                pin += [("mode", .string(access.octalMode)), ("uid", .uint(UInt64(access.user))), ("gid", .uint(UInt64(access.group)))]
+                if let user = accounts.user(id: access.user) { pin.append(("user", .string(user.name))) }
+                if let group = accounts.group(id: access.group) { pin.append(("group", .string(group.name))) }
+            }
+            return .object(pin)
+        })))
         return .object(fields)
     }
 }

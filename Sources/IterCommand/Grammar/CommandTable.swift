@@ -1,7 +1,7 @@
 /// A command of iter: its grammar, its help, and what it does. Each lives in one file of
 /// Commands/, and `CommandTable.all` lists them: the parser, the dispatcher, `iter help` and the
 /// completion test all read that list, so a new command is one file and one entry there.
-protocol Subcommand: Equatable, CustomStringConvertible {
+protocol Subcommand: Equatable, CustomStringConvertible, SendableMetatype {
     /// The command word (`pin`); the argument may be any prefix of it, as in bpftool.
     static var name: String { get }
     /// Its synopsis lines after the program name (`pin OBJ PATH [ITER_OPT] [prog NAME]`).
@@ -70,8 +70,11 @@ enum CommandTable {
     static let all: [CommandEntry] = [
         CommandEntry(PinCommand.self),
         CommandEntry(RunCommand.self),
+        CommandEntry(CatCommand.self),
+        CommandEntry(UpdateCommand.self),
         CommandEntry(ListCommand.self),
         CommandEntry(ShowCommand.self),
+        CommandEntry(InfoCommand.self),
         CommandEntry(VersionCommand.self),
         CommandEntry(HelpCommand.self),
     ]
@@ -81,6 +84,6 @@ enum CommandTable {
         all.first { word.isPrefix(of: $0.name) }
     }
 
-    /// The command names, for messages (`pin, run, list, show, help, version`).
+    /// The command names, for messages (`pin, run, update, list, show, version, help`).
     static var names: [String] { all.map { $0.name } }
 }

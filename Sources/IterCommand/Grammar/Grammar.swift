@@ -9,6 +9,8 @@ enum Grammar {
 
     static let rules: [Rule] = [
         Rule(name: "OBJ", definition: "/a/file/of/bpf_iter_target.o"),
+        Rule(name: "SET", definition: "set NAME=VALUE"),
+        Rule(name: "NAME", definition: "VARIABLE[.MEMBER]…[[INDEX]]…"),
         Rule(name: "ITER_OPT", definition: "{ map MAP | task TASK_OPT | cgroup CGROUP_OPT }"),
         Rule(name: "MAP", definition: "{ id MAP_ID | pinned FILE | name MAP_NAME }"),
         Rule(
@@ -18,6 +20,11 @@ enum Grammar {
                 .joined(separator: " | ") + " }"),
         Rule(name: "CGROUP_OPT", definition: "{ id CGROUP_ID | path PATH } [order ORDER]"),
         Rule(name: "ORDER", definition: "{ " + CgroupWalkOrder.allCases.map { $0.keyword }.joined(separator: " | ") + " }"),
+        Rule(name: "MODE", definition: "{ OCTAL | SYMBOLIC }"),
+        Rule(name: "OWNER", definition: "{ USER | USER:GROUP | USER: | :GROUP }"),
+        Rule(name: "READ_OPT", definition: "{ interval SECONDS [count N] | netns NETNS | pidns PIDNS | type TYPE }"),
+        Rule(name: "NETNS", definition: "{ PATH | pid PID | all }"),
+        Rule(name: "PIDNS", definition: "{ PATH | pid PID }"),
     ]
 
     /// `'a', 'b' or 'c'`.

@@ -9,23 +9,47 @@ struct IteratorRequest: Equatable, CustomStringConvertible {
     var options: IteratorOptions = .none
     /// `prog NAME`: the program to attach instead of the first iterator program.
     var program: String? = nil
+    /// `set NAME=VALUE`: the object's global variables to set before loading.
+    var settings: [VariableAssignment] = []
 
     var description: String {
         var text = "object=\(object)"
         if let program { text += " prog=\(program)" }
+        for setting in settings { text += " set=\(setting)" }
         if options != .none { text += " options=" + options.description }
         return text
     }
 }
 
-/// A command that makes an iterator (`pin`, `run`): it takes the iterator clauses.
+/// A command that loads an object (`pin`, `run`, `update`): it takes the object's clauses, and
+/// `pin` and `run` the link options too.
 protocol IteratorCommand {
     var iterator: IteratorRequest { get set }
 }
 
 extension Clause where Command: IteratorCommand {
-    /// `prog NAME`, `map MAP`, `task TASK_OPT`, `cgroup CGROUP_OPT`.
-    static var iterator: [Clause<Command>] {
+    /// What chooses and configures the object's program: `prog NAME`, `set NAME=VALUE`. Every
+    /// command that loads an object takes these (pin, run, update), so a clause added here is
+    /// added to all three.
+    static var object: [Clause<Command>] {
+        [
+            Clause(keyword: "prog") { (words, command) throws(UsageError) in
+                command.iterator.program = try words.next("'prog' needs a program name").text
+            },
+            Clause(keyword: "set") { (words, command) throws(UsageError) in
+                let text = try words.next("'set' needs NAME=VALUE").text
+                do throws(IteratorError) {
+                    command.iterator.settings.append(try VariableAssignment(parsing: text))
+                } catch {
+                    throw UsageError("set \(text): \(error.description)")
+                }
+            },
+        ]
+    }
+
+    /// The link options: `map MAP`, `task TASK_OPT`, `cgroup CGROUP_OPT` (not for `update`: a
+    /// link keeps the options it was created with).
+    static var options: [Clause<Command>] {
         [
             Clause(keyword: "map") { (words, command) throws(UsageError) in
                 try command.iterator.setOptions(.map(try MapClause.parse(&words)), word: "map")
@@ -37,11 +61,11 @@ extension Clause where Command: IteratorCommand {
                 let (start, order) = try CgroupClause.parse(&words)
                 try command.iterator.setOptions(.cgroup(start, order: order), word: "cgroup")
             },
-            Clause(keyword: "prog") { (words, command) throws(UsageError) in
-                command.iterator.program = try words.next("'prog' needs a program name").text
-            },
         ]
     }
+
+    /// `pin` and `run`: `map`, `task`, `cgroup`, `prog`, `set`.
+    static var iterator: [Clause<Command>] { options + object }
 }
 
 extension IteratorRequest {

@@ -50,8 +50,32 @@ public struct CommandFailure: Error, Sendable {
             self.init("attach_iter failed for program \(attach.program)\(attach.detail)", errno: attach.errno)
         case let .pin(program, path, errno):
             self.init("pin_iter failed for program \(program) to path \(path)", errno: errno)
-        case let .read(program, errno):
-            self.init("reading iterator of program \(program)", errno: errno)
+        case let .read(program, error):
+            self.init("reading iterator of program \(program): \(error.description)", exitCode: error.errno.exitCode)
+        case let .pinned(error):
+            self.init(error.description, exitCode: error.errno?.exitCode ?? CommandFailure.malformedExitCode)
+        case let .records(program, error):
+            self.init("records of program \(program): \(error.description)")
+        case let .pinAccess(program, access):
+            self.init("pin_iter failed for program \(program) to path \(access.path): \(access.description)",
+                      exitCode: access.errno.exitCode)
+        case let .update(update):
+            self.init(update.description, exitCode: update.errno?.exitCode ?? CommandFailure.malformedExitCode)
+        case let .variable(problem):
+            self.init(problem.description)
+        }
+    }
+
+    /// A failure to read an iterator, naming it as `subject` does (`iterator of program dump_task`,
+    /// `pinned iterator /sys/fs/bpf/tasks (program dump_task)`).
+    public init(reading error: IteratorError, subject: String) {
+        switch error {
+        case let .read(_, readError):
+            self.init("reading \(subject): \(readError.description)", exitCode: readError.errno.exitCode)
+        case let .records(_, recordError):
+            self.init("reading \(subject): \(recordError.description)")
+        default:
+            self.init(error, object: FilePath(""))
         }
     }
 }

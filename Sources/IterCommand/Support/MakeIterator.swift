@@ -8,7 +8,7 @@ extension IteratorRequest {
         let object: IteratorObject
         do { object = try IteratorObject(path: self.object) } catch { throw CommandFailure(error, object: self.object) }
         do {
-            return try object.makeIterator(program: program, options: options, verifierLog: console.debug) { line in
+            return try object.makeIterator(program: program, options: options, settings: settings, verifierLog: console.debug) { line in
                 console.trace(line)
             }
         } catch {

@@ -156,6 +156,9 @@ struct PinTransaction {
     private func undo(_ step: Step) -> String? {
         switch step {
         case let .pinned(path):
+            // A pin is never a symbolic link: one there now was put by someone else, who removed
+            // ours. Touch nothing of theirs.
+            if (try? Files.kind(path, followLinks: false)) == .symbolicLink { return nil }
             do { try PinTransaction.retrying { () throws(Errno) in try Files.remove(path) } } catch {
                 if error == .ENOENT { return nil }
                 return "the pin \(path) (unlink: \(error.description))"

@@ -49,6 +49,30 @@ struct xdp_md {
 	__u32 rx_queue_index;
 };
 
+/* The TCP iterator's context and the fields of struct sock_common it reads; the ___tcp flavor
+ * keeps the name apart from iter_kernel.h's sock_common (CO-RE drops the suffix). */
+struct sock_common___tcp {
+	__u32 skc_rcv_saddr;
+	__u16 skc_num;
+	unsigned short skc_family;
+	volatile unsigned char skc_state;
+};
+
+struct bpf_iter__tcp {
+	struct bpf_iter_meta *meta;
+	struct sock_common___tcp *sk_common;
+	unsigned int uid;
+};
+
+/* The task fields iter_task_record.bpf.c reads beyond iter_kernel.h's task_struct. */
+struct task_struct___record {
+	int pid;
+	int tgid;
+	char comm[16];
+	unsigned int flags;
+	unsigned int policy;
+};
+
 #pragma clang attribute pop
 
 #endif

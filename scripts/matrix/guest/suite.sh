@@ -380,8 +380,9 @@ t_task_options() {
     readpin proc
     assert_out_match "^ *$$ +$$ sh$"
   else
-    expect_error "attach_iter failed for program dump_task: this kernel ignored 'task tid $child'"
-    assert_err_contains "task iterator options need Linux 6.1 or later"
+    # Refused from the kernel's BTF (its union bpf_iter_link_info has only map), before loading.
+    expect_error "task tid $child: not supported by this kernel (its union bpf_iter_link_info has no 'task'); task iterator options need Linux 6.1 or later"
+    assert_rc 255
     assert_not_exists "$T_BPF/one"
     pin iter_task.bpf.o proc task pid $$
     expect_error "task iterator options need Linux 6.1 or later"
@@ -468,6 +469,143 @@ t_automount() {
   umount "$T_DIR/mnt" && umount "$T_DIR/mnt"
 }
 
+# ---------------------------------------------------------------- iter: reading (cat, interval, namespaces, type)
+
+t_read_retry() {
+  # A program that asks to retry its first element 3 times per read session: cat stops at EAGAIN,
+  # iter cat and iter run retry and print everything.
+  pin iter_retry.bpf.o retry
+  assert_rc 0
+  run cat "$T_BPF/retry"
+  assert_rc_not 0
+  assert_err_contains "Resource temporarily unavailable"
+  for cmd in "cat $T_BPF/retry" "run $FIXTURES/iter_retry.bpf.o" "run $FIXTURES/iter_retry.bpf.o prog retry_later"; do
+    # shellcheck disable=SC2086  # cmd is words
+    run "$ITER" $cmd
+    assert_rc 0
+    assert_err_empty
+    assert_eq "$(tail -n 1 "$T_OUT")" "done after 3 retries" "last line of iter $cmd"
+    assert_out_match "^task $$$"
+  done
+  # One that always asks: bounded, then an Error line and 256 - EAGAIN.
+  run "$ITER" run "$FIXTURES/iter_retry.bpf.o" prog retry_always
+  assert_rc 245
+  assert_out_empty
+  assert_err_starts "Error: reading iterator of program retry_always: the program kept asking to retry: read() failed with EAGAIN "
+}
+
+t_read_element_too_large() {
+  page=$(getconf PAGESIZE 2>/dev/null || echo 4096)
+  run "$ITER" run "$FIXTURES/iter_big_element.bpf.o"
+  assert_rc 249
+  assert_out_empty
+  assert_err_eq "Error: reading iterator of program big_first: one element's output is larger than the kernel's buffer of $((8 * page)) bytes (8 pages): Argument list too long (E2BIG)"
+  run "$ITER" run "$FIXTURES/iter_big_element.bpf.o" prog big_later
+  assert_rc 249
+  assert_out_lines 3
+  assert_err_contains "(E2BIG) (after $(wc -c <"$T_OUT") bytes of output)"
+}
+
+t_read_interval() {
+  t0=$(date +%s)
+  # Elapsed time from /proc/uptime (centiseconds, never set): a TCG guest's wall clock may be
+  # adjusted between passes, so the headers' times are not what measures the interval here.
+  up() { sed 's/^\([0-9]*\)\.\([0-9]*\) .*/\1\2/' /proc/uptime; }
+  u0=$(up)
+  run "$ITER" run "$FIXTURES/iter_task.bpf.o" interval 0.2 count 3
+  u1=$(up)
+  assert_rc 0
+  assert_err_empty
+  assert_eq "$(grep -c '^# pass ' "$T_OUT")" 3 "pass headers"
+  assert_eq "$(grep '^# pass ' "$T_OUT" | cut -d' ' -f3 | tr '\n' ' ')" "1 2 3 " "pass numbers"
+  assert_out_match '^# pass 1 [0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}Z$'
+  assert_eq "$(grep -c '^    pid    tgid comm$' "$T_OUT")" 3 "whole passes"
+  # Three passes 0.2 s apart take at least 0.4 s in all.
+  [ $((u1 - u0)) -ge 40 ] || fail "three passes took $((u1 - u0)) cs, expected at least 40"
+  info "three passes in $((u1 - u0)) cs"
+  # A pin, as JSON lines.
+  pin iter_task.bpf.o tasks
+  run "$ITER" -j cat "$T_BPF/tasks" interval 0.1 count 2
+  assert_rc 0
+  assert_out_lines 2
+  assert_out_match '^\{"pass":2,"time":"[0-9-]+T[0-9:.]+Z","output":"    pid    tgid comm\\n'
+  [ $(($(date +%s) - t0)) -lt 25 ] || fail "interval took too long"
+}
+
+t_read_netns() {
+  # A network namespace of our own with a listener on 127.0.0.1:47111 (0xB807): httpd, as busybox
+  # nc listens on IPv6 (a tcp4 iterator skips those sockets).
+  unshare -n sh -c "ip link set lo up; exec httpd -f -p 127.0.0.1:47111 -h $T_DIR" </dev/null >/dev/null 2>&1 &
+  listener=$!
+  i=0
+  until grep -q ':B807 ' /proc/$listener/net/tcp 2>/dev/null; do
+    i=$((i + 1)); [ $i -lt 100 ] || { kill $listener; fail "no listener"; }
+    sleep 0.1
+  done
+  line="tcp4 127.0.0.1:47111 state 10"
+  inode=$(stat -L -c %i /proc/$listener/ns/net)
+  run "$ITER" run "$FIXTURES/iter_tcp4.bpf.o"
+  assert_rc 0
+  assert_out_not_contains "$line"
+  run "$ITER" run "$FIXTURES/iter_tcp4.bpf.o" netns /proc/$listener/ns/net
+  assert_rc 0
+  assert_out_eq "# netns $inode
+$line"
+  run "$ITER" run "$FIXTURES/iter_tcp4.bpf.o" netns all
+  assert_rc 0
+  assert_out_contains "# netns $inode
+$line"
+  assert_out_contains "# netns $(stat -L -c %i /proc/self/ns/net)"
+  pin iter_tcp4.bpf.o tcp
+  run "$ITER" -j cat "$T_BPF/tcp" netns pid $listener
+  assert_rc 0
+  assert_out_eq "{\"netns\":{\"inode\":$inode},\"output\":\"$line\\n\"}"
+  kill $listener
+}
+
+t_read_pidns() {
+  unshare -p -f sleep 60 </dev/null >/dev/null 2>&1 &
+  outer=$!
+  inner=
+  i=0
+  while [ -z "$inner" ]; do
+    for s in /proc/[0-9]*/stat; do
+      set -- $(sed 's/^.*) //' "$s" 2>/dev/null)
+      [ "${2:-}" = "$outer" ] && { inner=${s#/proc/}; inner=${inner%/stat}; }
+    done
+    i=$((i + 1)); [ $i -lt 100 ] || break
+    [ -n "$inner" ] || sleep 0.1
+  done
+  [ -n "$inner" ] || { kill $outer; fail "no process in the new pid namespace"; }
+  run "$ITER" run "$FIXTURES/iter_task.bpf.o" pidns pid "$inner"
+  assert_rc 0
+  assert_out_eq "# pidns $(stat -L -c %i /proc/$inner/ns/pid)
+    pid    tgid comm
+$(printf '%7d %7d sleep' "$inner" "$inner")"
+  kill "$inner" "$outer" 2>/dev/null
+}
+
+t_read_type() {
+  run "$ITER" run "$FIXTURES/iter_task_record.bpf.o" type task_record
+  assert_rc 0
+  assert_err_empty
+  assert_out_match "^pid=$$ tgid=$$ comm=\"sh\" policy=SCHED_NORMAL kernel_thread=false$"
+  assert_out_match '^pid=2 tgid=2 comm="kthreadd" policy=SCHED_NORMAL kernel_thread=true$'
+  assert_out_match '^pid=[0-9]+ tgid=[0-9]+ comm="migration/0" policy=SCHED_FIFO kernel_thread=true$'
+  within "$(lines "$T_OUT")" "$(tasks)" 6 "records vs /proc"
+  # From a pin: the kernel's copy of the program's BTF; -j, a JSON array.
+  pin iter_task_record.bpf.o records
+  run "$ITER" -j cat "$T_BPF/records" type task_record
+  assert_rc 0
+  assert_out_starts '[{"pid":'
+  assert_out_contains "{\"pid\":$$,\"tgid\":$$,\"comm\":\"sh\",\"policy\":\"SCHED_NORMAL\",\"kernel_thread\":false}"
+  run "$ITER" run "$FIXTURES/iter_task_record.bpf.o" type no_such_type
+  expect_error "no struct, union, enum or integer type named 'no_such_type' in the program's BTF"
+  run "$ITER" run "$FIXTURES/iter_task_record.bpf.o" prog dump_record_and_a_half type task_record
+  expect_error "the output ends with a partial record: 5 bytes of a 32-byte struct task_record (after 1 whole record)"
+  assert_out_lines 1
+}
+
 # ---------------------------------------------------------------- iter: externs
 
 t_kconfig_externs() {
@@ -501,6 +639,12 @@ t_ksym_externs() {
     expect_error "extern 'runqueues': no kernel variable 'runqueues' in vmlinux or module BTF"
     return 0
   fi
+  if ! awk '$3 == "runqueues" { found = 1; exit } END { exit !found }' /proc/kallsyms; then
+    # Built without CONFIG_KALLSYMS_ALL (Debian's arm64 kernels before 6.12): /proc/kallsyms has
+    # no variables, so nothing tells where runqueues is.
+    expect_error "this kernel lists no data symbols in /proc/kallsyms (CONFIG_KALLSYMS_ALL is off), so it cannot place __ksym variables"
+    return 0
+  fi
   assert_rc 0
   assert_out_match "^cpu0 nr_running [0-9]+$"
   assert_out_match "^(cpu0 bpf_prog_active [0-9]+|no bpf_prog_active)$"
@@ -520,6 +664,35 @@ t_kfunc() {
   run "$ITER" run "$FIXTURES/iter_kfunc_weak.bpf.o"
   assert_rc 0
   if kernel_at_least 6 2; then assert_out_match "^bpf_task_from_pid [0-9]+$"; else assert_out_eq "no bpf_task_from_pid"; fi
+}
+
+t_set_globals() {
+  # const volatile (.rodata, frozen), a custom .rodata.cfg, .data and .bss, set before loading.
+  pin iter_params.bpf.o params set targ_tgid=$$ set show_threads=true set ports=443,8080 \
+    set limits.level=7 set snapshot_id=0xabc set title=matrix set visited=5
+  assert_rc 0
+  readpin params
+  assert_out_starts "config tgid=$$ threads=1 mode=0 comm= id=abc"
+  assert_out_contains "ports=443,8080,0,0"
+  assert_out_contains "limits max_tasks=0 min_pid=0 verbose=0 level=7 delta=-2"
+  assert_out_contains "title=matrix kernel="
+  assert_out_match "^task $$ $$$"
+  run "$ITER" show "$T_BPF/params"
+  assert_rc 0
+  assert_out_contains "set targ_tgid=$$ set show_threads=true"
+  assert_out_contains "set limits.level=7"
+  run "$ITER" run "$FIXTURES/iter_params.bpf.o" set limits.level=8
+  expect_error "limits.level: 8 is out of range for type 'unsigned int:3'"
+  assert_rc 255
+  run "$ITER" run "$FIXTURES/iter_params.bpf.o" set nope=1
+  expect_error "no variable 'nope' to set in the object"
+}
+
+t_info() {
+  run "$ITER" info "$FIXTURES/iter_params.bpf.o"
+  assert_rc 0
+  assert_out_contains "  targ_tgid = 0  (const volatile pid_t, .rodata+0, 4 bytes)"
+  assert_out_contains "  snapshot: iter/task, target task, option task"
 }
 
 # ---------------------------------------------------------------- iter: bad input
@@ -549,6 +722,179 @@ t_bad_input() {
   run "$ITER" pin "$FIXTURES/iter_counter.bpf.o" "$T_BPF/a.b"
   expect_error "contains a dot"
   assert_eq "$(ls "$T_BPF" | wc -l)" 0 "pins left behind"
+}
+
+# ---------------------------------------------------------------- iter: pin mode and owner, update, options from BTF
+
+# pinid NAME: "LINK_ID PROG_ID PROG_NAME" of the iterator pinned at $T_BPF/NAME, from iter -j show.
+pinid() {
+  "$ITER" -j show "$T_BPF/$1" |
+    sed -n 's/^\[{"id":\([0-9]*\),"type":"iter","prog_id":\([0-9]*\),"prog_name":"\([a-z_]*\)".*/\1 \2 \3/p'
+}
+# jfield NAME: a number or string field of the JSON object in $T_OUT.
+jfield() { sed -n "s/.*\"$1\":\"\{0,1\}\([^,\"}]*\).*/\1/p" "$T_OUT"; }
+
+t_pin_mode_owner() {
+  # No NSS in the guest (not even /etc): iter reads these two files itself.
+  mkdir -p /etc
+  printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/sh\nitpins:x:4242:4343::/:/bin/sh\n' >/etc/passwd
+  printf 'root:x:0:\nnogroup:x:65534:\nitpins:x:4343:\n' >/etc/group
+  # /sys/fs/bpf is 0700 here: a bpffs of our own that others may enter.
+  b=$T_DIR/bpf
+  mkdir "$b" && mount -t bpf bpf "$b" && chmod 0755 "$b" || fail "no bpffs of our own"
+  trap 'umount "$b" 2>/dev/null; rm -f /etc/passwd /etc/group' EXIT
+  run "$ITER" -j pin "$FIXTURES/iter_task.bpf.o" "$b/shared" mode 0644 owner nobody
+  assert_rc 0
+  assert_eq "$(jfield mode) $(jfield uid) $(jfield gid)" "0644 65534 0" "pin -j"
+  assert_eq "$(stat -c '%a %u %g' "$b/shared")" "644 65534 0" "mode and owner"
+  run su -s /bin/sh nobody -c "cat $b/shared"
+  assert_rc 0
+  assert_out_starts "    pid    tgid comm"
+  run "$ITER" pin "$FIXTURES/iter_task.bpf.o" "$b/private"
+  assert_eq "$(stat -c '%a %u' "$b/private")" "600 0" "a pin without mode and owner"
+  run su -s /bin/sh nobody -c "cat $b/private"
+  assert_rc_not 0
+  assert_err_contains "Permission denied"
+  run "$ITER" pin "$FIXTURES/iter_counter.bpf.o" "$b/mine" owner itpins: mode u=r,g=r,o=
+  assert_rc 0
+  assert_eq "$(stat -c '%a %U %G' "$b/mine")" "440 itpins itpins" "USER: and a symbolic mode"
+  run su -s /bin/sh itpins -c "cat $b/mine"
+  assert_out_starts "count 3"
+  run su -s /bin/sh nobody -c "cat $b/mine"
+  assert_rc_not 0
+  run "$ITER" show "$b/mine"
+  assert_out_contains "	pinned $b/mine  mode 0440  owner itpins:itpins"
+  run "$ITER" pin "$FIXTURES/iter_task.bpf.o" "$b/ghost" owner no_such_user
+  expect_error "owner 'no_such_user': no such user in /etc/passwd (and not a number)"
+  assert_rc 255
+  assert_not_exists "$b/ghost"
+}
+
+t_update_in_place() {
+  pin iter_task.bpf.o tasks mode 0644
+  assert_rc 0
+  set -- $(pinid tasks)
+  link=$1 before=$2
+  assert_eq "$3" dump_task "program before"
+  # A reader that checks the path while the update runs.
+  (while [ ! -e "$T_DIR/stop" ]; do [ -e "$T_BPF/tasks" ] || echo missing; done) >"$T_DIR/watch" &
+  watcher=$!
+  run "$ITER" -j update "$T_BPF/tasks" "$FIXTURES/iter_counter.bpf.o"
+  : >"$T_DIR/stop"
+  wait "$watcher"
+  assert_rc 0
+  assert_eq "$(cat "$T_DIR/watch")" "" "the path went missing"
+  assert_eq "$(jfield link_id) $(jfield old_prog_id)" "$link $before" "link and old program"
+  after=$(jfield prog_id)
+  assert_ne "$after" "$before" "program id"
+  assert_eq "$(pinid tasks)" "$link $after count_tasks" "iter show after"
+  readpin tasks
+  assert_out_starts "count 3"
+  assert_eq "$(stat -c %a "$T_BPF/tasks")" 644 "mode kept"
+  # Another target: refused, naming both; nothing changed.
+  run "$ITER" update "$T_BPF/tasks" "$FIXTURES/iter_two_progs.bpf.o" prog dump_maps
+  expect_error "program dump_maps iterates 'bpf_map', but the iterator at $T_BPF/tasks iterates 'task'"
+  assert_rc 255
+  assert_eq "$(pinid tasks)" "$link $after count_tasks" "after a refused update"
+  run "$ITER" update "$T_BPF/nothing" "$FIXTURES/iter_task.bpf.o"
+  expect_error "bpf obj get ($T_BPF/nothing): No such file or directory (ENOENT)"
+  # main_thread_only is in the program: an update keeps it.
+  pin iter_task.bpf.o leaders task main_thread_only
+  run "$ITER" -j update "$T_BPF/leaders" "$FIXTURES/iter_task.bpf.o"
+  assert_rc 0
+  assert_eq "$(jfield main_thread_only)" true "main_thread_only kept"
+  readpin leaders
+  assert_eq "$(awk 'NR > 1 && $1 != $2' "$T_OUT" | head -1)" "" "a non-leader line"
+  # set gives the new program's globals values, as for pin.
+  pin iter_params.bpf.o params
+  run "$ITER" update "$T_BPF/params" "$FIXTURES/iter_params.bpf.o" set targ_tgid=$$ set limits.level=5
+  assert_rc 0
+  readpin params
+  assert_out_starts "config tgid=$$ "
+  assert_out_contains " level=5 "
+  run "$ITER" update "$T_BPF/params" "$FIXTURES/iter_params.bpf.o" set nope=1
+  expect_error "no variable 'nope' to set in the object"
+}
+
+t_update_map_element_iterator() {
+  pin iter_map_fill.bpf.o fill
+  assert_rc 0
+  readpin fill
+  filled=$(lines "$T_OUT")
+  pin iter_map_elem.bpf.o elems map name fill_hash
+  assert_rc 0
+  set -- $(pinid elems)
+  link=$1 before=$2
+  map=$("$ITER" show "$T_BPF/elems" | sed -n 's/.*map_id \([0-9]*\).*/\1/p')
+  [ -n "$map" ] || fail "no map id in iter show"
+  # 16-byte reads of 8-byte values: the kernel checks that only when attaching, so iter does.
+  run "$ITER" update "$T_BPF/elems" "$FIXTURES/iter_map_elem_wide.bpf.o"
+  expect_error "program dump_wide: the kernel refused it for the link's map (id $map)"
+  assert_err_contains "Permission denied (EACCES)"
+  assert_eq "$(pinid elems)" "$link $before dump_elems" "after a refused update"
+  run "$ITER" -j update "$T_BPF/elems" "$FIXTURES/iter_map_elem.bpf.o"
+  assert_rc 0
+  assert_eq "$(jfield link_id)" "$link" "link id"
+  readpin elems
+  assert_eq "$(lines "$T_OUT")" "$filled" "elements after the update"
+  run "$ITER" show "$T_BPF/elems"
+  assert_out_contains "map_id $map"
+  run "$ITER" update /sys/fs/bpf/fill_pinned "$FIXTURES/iter_map_elem.bpf.o"
+  expect_error "/sys/fs/bpf/fill_pinned is a pinned map, not an iterator link"
+  assert_rc 255
+  rm -f /sys/fs/bpf/fill_pinned
+}
+
+t_show_socket_map_ids() {
+  # The first load creates the sockmap and the sk_storage map and pins them by name.
+  run "$ITER" run "$FIXTURES/iter_sockmap.bpf.o"
+  assert_rc 0
+  assert_exists /sys/fs/bpf/iter_socks
+  assert_exists /sys/fs/bpf/iter_sk_store
+  run "$ITER" run "$FIXTURES/iter_two_progs.bpf.o" prog dump_maps
+  socks=$(awk '$3 == "iter_socks" { print $2 }' "$T_OUT")
+  store=$(awk '$3 == "iter_sk_store" { print $2 }' "$T_OUT")
+  [ -n "$socks" ] && [ -n "$store" ] || fail "socket maps not listed by the bpf_map iterator"
+  pin iter_sockmap.bpf.o socks prog dump_sockmap map pinned /sys/fs/bpf/iter_socks
+  assert_rc 0
+  run "$ITER" show "$T_BPF/socks"
+  assert_out_match "^[0-9]+: iter  prog [0-9]+ name dump_sockmap  target sockmap  map_id $socks$"
+  pin iter_sockmap.bpf.o store prog dump_sk_storage map pinned /sys/fs/bpf/iter_sk_store
+  assert_rc 0
+  run "$ITER" -j show "$T_BPF/store"
+  assert_out_contains "\"target\":\"bpf_sk_storage_map\",\"map_id\":$store,"
+  readpin socks
+  assert_out_empty
+  rm -f /sys/fs/bpf/iter_socks /sys/fs/bpf/iter_sk_store
+}
+
+t_options_checked_before_loading() {
+  # cgroup order children is 7.0's: no matrix kernel has it.
+  run "$ITER" pin "$FIXTURES/iter_cgroup.bpf.o" "$T_BPF/children" cgroup path /sys/fs/cgroup order children
+  if kernel_at_least 6 1; then
+    expect_error "cgroup order children: not supported by this kernel (its enum bpf_cgroup_iter_order has no BPF_CGROUP_ITER_CHILDREN); it needs Linux 7.0 or later"
+    assert_rc 255
+    assert_err_lines 1
+    # Said before loading anything: -d shows no BTF, map or program loaded, no link.
+    run "$ITER" -d pin "$FIXTURES/iter_cgroup.bpf.o" "$T_BPF/children" cgroup path /sys/fs/cgroup order children
+    assert_err_contains "Error: cgroup order children: not supported by this kernel"
+    assert_err_not_contains "BTF loaded"
+    assert_err_not_contains "loaded: fd"
+    assert_err_not_contains "link created"
+  else
+    expect_error "iterator target 'cgroup' not found in kernel BTF"
+  fi
+  assert_not_exists "$T_BPF/children"
+  run "$ITER" run "$FIXTURES/iter_task.bpf.o" task tid 1
+  if kernel_at_least 6 1; then
+    assert_rc 0
+  else
+    expect_error "task tid 1: not supported by this kernel (its union bpf_iter_link_info has no 'task'); task iterator options need Linux 6.1 or later"
+    assert_rc 255
+    run "$ITER" -d run "$FIXTURES/iter_task.bpf.o" task tid 1
+    assert_err_not_contains "BTF loaded"
+    assert_err_not_contains "link created"
+  fi
 }
 
 im_main "$0"
