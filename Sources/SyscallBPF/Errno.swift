@@ -1,6 +1,6 @@
 import CLinuxBPF
 
-/// A system call's failure: the errno value, with its symbolic name and libc's message.
+/// A system call's failure: the errno value, with its symbolic name and message.
 public struct Errno: Error, Equatable, Sendable, CustomStringConvertible {
     /// The errno number.
     public let rawValue: Int32
@@ -65,59 +65,64 @@ public struct Errno: Error, Equatable, Sendable, CustomStringConvertible {
     public static let ENOTSUPP = Errno(524)
 
     /// The symbolic name (`ENOENT`), or `errno N` for one we do not name.
-    public var name: String {
-        switch rawValue {
-        case 1: return "EPERM"
-        case 2: return "ENOENT"
-        case 3: return "ESRCH"
-        case 4: return "EINTR"
-        case 5: return "EIO"
-        case 6: return "ENXIO"
-        case 7: return "E2BIG"
-        case 8: return "ENOEXEC"
-        case 9: return "EBADF"
-        case 10: return "ECHILD"
-        case 11: return "EAGAIN"
-        case 12: return "ENOMEM"
-        case 13: return "EACCES"
-        case 14: return "EFAULT"
-        case 16: return "EBUSY"
-        case 17: return "EEXIST"
-        case 18: return "EXDEV"
-        case 19: return "ENODEV"
-        case 20: return "ENOTDIR"
-        case 21: return "EISDIR"
-        case 22: return "EINVAL"
-        case 23: return "ENFILE"
-        case 24: return "EMFILE"
-        case 25: return "ENOTTY"
-        case 26: return "ETXTBSY"
-        case 27: return "EFBIG"
-        case 28: return "ENOSPC"
-        case 29: return "ESPIPE"
-        case 30: return "EROFS"
-        case 32: return "EPIPE"
-        case 34: return "ERANGE"
-        case 36: return "ENAMETOOLONG"
-        case 37: return "ENOLCK"
-        case 38: return "ENOSYS"
-        case 39: return "ENOTEMPTY"
-        case 40: return "ELOOP"
-        case 61: return "ENODATA"
-        case 75: return "EOVERFLOW"
-        case 95: return "EOPNOTSUPP"
-        case 110: return "ETIMEDOUT"
-        case 122: return "EDQUOT"
-        case 524: return "ENOTSUPP"
-        default: return "errno \(rawValue)"
-        }
-    }
+    public var name: String { Errno.known(rawValue)?.name ?? "errno \(rawValue)" }
 
-    /// libc's message (`No such file or directory`); the kernel-internal ENOTSUPP has none.
+    /// The message (`No such file or directory`): glibc's words for the errno values iter names,
+    /// so that the glibc and musl binaries say the same (musl words several differently); libc's
+    /// for the rest.
     public var message: String {
-        if rawValue == 524 { return "Operation not supported" }
+        if let known = Errno.known(rawValue) { return known.message }
         guard let text = strerror(rawValue) else { return name }
         return String(cString: text)
+    }
+
+    /// Name and message of the errno values iter names (the kernel-internal ENOTSUPP included).
+    private static func known(_ rawValue: Int32) -> (name: String, message: String)? {
+        switch rawValue {
+        case 1: return ("EPERM", "Operation not permitted")
+        case 2: return ("ENOENT", "No such file or directory")
+        case 3: return ("ESRCH", "No such process")
+        case 4: return ("EINTR", "Interrupted system call")
+        case 5: return ("EIO", "Input/output error")
+        case 6: return ("ENXIO", "No such device or address")
+        case 7: return ("E2BIG", "Argument list too long")
+        case 8: return ("ENOEXEC", "Exec format error")
+        case 9: return ("EBADF", "Bad file descriptor")
+        case 10: return ("ECHILD", "No child processes")
+        case 11: return ("EAGAIN", "Resource temporarily unavailable")
+        case 12: return ("ENOMEM", "Cannot allocate memory")
+        case 13: return ("EACCES", "Permission denied")
+        case 14: return ("EFAULT", "Bad address")
+        case 16: return ("EBUSY", "Device or resource busy")
+        case 17: return ("EEXIST", "File exists")
+        case 18: return ("EXDEV", "Invalid cross-device link")
+        case 19: return ("ENODEV", "No such device")
+        case 20: return ("ENOTDIR", "Not a directory")
+        case 21: return ("EISDIR", "Is a directory")
+        case 22: return ("EINVAL", "Invalid argument")
+        case 23: return ("ENFILE", "Too many open files in system")
+        case 24: return ("EMFILE", "Too many open files")
+        case 25: return ("ENOTTY", "Inappropriate ioctl for device")
+        case 26: return ("ETXTBSY", "Text file busy")
+        case 27: return ("EFBIG", "File too large")
+        case 28: return ("ENOSPC", "No space left on device")
+        case 29: return ("ESPIPE", "Illegal seek")
+        case 30: return ("EROFS", "Read-only file system")
+        case 32: return ("EPIPE", "Broken pipe")
+        case 34: return ("ERANGE", "Numerical result out of range")
+        case 36: return ("ENAMETOOLONG", "File name too long")
+        case 37: return ("ENOLCK", "No locks available")
+        case 38: return ("ENOSYS", "Function not implemented")
+        case 39: return ("ENOTEMPTY", "Directory not empty")
+        case 40: return ("ELOOP", "Too many levels of symbolic links")
+        case 61: return ("ENODATA", "No data available")
+        case 75: return ("EOVERFLOW", "Value too large for defined data type")
+        case 95: return ("EOPNOTSUPP", "Operation not supported")
+        case 110: return ("ETIMEDOUT", "Connection timed out")
+        case 122: return ("EDQUOT", "Disk quota exceeded")
+        case 524: return ("ENOTSUPP", "Operation not supported")
+        default: return nil
+        }
     }
 
     /// `No such file or directory (ENOENT)`.

@@ -8,6 +8,7 @@ public struct MountError: Error, Sendable, CustomStringConvertible {
     /// errno of the failed call.
     public let errno: Errno
 
+    /// The failure of `step` with `errno`.
     public init(step: String, errno: Errno) {
         self.step = step
         self.errno = errno
