@@ -28,6 +28,20 @@ struct KernelNameLookupTests {
         #expect(plain.nameMatches == nil)
     }
 
+    @Test("a byte-swapped blob, indexed then filtered in a second pass, finds the same types")
+    func swappedBlob() throws {
+        let query = BTFNameQuery(exact: ["bpf_iter_task", "task_struct", ""], essential: ["mm_struct", "file"])
+        let plain = try BTF(try Self.vmlinuxBytes())
+        let swapped = try EditableBTF(plain).encoded(order: ByteOrder.host == .little ? .big : .little)
+        let indexed = try BTF(ByteView(swapped), lookingUp: query)
+        #expect(indexed.order != ByteOrder.host)
+        let found = try #require(indexed.nameMatches)
+        let walked = plain.ownTypeIDs(exact: query.exact, essential: query.essential)
+        #expect(found.exact == walked.exact)
+        #expect(found.essential == walked.essential)
+        #expect(!found.exact[1].isEmpty && !found.essential[0].isEmpty)
+    }
+
     @Test(
         "planning an object walks vmlinux once: every name was asked for up front",
         arguments: [
