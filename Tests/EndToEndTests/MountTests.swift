@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// bpffs mounting before a pin, as bpftool does it: only ever inside a scratch tmpfs this test
 /// mounted itself, never over a system directory.
@@ -16,7 +17,7 @@ struct MountTests {
         }
 
         /// File system types mounted exactly at `path`, bottom to top.
-        var mounts: [String] { MountTests.mounts(at: path) }
+        var mounts: [String] { MountInfo.fileSystems(at: path) }
 
         /// Makes the tmpfs shared: mounts made under it propagate to its peers (it has none, but
         /// iter cannot know that), as under systemd, where / is shared.
@@ -26,35 +27,8 @@ struct MountTests {
 
         deinit {
             // Unmount everything here and under it (bpffs over tmpfs, binds), then the directory.
-            for _ in 0..<4 where !MountTests.mounts(under: path).isEmpty { _ = try? sh("umount -R '\(path)'") }
+            for _ in 0..<4 where !MountInfo.mountPoints(under: path).isEmpty { _ = try? sh("umount -R '\(path)'") }
             rmdir(path)
-        }
-    }
-
-    /// Mount points at or under `path`, with their file system types, in mountinfo order.
-    static func mounts(under path: String) -> [String] {
-        guard let text = try? String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8) else { return [] }
-        return text.split(separator: "\n").compactMap { line in
-            let fields = line.split(separator: " ")
-            guard fields.count > 4, fields[4] == path || fields[4].hasPrefix(path + "/") else { return nil }
-            return String(fields[4])
-        }
-    }
-
-    /// Whether the topmost mount at `path` is shared (`shared:N` among its optional fields).
-    static func isShared(_ path: String) -> Bool {
-        guard let text = try? String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8) else { return false }
-        let line = text.split(separator: "\n").last { $0.split(separator: " ").count > 4 && $0.split(separator: " ")[4] == path }
-        return line.map { $0.components(separatedBy: " - ")[0].contains(" shared:") } ?? false
-    }
-
-    static func mounts(at path: String) -> [String] {
-        guard let text = try? String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8) else { return [] }
-        return text.split(separator: "\n").compactMap { line in
-            let halves = line.components(separatedBy: " - ")
-            let fields = halves[0].split(separator: " ")
-            guard halves.count == 2, fields.count > 4, fields[4] == path else { return nil }
-            return halves[1].split(separator: " ").first.map(String.init)
         }
     }
 
@@ -109,10 +83,10 @@ struct MountTests {
             #expect(outcome.status == 0, "shared \(shared): \(outcome)")
             // bpffs on the working directory (over a bind of it on itself when its mount is shared),
             // and nothing else: the old code left a bind mount on every attempt and failed.
-            #expect(Self.mounts(at: directory) == (shared ? ["tmpfs", "bpf"] : ["bpf"]), "shared \(shared)")
-            #expect(Self.mounts(under: scratch.path) == [scratch.path] + Array(repeating: directory, count: shared ? 2 : 1))
+            #expect(MountInfo.fileSystems(at: directory) == (shared ? ["tmpfs", "bpf"] : ["bpf"]), "shared \(shared)")
+            #expect(MountInfo.mountPoints(under: scratch.path) == [scratch.path] + Array(repeating: directory, count: shared ? 2 : 1))
             #expect(try readPinned(directory + "/it").hasPrefix("count 3\n"))
-            #expect(Self.isShared(scratch.path) == shared, "the scratch mount's propagation is unchanged")
+            #expect(MountInfo.isShared(scratch.path) == shared, "the scratch mount's propagation is unchanged")
             unlink(directory + "/it")
         }
     }
@@ -126,7 +100,7 @@ struct MountTests {
         let atRoot = try run(binary, ["-d", "pin", Repo.fixture("iter_counter.bpf.o"), scratch.path + "/it"])
         #expect(atRoot.status == 0 && atRoot.stderr.contains("made the shared mount at \(scratch.path) private"), "\(atRoot)")
         #expect(scratch.mounts == ["tmpfs", "bpf"])
-        #expect(!Self.isShared(scratch.path), "bpffs does not propagate")
+        #expect(!MountInfo.isShared(scratch.path), "bpffs does not propagate")
 
         let other = try ScratchTmpfs()
         try other.makeShared()
@@ -134,8 +108,8 @@ struct MountTests {
         try FileManager.default.createDirectory(atPath: sub, withIntermediateDirectories: false)
         let inside = try run(binary, ["-d", "pin", Repo.fixture("iter_counter.bpf.o"), sub + "/it"])
         #expect(inside.status == 0 && inside.stderr.contains("bind-mounted \(sub) on itself"), "\(inside)")
-        #expect(Self.mounts(at: sub) == ["tmpfs", "bpf"])
-        #expect(Self.isShared(other.path), "the mount holding the directory stays shared")
+        #expect(MountInfo.fileSystems(at: sub) == ["tmpfs", "bpf"])
+        #expect(MountInfo.isShared(other.path), "the mount holding the directory stays shared")
         #expect(try readPinned(sub + "/it").hasPrefix("count 3\n"))
         unlink(scratch.path + "/it")
         unlink(sub + "/it")

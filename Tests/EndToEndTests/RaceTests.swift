@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// Concurrent and interrupted pins.
 @Suite("races and signals", .enabled(if: Repo.isRoot, Repo.needsRoot), .serialized)
@@ -101,7 +102,7 @@ struct RaceTests {
         let second = try run(binary, ["pin", Repo.fixture("iter_counter.bpf.o"), link + "/second"], timeout: 30)
         first.waitUntilExit()
         #expect(first.terminationStatus == 0 && second.status == 0, "\(second)")
-        #expect(MountTests.mounts(at: real) == ["bpf"], "one bpffs")
+        #expect(MountInfo.fileSystems(at: real) == ["bpf"], "one bpffs")
         let entries = try FileManager.default.contentsOfDirectory(atPath: real).filter { !$0.contains(".") }.sorted()
         #expect(entries == ["first", "second"], "both pins in the one bpffs")
         for name in entries { unlink(real + "/" + name) }
@@ -145,7 +146,7 @@ struct RaceTests {
                 #expect(try readPinned(path).hasPrefix("count 3\n"))
                 unlink(path)
             } else {
-                #expect(MountTests.isShared(scratch.path), "signal \(signal): shared again")
+                #expect(MountInfo.isShared(scratch.path), "signal \(signal): shared again")
             }
         }
     }

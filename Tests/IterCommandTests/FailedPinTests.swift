@@ -2,6 +2,7 @@ import Foundation
 @testable import IterCommand
 import SyscallBPF
 import Testing
+import TestSupport
 
 /// What a pin that fails must undo, in-process: the mount is real (in a scratch tmpfs this test
 /// mounted itself); only BPF_OBJ_PIN is replaced by one that fails.
@@ -12,22 +13,12 @@ struct FailedPinTests {
     static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("Fixtures")
 
-    static func mounts(at path: String) -> [String] {
-        guard let text = try? String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8) else { return [] }
-        return text.split(separator: "\n").compactMap { line in
-            let halves = line.components(separatedBy: " - ")
-            let fields = halves[0].split(separator: " ")
-            guard halves.count == 2, fields.count > 4, fields[4] == path else { return nil }
-            return halves[1].split(separator: " ").first.map(String.init)
-        }
-    }
-
     @Test("the bpffs it mounted is unmounted, and every fd it opened is closed")
     func unmountsAndCloses() throws {
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("iter-failpin-\(getpid())").path
         try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
         defer {
-            while !Self.mounts(at: scratch).isEmpty { _ = umount2(scratch, 0) }
+            while !MountInfo.fileSystems(at: scratch).isEmpty { _ = umount2(scratch, 0) }
             rmdir(scratch)
         }
         try #require(mount("tmpfs", scratch, "tmpfs", 0, nil) == 0)
@@ -38,12 +29,12 @@ struct FailedPinTests {
         let context = CommandContext(options: GlobalOptions(), console: Console(), usageName: "iter", programName: "iter")
         #expect(throws: CommandFailure.self) {
             try command.pin(context) { (_: borrowing FileDescriptor, _: FilePath) throws(Errno) in
-                pinnedAfterMount = FailedPinTests.mounts(at: scratch) == ["tmpfs", "bpf"]
+                pinnedAfterMount = MountInfo.fileSystems(at: scratch) == ["tmpfs", "bpf"]
                 throw Errno.EPERM
             }
         }
         #expect(pinnedAfterMount, "the pin step ran with bpffs mounted")
-        #expect(Self.mounts(at: scratch) == ["tmpfs"], "bpffs was unmounted")
+        #expect(MountInfo.fileSystems(at: scratch) == ["tmpfs"], "bpffs was unmounted")
         #expect(OpenDescriptors.leftOpen(since: before, marker: "iter-failpin") == [], "no fd left open")
     }
 
@@ -55,26 +46,11 @@ struct FailedPinTests {
             try #require(mount("tmpfs", path, "tmpfs", 0, nil) == 0)
         }
         deinit {
-            for _ in 0..<4 where !FailedPinTests.mountPoints(under: path).isEmpty {
-                for point in FailedPinTests.mountPoints(under: path).reversed() { _ = umount2(point, 0) }
+            for _ in 0..<4 where !MountInfo.mountPoints(under: path).isEmpty {
+                for point in MountInfo.mountPoints(under: path).reversed() { _ = umount2(point, 0) }
             }
             rmdir(path)
         }
-    }
-
-    static func mountPoints(under path: String) -> [String] {
-        guard let text = try? String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8) else { return [] }
-        return text.split(separator: "\n").compactMap { line in
-            let fields = line.split(separator: " ")
-            guard fields.count > 4, fields[4] == path || fields[4].hasPrefix(path + "/") else { return nil }
-            return String(fields[4])
-        }
-    }
-
-    static func isShared(_ path: String) -> Bool {
-        guard let text = try? String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8) else { return false }
-        let line = text.split(separator: "\n").last { $0.split(separator: " ").count > 4 && $0.split(separator: " ")[4] == path }
-        return line.map { $0.components(separatedBy: " - ")[0].contains(" shared:") } ?? false
     }
 
     static func pinCounter(at path: String, step: PinCommand.PinStep) throws(CommandFailure) {
@@ -91,13 +67,13 @@ struct FailedPinTests {
         var privateDuringPin = false
         #expect(throws: CommandFailure.self) {
             try Self.pinCounter(at: scratch.path + "/it") { (_: borrowing FileDescriptor, _: FilePath) throws(Errno) in
-                privateDuringPin = !FailedPinTests.isShared(scratch.path) && FailedPinTests.mounts(at: scratch.path) == ["tmpfs", "bpf"]
+                privateDuringPin = !MountInfo.isShared(scratch.path) && MountInfo.fileSystems(at: scratch.path) == ["tmpfs", "bpf"]
                 throw Errno.EPERM
             }
         }
         #expect(privateDuringPin, "bpffs was mounted")
-        #expect(Self.mounts(at: scratch.path) == ["tmpfs"], "bpffs was unmounted")
-        #expect(Self.isShared(scratch.path), "the mount is shared again")
+        #expect(MountInfo.fileSystems(at: scratch.path) == ["tmpfs"], "bpffs was unmounted")
+        #expect(MountInfo.isShared(scratch.path), "the mount is shared again")
     }
 
     @Test("a directory in a shared mount: the bind of it on itself goes with the failed pin")
@@ -109,13 +85,13 @@ struct FailedPinTests {
         var stacked: [String] = []
         #expect(throws: CommandFailure.self) {
             try Self.pinCounter(at: sub + "/it") { (_: borrowing FileDescriptor, _: FilePath) throws(Errno) in
-                stacked = FailedPinTests.mounts(at: sub)
+                stacked = MountInfo.fileSystems(at: sub)
                 throw Errno.EPERM
             }
         }
         #expect(stacked == ["tmpfs", "bpf"], "bound on itself, then bpffs")
-        #expect(Self.mountPoints(under: scratch.path) == [scratch.path], "both undone")
-        #expect(Self.isShared(scratch.path))
+        #expect(MountInfo.mountPoints(under: scratch.path) == [scratch.path], "both undone")
+        #expect(MountInfo.isShared(scratch.path))
     }
 
     @Test("a bpffs that another process pinned into meanwhile is not unmounted: that pin survives, and the error says so")
@@ -135,7 +111,7 @@ struct FailedPinTests {
         #expect(
             failure?.message.hasSuffix("; left behind: bpffs on \(scratch.path) (another process pinned 'other' into it)") == true,
             "\(failure?.message ?? "no failure")")
-        #expect(Self.mounts(at: scratch.path) == ["tmpfs", "bpf"], "bpffs stays")
+        #expect(MountInfo.fileSystems(at: scratch.path) == ["tmpfs", "bpf"], "bpffs stays")
         #expect(FileManager.default.fileExists(atPath: other), "the other pin survives")
         #expect(!FileManager.default.fileExists(atPath: scratch.path + "/it"))
         // The mount is writable again: the read-only flag set while it was looked at is cleared.
