@@ -249,7 +249,9 @@ public struct BTF {
     }
 
     /// The walk itself: writes each record's offset to `out`, returns how many; stops at the first
-    /// record that does not fit or has an unknown kind, and says why in `failure`.
+    /// record that does not fit or has an unknown kind, and says why in `failure`. The same loop
+    /// as the filtering walk above without the name test, which would read a string for every
+    /// named record: kept as two loops because each is the whole cost of opening a BTF.
     @inline(never)
     private static func walkRecords<Order: LoadOrder>(_ base: UnsafeRawPointer, _ count: Int, _ firstID: TypeID,
                                                       _ table: UnsafePointer<UInt32>, _ out: UnsafeMutablePointer<UInt32>,
