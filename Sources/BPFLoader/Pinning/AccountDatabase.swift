@@ -2,33 +2,33 @@ import SyscallBPF
 
 /// Users and groups as /etc/passwd and /etc/group list them, read directly: the static binary has
 /// no NSS, so names served by LDAP or systemd-homed are not seen (numbers always work).
-public struct AccountDatabase: Sendable {
+package struct AccountDatabase: Sendable {
     /// A user: the numbers of `name:password:UID:GID:...`.
-    public struct User: Equatable, Sendable {
+    package struct User: Equatable, Sendable {
         /// The login name (the first field).
-        public var name: String
+        package var name: String
         /// The user id (the third field).
-        public var id: UInt32
+        package var id: UInt32
         /// The login group (the fourth field).
-        public var group: UInt32
+        package var group: UInt32
     }
 
     /// A group: `name:password:GID:members`.
-    public struct Group: Equatable, Sendable {
+    package struct Group: Equatable, Sendable {
         /// The group's name (the first field).
-        public var name: String
+        package var name: String
         /// The group id (the third field).
-        public var id: UInt32
+        package var id: UInt32
     }
 
     /// Every user of /etc/passwd, in file order.
-    public let users: [User]
+    package let users: [User]
     /// Every group of /etc/group, in file order.
-    public let groups: [Group]
+    package let groups: [Group]
 
     /// The accounts listed in these files' contents. Lines that are empty, comments, NIS
     /// markers (`+`, `-`) or malformed are skipped, as getpwnam's files backend skips them.
-    public init(passwd: [UInt8], group: [UInt8]) {
+    package init(passwd: [UInt8], group: [UInt8]) {
         users = AccountDatabase.records(passwd, minimumFields: 4).compactMap { fields in
             guard let id = AccountDatabase.number(fields[2]), let group = AccountDatabase.number(fields[3]) else { return nil }
             return User(name: fields[0], id: id, group: group)
@@ -40,20 +40,20 @@ public struct AccountDatabase: Sendable {
     }
 
     /// /etc/passwd and /etc/group of this system; a file that cannot be read lists nobody.
-    public static func system() -> AccountDatabase {
+    package static func system() -> AccountDatabase {
         AccountDatabase(
             passwd: (try? Files.read(FilePath("/etc/passwd"))) ?? [],
             group: (try? Files.read(FilePath("/etc/group"))) ?? [])
     }
 
     /// The first user of that name, as getpwnam returns the first match.
-    public func user(named name: String) -> User? { users.first { $0.name == name } }
+    package func user(named name: String) -> User? { users.first { $0.name == name } }
     /// The first user with that number.
-    public func user(id: UInt32) -> User? { users.first { $0.id == id } }
+    package func user(id: UInt32) -> User? { users.first { $0.id == id } }
     /// The first group of that name.
-    public func group(named name: String) -> Group? { groups.first { $0.name == name } }
+    package func group(named name: String) -> Group? { groups.first { $0.name == name } }
     /// The first group with that number.
-    public func group(id: UInt32) -> Group? { groups.first { $0.id == id } }
+    package func group(id: UInt32) -> Group? { groups.first { $0.id == id } }
 
     static func records(_ bytes: [UInt8], minimumFields: Int) -> [[String]] {
         var records: [[String]] = []

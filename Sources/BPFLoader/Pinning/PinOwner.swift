@@ -14,13 +14,18 @@ public struct PinOwner: Equatable, Sendable, CustomStringConvertible {
         self.group = group
     }
 
+    /// Resolves `USER[:GROUP]` against this system's `/etc/passwd` and `/etc/group`.
+    public init(parsing text: String) throws(PinOwnerError) {
+        try self.init(parsing: text, accounts: AccountDatabase.system())
+    }
+
     /// Resolves `USER[:GROUP]` against `accounts`.
-    public init(parsing text: String, accounts: AccountDatabase) throws(PinOwnerError) {
+    package init(parsing text: String, accounts: AccountDatabase) throws(PinOwnerError) {
         try self.init(try OwnerSpec(parsing: text), accounts: accounts)
     }
 
     /// Resolves the names of `spec` against `accounts`.
-    public init(_ spec: OwnerSpec, accounts: AccountDatabase) throws(PinOwnerError) {
+    package init(_ spec: OwnerSpec, accounts: AccountDatabase) throws(PinOwnerError) {
         var user: UInt32? = nil
         var loginGroup: UInt32? = nil
         if let name = spec.user {
@@ -58,16 +63,16 @@ public struct PinOwner: Equatable, Sendable, CustomStringConvertible {
 }
 
 /// `USER[:GROUP]` split as chown splits it, before any name is looked up.
-public struct OwnerSpec: Equatable, Sendable, CustomStringConvertible {
+package struct OwnerSpec: Equatable, Sendable, CustomStringConvertible {
     /// The part before the colon; nil when empty.
-    public var user: String?
+    package var user: String?
     /// The part after the colon; nil when empty or absent.
-    public var group: String?
+    package var group: String?
     /// A colon was given (`USER:` means the user's login group).
-    public var colon: Bool
+    package var colon: Bool
 
     /// Parses chown's forms: `USER`, `USER:GROUP`, `USER:` and `:GROUP`.
-    public init(parsing text: String) throws(PinOwnerError) {
+    package init(parsing text: String) throws(PinOwnerError) {
         let parts = text.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
         let userPart = parts.first ?? ""
         let groupPart = parts.count > 1 ? parts[1] : ""
@@ -78,7 +83,7 @@ public struct OwnerSpec: Equatable, Sendable, CustomStringConvertible {
         guard user != nil || group != nil else { throw .invalid(text) }
     }
 
-    public var description: String {
+    package var description: String {
         (user ?? "") + (colon ? ":" : "") + (group ?? "")
     }
 }

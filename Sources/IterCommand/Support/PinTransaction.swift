@@ -181,7 +181,7 @@ struct PinTransaction {
         }
     }
 
-    /// Runs `body` up to 3 times, 10 ms apart, until it succeeds; throws its last error.
+    /// Runs `body` up to 3 times, 10 ms apart, until it succeeds; fails with its last error (E).
     static func retrying<E: Error>(_ body: () throws(E) -> Void) throws(E) {
         var attempt = 1
         while true {
