@@ -49,6 +49,7 @@ built=$(date +%s)
 echo "built in $((built - started)) s"
 
 status=0
+failures=()
 total_execs=0
 total_found=0
 rows=()
@@ -96,9 +97,17 @@ for target in "${targets[@]}"; do
 	total_found=$((total_found + found))
 	if [ "$found" != 0 ]; then
 		status=1
-		echo "fuzz: $target failed (libFuzzer exit $code); the end of its log:"
-		grep -E '^(==[0-9]+== ?ERROR|SUMMARY|Fatal error|.*fuzz invariant|.*Swift runtime failure|.* in \$s|artifact_prefix|Test unit written)' "$log" | head -30 || true
-		for file in $new; do echo "  reproduce: SWIFT_BACKTRACE=enable=no $binary $artifacts/$file"; done
+		report=$(
+			echo "fuzz: $target failed (libFuzzer exit $code); from its log ($log):"
+			grep -E '^(==[0-9]+== ?ERROR|SUMMARY|Fatal error|.*fuzz invariant|.*Swift runtime failure|.* in \$s|artifact_prefix|Test unit written|INFO: Seed)' "$log" | head -20 || true
+			[ -n "$new" ] || tail -n 8 "$log"
+			for file in $new; do
+				echo "  reproduce: SWIFT_BACKTRACE=enable=no $binary $artifacts/$file"
+				echo "  input ($(stat -c %s "$artifacts/$file") bytes, base64, first 600 characters): $(base64 -w0 "$artifacts/$file" | head -c 600)"
+			done
+		)
+		echo "$report"
+		failures+=("$report")
 	fi
 done
 
@@ -111,7 +120,10 @@ if [[ " ${targets[*]} " == *" plan "* ]] && command -v strace >/dev/null; then
 	inputs=("$root"/Fuzz/corpus/plan/*)
 	while IFS= read -r file; do inputs+=("$out/corpus/plan/$file"); done < <(ls -t "$out/corpus/plan" | head -300)
 	trace="$out/logs/plan.strace"
-	ASAN_OPTIONS=detect_leaks=0 strace -qq -o "$trace" "$out/bin/fuzz-plan" -timeout=0 -rss_limit_mb=0 "${inputs[@]}" >/dev/null 2>&1 || true
+	: >"$trace"
+	ASAN_OPTIONS=detect_leaks=0 strace -qq -o "$trace" "$out/bin/fuzz-plan" -timeout=0 -rss_limit_mb=0 "${inputs[@]}" \
+		>"$out/logs/plan.strace.out" 2>&1 || true
+	executed=$(grep -c 'write(2, "Executed ' "$trace" || true)
 	# Between "Running: FILE" and "Executed FILE": drop libFuzzer's own reading of FILE and the
 	# allocator's calls; anything left is planning doing I/O. strace follows only the main thread,
 	# where libFuzzer runs the inputs (-timeout=0 -rss_limit_mb=0: no watchdog threads either).
@@ -124,12 +136,20 @@ if [[ " ${targets[*]} " == *" plan "* ]] && command -v strace >/dev/null; then
 			if (call == "openat" && $0 ~ /O_RDONLY\) = 3$/) next
 			if (call == "read" && $1 ~ /^read\(3,/) next
 			print
-		}' "$trace" | sort | uniq -c | sort -rn | head -20)
-	if [ -z "$calls" ]; then
+		}' "$trace" | sort | uniq -c | sort -rn | head -20) || calls="(the trace could not be read)"
+	if [ "$executed" = 0 ]; then
+		# strace could not trace here (no ptrace in a sandbox): said, not taken for purity.
+		purity="not checked (strace traced nothing: $(head -c 300 "$out/logs/plan.strace.out" | tr '\n' ' '))"
+	elif [ "$executed" != "${#inputs[@]}" ]; then
+		purity="NOT checked: fuzz-plan ran $executed of ${#inputs[@]} inputs under strace (see $out/logs/plan.strace.out)"
+		status=1
+		failures+=("fuzz: plan under strace stopped after $executed of ${#inputs[@]} inputs: $(tail -n 5 "$out/logs/plan.strace.out")")
+	elif [ -z "$calls" ]; then
 		purity="pure: no system call while planning ${#inputs[@]} inputs"
 	else
 		purity="NOT pure: system calls while planning (see $trace):"$'\n'"$calls"
 		status=1
+		failures+=("fuzz: $purity")
 	fi
 fi
 
@@ -151,4 +171,6 @@ printf '%s\n' "${rows[@]}"
 printf 'total    %6s s %12s execs   %s crashes, timeouts, leaks or OOMs\n' "$((seconds * ${#targets[@]}))" "$total_execs" "$total_found"
 echo "plan purity: $purity"
 echo "wall time: $(($(date +%s) - started)) s (build $((built - started)) s)"
+# The failures again, last, where a page that shows only the end of the output has them.
+for report in "${failures[@]}"; do echo "$report"; done
 exit "$status"

@@ -28,20 +28,28 @@ mkdir -p .build
 
 passed=()
 failed=()
-# step NAME COMMAND...: runs it, records the outcome.
+failed_logs=()
+steps=0
+mkdir -p .build/steps
+# step NAME COMMAND...: runs it, records the outcome. Its output goes to the terminal and to
+# .build/steps/N.log, whose end is printed again under the summary if it failed: a CI page that
+# shows only the last lines of a run still says why.
 step() {
 	local name=$1
 	shift
+	steps=$((steps + 1))
+	local log=.build/steps/$steps.log
 	echo
 	echo "== $name"
 	local started=$SECONDS
-	"$@"
-	local status=$?
+	"$@" 2>&1 | tee "$log"
+	local status=${PIPESTATUS[0]}
 	if [ "$status" = 0 ]; then
 		passed+=("$name")
 		echo "== $name: passed ($((SECONDS - started)) s)"
 	else
 		failed+=("$name")
+		failed_logs+=("$log")
 		echo "== $name: FAILED (exit $status, $((SECONDS - started)) s)"
 	fi
 }
@@ -135,5 +143,10 @@ step "apt install the amd64 package: iter and man iter" apt_install_check
 echo
 for name in "${passed[@]}"; do echo "passed: $name"; done
 for name in "${failed[@]}"; do echo "FAILED: $name"; done
+# Last, next to the total, the end of each failed step's output.
+for log in "${failed_logs[@]}"; do
+	echo "== the end of $log:"
+	tail -n 20 "$log"
+done
 echo "total: ${#passed[@]} passed, ${#failed[@]} failed"
 [ ${#failed[@]} = 0 ]
