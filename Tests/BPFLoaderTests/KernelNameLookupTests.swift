@@ -64,4 +64,19 @@ struct KernelNameLookupTests {
         let note = try #require(plan.notes.first { $0.hasPrefix("kernel BTF names: ") })
         #expect(note.hasSuffix(", 0 more walks over its types"), "\(note)")
     }
+
+    @Test(
+        "iter update's kernel, opened before planning with the filter's names, is walked once whether the filter is on or off",
+        arguments: [("iter_task", false), ("iter_task", true), ("iter_core_layout", false), ("iter_mixed_progs", true)])
+    func oneWalkOpenedUpFront(fixture: String, mainThreadOnly: Bool) throws {
+        let object = try BPFObjectFile(bytes: ByteView(try COREFixtureData.bytes(fixture + ".bpf.o")), name: FilePath(fixture))
+        let query = try Planner.kernelNameQuery(object, options: PlanOptions(mainThreadOnly: true))
+        var kernel = KernelTypes(vmlinux: try BTF(try Self.vmlinuxBytes(), lookingUp: query))
+        kernel.names = KernelNames.make(for: kernel.vmlinux)
+        var facts = KernelFacts()
+        facts.kallsyms = ["bpf_iter_run_prog": 0xffff_ffff_8100_0000]
+        let plan = try Planner.plan(object, kernel: kernel, facts: facts, options: PlanOptions(mainThreadOnly: mainThreadOnly))
+        let note = try #require(plan.notes.first { $0.hasPrefix("kernel BTF names: ") })
+        #expect(note.hasSuffix(", 0 more walks over its types"), "\(note)")
+    }
 }

@@ -21,7 +21,7 @@ struct LinkOptionSupportTests {
             "", size: UInt32(4 * taskMembers.count),
             taskMembers.enumerated().map { ($0.element, u32, UInt32(32 * $0.offset), 0) })
         let all: [String: TypeID] = ["map": map, "cgroup": cgroup, "task": task]
-        b.structure("bpf_iter_link_info", size: 16, union: true, members.map { ($0, all[$0] ?? map, 0, 0) })
+        _ = b.structure("bpf_iter_link_info", size: 16, union: true, members.map { ($0, all[$0] ?? map, 0, 0) })
         return try b.btf()
     }
 

@@ -161,10 +161,8 @@ struct VariableTests {
             do {
                 try settings.apply(to: &maps, notes: &notes)
                 return nil
-            } catch let error as LoadError {
-                return error.description
             } catch {
-                return "\(error)"
+                return error.description
             }
         }
         #expect(apply(".data", BTFPatch(offset: 0, bytes: [1])) == "section '.data': its variables are set, but it has no map")

@@ -140,12 +140,13 @@ extension IteratorObject {
             throw .update(.oldProgram(path, id: info.programID, error))
         }
         // Whether it starts with iter's main_thread_only filter needs the kernel's offsets: the
-        // kernel's BTF is opened here, once, and planning is given it.
+        // kernel's BTF is opened here, once, and planning is given it. It is indexed looking up
+        // every name planning may need with the filter on (the filter's structs are the only
+        // names it adds), so planning walks it no more.
         var kernel: KernelTypes
         do {
-            kernel = try IteratorObject.openKernel(
-                lookingUp: BTFNameQuery(exact: MainThreadFilter.kernelNames(target: chosen.kind.target)),
-                trace: trace)
+            let names = try Planner.kernelNameQuery(file, options: PlanOptions(programName: program, mainThreadOnly: true))
+            kernel = try IteratorObject.openKernel(lookingUp: names, trace: trace)
         } catch {
             throw .object(path: self.path, error)
         }

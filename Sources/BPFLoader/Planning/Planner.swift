@@ -71,6 +71,12 @@ package enum Planner {
         try plan(object, options: options, kernel: { (_: BTFNameQuery) throws(LoadError) in kernel }, probe: { _ in facts })
     }
 
+    /// The names `plan` would look up in the kernel's BTF for `object` with `options`, for a caller
+    /// that opens the kernel itself before planning (`iter update`) and so indexes it only once.
+    static func kernelNameQuery(_ object: BPFObjectFile, options: PlanOptions) throws(LoadError) -> BTFNameQuery {
+        try kernelNameQuery(object, prepared: prepare(object), options: options)
+    }
+
     /// Every vmlinux name planning may look up, from the object alone: `bpf_iter_<target>` of each
     /// iterator program, the kernel names of its ksyms, the structs main_thread_only reads, and
     /// the essential names of the root types of every CO-RE record (those of code that is not
