@@ -53,6 +53,10 @@ struct GrammarTests {
         #expect(try parse(["--", "run", "-x.o"]).command.description == "run object=-x.o")
         #expect(message(["--x"]) == "unrecognized option '--x'")
         #expect(message(["-z"]) == "invalid option -- 'z'")
+        #expect(
+            message(["cat", "/sys/fs/bpf/x", "interval", "-1"])
+                == "'-1': no number iter takes is negative (a word starting with '-' is read as options)")
+        #expect(message(["cat", "/sys/fs/bpf/x", "interval", "2", "count", "-3.5"])?.hasPrefix("'-3.5': no number") == true)
         #expect(try parse(["-V", "pin"]).command.name == "version")
         #expect(try parse(["run", "a.o", "-h"]).command.name == "help")
     }

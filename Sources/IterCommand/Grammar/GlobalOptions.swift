@@ -58,6 +58,11 @@ struct GlobalOptions: Equatable, Sendable {
                 }
                 option.apply(&options)
             } else if arg.hasPrefix("-") && arg.bytes.count > 1 {
+                // `interval -1`: getopt reads the number as options, as bpftool's does; no word of
+                // the grammar takes a negative number, so say that rather than "invalid option".
+                if let first = arg.bytes.dropFirst().first, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(first) {
+                    throw UsageError("'\(arg)': no number iter takes is negative (a word starting with '-' is read as options)")
+                }
                 for letter in arg.bytes.dropFirst() {
                     guard let option = table.first(where: { $0.letter == letter }) else {
                         throw UsageError("invalid option -- '\(Argument(bytes: [letter]))'", showUsage: true)
