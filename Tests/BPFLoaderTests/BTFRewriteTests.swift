@@ -3,6 +3,7 @@ import BTFParser
 import Bytes
 import Foundation
 import Testing
+import TestSupport
 
 /// The object-BTF rewrites checked byte for byte: DATASEC fix-up (sizes and offsets the compiler
 /// leaves open) and sanitising for kernels without newer kinds (libbpf's exact rewrites).
@@ -138,6 +139,47 @@ struct BTFRewriteTests {
         let out = BTFSanitizer.sanitize(Self.modern(), for: support)
         #expect(Self.record(out, 9) == Self.words([0, Self.info(.enumeration, vlen: 1), 4, out.addStringOffset("a"), 1]))
         #expect(Self.record(out, 10) == Self.words([out.addStringOffset("f"), Self.info(.typedef), 9]))
+    }
+
+    @Test("a kernel that refuses an empty DATASEC (5.10, 5.11): it becomes an empty STRUCT of its size, others stay")
+    func sanitizeEmptyDataSection() throws {
+        var btf = Self.modern()
+        let rodata = btf.append(BTFType(nameOffset: btf.addString(".rodata"), body: .dataSection(size: 12, vars: [])))
+        var support = BTFSupport.all
+        support.emptyDataSections = false
+        let out = BTFSanitizer.sanitize(btf, for: support)
+        #expect(Self.record(out, rodata) == Self.words([out.addStringOffset("_rodata"), Self.info(.structure), 12]))
+        // The DATASEC with a variable is one this kernel takes.
+        #expect(Self.record(out, 11) == Self.record(btf, 11))
+        #expect(support.missingDescription == "no empty DATASEC")
+        try BTF(ByteView(out.encoded())).validate()
+        // And with every feature, the empty DATASEC is left as it is.
+        #expect(BTFSanitizer.sanitize(btf, for: .all).encoded() == btf.encoded())
+    }
+
+    @Test("planning for such a kernel: the object keeps its BTF, the .rodata map is created without it")
+    func planEmptyDataSection() throws {
+        let data = try Data(contentsOf: URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("Fixtures/iter_empty_rodata.bpf.o"))
+        let object = try BPFObjectFile(bytes: ByteView([UInt8](data)), name: "iter_empty_rodata")
+        #expect(try Planner.prepare(object).needs.emptyDataSection)
+        var old = try KernelSnapshot.facts()
+        old.btf.emptyDataSections = false
+        let kernel = try KernelSnapshot.kernel()
+        let plan = try Planner.plan(object, kernel: kernel, facts: old)
+        let loaded = try BTF(ByteView(try #require(plan.btf)))
+        let rodata = try #require(plan.maps.first { $0.name.hasSuffix(".rodata") })
+        let bss = try #require(plan.maps.first { $0.name.hasSuffix(".bss") })
+        #expect(rodata.attributes.btfValueTypeID == 0)
+        #expect(loaded.kind(of: bss.attributes.btfValueTypeID) == .dataSection)
+        for id in 1..<TypeID(loaded.typeCount) {
+            if case let .dataSection(_, vars)? = try? loaded.type(id).body { #expect(!vars.isEmpty, "[\(id)] empty DATASEC left") }
+        }
+        #expect(plan.notes.contains("map 'iter_emp.rodata': .rodata has no variables in BTF, an empty DATASEC this kernel refuses: created without BTF"))
+        // A kernel that takes it: the DATASEC stays and types the map.
+        let modern = try Planner.plan(object, kernel: kernel, facts: try KernelSnapshot.facts())
+        let modernMap = try #require(modern.maps.first { $0.name.hasSuffix(".rodata") })
+        #expect(try BTF(ByteView(try #require(modern.btf))).kind(of: modernMap.attributes.btfValueTypeID) == .dataSection)
     }
 
     @Test("a kernel with everything: the BTF is unchanged")

@@ -14,7 +14,7 @@ struct MainThreadFilterDetectionTests {
         let meta = b.structure("bpf_iter_meta", size: 8, [])
         let metaPointer = b.pointer(meta)
         let wrapper = b.structure("", size: 8, union: true, [("task", pointer, 0, 0)])
-        b.structure("bpf_iter__task", size: 16, [("meta", metaPointer, 0, 0), ("", wrapper, 64, 0)])
+        _ = b.structure("bpf_iter__task", size: 16, [("meta", metaPointer, 0, 0), ("", wrapper, 64, 0)])
         return KernelTypes(vmlinux: try b.btf())
     }
 

@@ -57,6 +57,10 @@ package struct BTFSupport: Sendable, Equatable {
     package var typeTag: Bool
     /// ENUM64 and signed ENUM (6.0).
     package var enum64: Bool
+    /// A DATASEC with no variables (5.12): what clang emits for a `.rodata` that holds only
+    /// unnamed constants (a local array's initialiser). Not an init parameter: kernels that lack
+    /// it are told by the probe alone, and every other kernel in tests and fuzzing has it.
+    package var emptyDataSections = true
 
     /// A kernel with exactly these BTF features.
     package init(loads: Bool, functions: Bool, globalFunctions: Bool, dataSections: Bool, float: Bool,
@@ -77,6 +81,7 @@ package struct BTFSupport: Sendable, Equatable {
         if !functions { missing.append("FUNC") }
         if !globalFunctions { missing.append("global FUNC") }
         if !dataSections { missing.append("DATASEC") }
+        if dataSections && !emptyDataSections { missing.append("empty DATASEC") }
         if !float { missing.append("FLOAT") }
         if !declTag { missing.append("DECL_TAG") }
         if !typeTag { missing.append("TYPE_TAG") }
@@ -88,6 +93,10 @@ package struct BTFSupport: Sendable, Equatable {
     package static let all = BTFSupport(loads: true, functions: true, globalFunctions: true, dataSections: true,
                                        float: true, declTag: true, typeTag: true, enum64: true)
     /// A kernel that cannot load BTF at all (before 4.18): the object is loaded without its BTF.
-    package static let none = BTFSupport(loads: false, functions: false, globalFunctions: false, dataSections: false,
-                                        float: false, declTag: false, typeTag: false, enum64: false)
+    package static let none: BTFSupport = {
+        var none = BTFSupport(loads: false, functions: false, globalFunctions: false, dataSections: false,
+                              float: false, declTag: false, typeTag: false, enum64: false)
+        none.emptyDataSections = false
+        return none
+    }()
 }

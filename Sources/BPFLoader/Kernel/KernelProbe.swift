@@ -6,15 +6,16 @@ import SyscallBPF
 /// libbpf's feature probes do. Only the features an object needs are probed.
 package enum KernelProbe {
     /// The kernel's facts. `kinds`: the BTF kinds the object uses (probe only those); nil probes all.
-    package static func facts(probing kinds: Set<BTFKind>? = nil) -> KernelFacts {
+    package static func facts(probing kinds: Set<BTFKind>? = nil, emptyDataSection: Bool = true) -> KernelFacts {
         let release = uname()
-        return KernelFacts(btf: btfSupport(probing: kinds), version: versionCode(release), release: release)
+        return KernelFacts(btf: btfSupport(probing: kinds, emptyDataSection: emptyDataSection), version: versionCode(release),
+                           release: release)
     }
 
     /// The facts an object needs: BTF features for the kinds it uses, and only if asked, the
     /// kernel config, kallsyms addresses and the bpf_get_attach_cookie probe.
     package static func facts(for needs: ObjectNeeds) -> KernelFacts {
-        var facts = facts(probing: needs.btfKinds)
+        var facts = facts(probing: needs.btfKinds, emptyDataSection: needs.emptyDataSection)
         if needs.kernelConfig {
             let loaded = KernelConfigFile.load(release: facts.release)
             facts.kconfig = loaded.config
@@ -63,12 +64,12 @@ package enum KernelProbe {
         return numbers[0] << 16 | min(numbers[1], 255) << 8 | min(numbers[2], 255)
     }
 
-    static func btfSupport(probing kinds: Set<BTFKind>?) -> BTFSupport {
+    static func btfSupport(probing kinds: Set<BTFKind>?, emptyDataSection: Bool) -> BTFSupport {
         func wanted(_ kind: BTFKind) -> Bool { kinds?.contains(kind) ?? true }
         let loads = accepts(probeInt())
         guard loads else { return .none }
         let functions = wanted(.function) || wanted(.functionProto) ? accepts(probeFunction(linkage: .static)) : true
-        return BTFSupport(
+        var support = BTFSupport(
             loads: true,
             functions: functions,
             globalFunctions: wanted(.function) && functions ? accepts(probeFunction(linkage: .global)) : functions,
@@ -77,6 +78,8 @@ package enum KernelProbe {
             declTag: wanted(.declTag) ? accepts(probeDeclTag()) : true,
             typeTag: wanted(.typeTag) ? accepts(probeTypeTag()) : true,
             enum64: wanted(.enum64) || wanted(.enumeration) ? accepts(probeEnum64()) : true)
+        if emptyDataSection && support.dataSections { support.emptyDataSections = accepts(probeEmptyDataSection()) }
+        return support
     }
 
     /// Whether the kernel loads a sleepable iterator program for the target whose `bpf_iter_*` FUNC
@@ -130,6 +133,14 @@ package enum KernelProbe {
         let variable = btf.append(BTFType(nameOffset: btf.addString("a"), body: .variable(type: int, linkage: .global)))
         btf.append(BTFType(nameOffset: btf.addString(".data"), body: .dataSection(size: 4, vars: [
             BTFVarSecInfo(type: variable, offset: 0, size: 4)])))
+        return btf
+    }
+
+    /// `.rodata` of 4 bytes and no variables: refused with "vlen == 0" before 5.12.
+    static func probeEmptyDataSection() -> EditableBTF {
+        var btf = EditableBTF()
+        _ = intType(&btf)
+        btf.append(BTFType(nameOffset: btf.addString(".rodata"), body: .dataSection(size: 4, vars: [])))
         return btf
     }
 

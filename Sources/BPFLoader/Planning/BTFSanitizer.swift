@@ -22,8 +22,10 @@ package enum BTFSanitizer {
             case .variable where !support.dataSections, .declTag where !support.declTag:
                 // A 1-byte INT: 4 could exceed what the variable took and fail validation.
                 out.types[index].body = .int(size: 1, encoding: [], bitOffset: 0, bits: 8)
-            case let .dataSection(_, vars) where !support.dataSections:
-                // A struct with the variables as members; dots are not valid in a struct's name.
+            case let .dataSection(_, vars) where !support.dataSections || (vars.isEmpty && !support.emptyDataSections):
+                // A struct with the variables as members; dots are not valid in a struct's name. A
+                // DATASEC without variables becomes an empty struct of its size where the kernel
+                // refuses it ("vlen == 0" before 5.12; libbpf then loads without BTF at all).
                 let name = (out.string(at: type.nameOffset) ?? "").replacingDots()
                 let members = vars.map { info in
                     BTFMember(nameOffset: out.type(info.type)?.nameOffset ?? 0, type: info.type,

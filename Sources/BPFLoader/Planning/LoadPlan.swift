@@ -174,6 +174,8 @@ package struct LoadPlan: Sendable {
 package struct ObjectNeeds: Sendable, Equatable {
     /// BTF kinds in the object's BTF (probe only these).
     package var btfKinds: Set<BTFKind> = []
+    /// A DATASEC without variables in the object's BTF: probe whether the kernel takes one.
+    package var emptyDataSection = false
     /// CONFIG_* externs: read /boot/config-$(uname -r) or /proc/config.gz.
     package var kernelConfig = false
     /// Untyped ksyms: look these names up in /proc/kallsyms.

@@ -66,8 +66,14 @@ extension Planner {
         for section in object.elf.sections {
             guard case let .globalData(kind) = object.roles[section.index], kind != .kconfig else { continue }
             index.globalData[section.index] = maps.count
-            let datasec = dataSections[section.name]
+            var datasec = dataSections[section.name]
             var map = try GlobalData.plan(object: object, section: section, kind: kind)
+            // A keyless array map's BTF value must be a DATASEC: where an empty one is rewritten
+            // (see BTFSanitizer), the map is created without BTF.
+            if let id = datasec, facts.btf.loads, !facts.btf.emptyDataSections, btf?.isEmptyDataSection(id) == true {
+                notes.append("map '\(map.name)': \(section.name) has no variables in BTF, an empty DATASEC this kernel refuses: created without BTF")
+                datasec = nil
+            }
             if let datasec { map.attributes.btfValueTypeID = datasec }
             notes.append("map '\(map.name)': \(section.name), \(map.attributes.valueSize) bytes"
                          + (datasec.map { ", BTF DATASEC [\($0)]" } ?? ""))

@@ -49,6 +49,12 @@ struct ObjectBTF {
 
     /// Every DATASEC by name (the first of each name, as `dataSection(named:)` finds it): for
     /// callers that look up every global data section, which would otherwise cost sections × types.
+    /// Whether type `id` is a DATASEC with no variables.
+    func isEmptyDataSection(_ id: TypeID) -> Bool {
+        guard case let .dataSection(_, vars)? = fixed.type(id)?.body else { return false }
+        return vars.isEmpty
+    }
+
     func dataSectionsByName() -> [String: TypeID] {
         var found: [String: TypeID] = [:]
         for (index, type) in fixed.types.enumerated() where type.kind == .dataSection {

@@ -21,9 +21,13 @@ extension Planner {
             btf?.markHiddenFunctionsStatic(object)
         }
         let (externs, undefinedFunctions) = try Externs.collect(object, btf: &btf)
-        return PreparedObject(
-            btf: btf, externs: externs, undefinedFunctions: undefinedFunctions,
-            needs: needs(kinds: kinds, externs: externs))
+        var needs = needs(kinds: kinds, externs: externs)
+        needs.emptyDataSection =
+            btf?.fixed.types.contains { type in
+                if case let .dataSection(_, vars) = type.body { return vars.isEmpty }
+                return false
+            } ?? false
+        return PreparedObject(btf: btf, externs: externs, undefinedFunctions: undefinedFunctions, needs: needs)
     }
 
     /// What the externs ask of the system, and the BTF kinds to probe (none without BTF).

@@ -606,6 +606,27 @@ t_read_type() {
   assert_out_lines 1
 }
 
+# An object whose .rodata holds only a local array's initialiser: its BTF has an empty .rodata
+# DATASEC, which 5.10 and 5.11 refuse. iter rewrites it there and keeps the program's BTF, so the
+# records still decode, from a run and from a pin.
+t_empty_rodata() {
+  run "$ITER" -d run "$FIXTURES/iter_empty_rodata.bpf.o" type pid_mark
+  assert_rc 0
+  assert_out_match '^tag="pid mark#001" pid=1$'
+  assert_err_contains "BTF loaded: id"
+  if kernel_at_least 5 12; then
+    assert_err_not_contains "empty DATASEC"
+  else
+    assert_err_match "BTF rewritten for this kernel: no (.*, )?empty DATASEC"
+    assert_err_contains "map 'iter_emp.rodata': .rodata has no variables in BTF, an empty DATASEC this kernel refuses: created without BTF"
+  fi
+  pin iter_empty_rodata.bpf.o marks
+  assert_rc 0
+  run "$ITER" cat "$T_BPF/marks" type pid_mark
+  assert_rc 0
+  assert_out_match '^tag="pid mark#001" pid=1$'
+}
+
 # ---------------------------------------------------------------- iter: externs
 
 t_kconfig_externs() {
