@@ -19,13 +19,16 @@ nonisolated(unsafe) let kernel: KernelTypes = {
     }
 }()
 
-/// Kernels iter supports: everything, and one that lacks every BTF kind after 5.2 (the sanitizer
-/// rewrites them), and one that cannot load BTF at all.
+/// Kernels iter supports: everything, and one that lacks every BTF kind after 5.2 and the empty
+/// DATASEC (the sanitizer rewrites them), and one that cannot load BTF at all.
 let factsVariants: [KernelFacts] = [
     KernelFacts(),
-    KernelFacts(btf: BTFSupport(loads: true, functions: true, globalFunctions: false, dataSections: true, float: false,
-                                declTag: false, typeTag: false, enum64: false),
-                version: 5 << 16 | 10 << 8, release: "5.10.0"),
+    KernelFacts(btf: {
+        var old = BTFSupport(loads: true, functions: true, globalFunctions: false, dataSections: true, float: false,
+                             declTag: false, typeTag: false, enum64: false)
+        old.emptyDataSections = false
+        return old
+    }(), version: 5 << 16 | 10 << 8, release: "5.10.0"),
     KernelFacts(btf: .none, version: 4 << 16 | 19 << 8, release: "4.19.0"),
 ]
 
