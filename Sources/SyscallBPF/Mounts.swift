@@ -96,6 +96,13 @@ public enum Mounts {
         }
     }
 
+    /// statfs(2) f_type of the file system holding the open file `fd`.
+    public static func fileSystemType(of fd: borrowing FileDescriptor) throws(Errno) -> Int64 {
+        let type = iter_fstatfs_type(fd.rawValue)
+        guard type != -1 else { throw Errno.current }
+        return Int64(type)
+    }
+
     /// True if `path` is on bpffs.
     public static func isBPFFS(_ path: FilePath) -> Bool {
         (try? fileSystemType(path)) == bpffsMagic

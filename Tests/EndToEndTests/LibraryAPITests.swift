@@ -132,7 +132,7 @@ struct LibraryAPITests {
         do {
             _ = try IteratorObject(path: Repo.fixture("iter_bad_target.bpf.o")).makeIterator()
             Issue.record("loaded an object whose target does not exist")
-        } catch let error as IteratorError {
+        } catch {  // typed: error is an IteratorError
             guard case .object(_, .unknownTarget(program: "dump_nothing", target: "no_such_target")) = error else {
                 Issue.record("unexpected \(error)")
                 return
@@ -141,13 +141,13 @@ struct LibraryAPITests {
         do {
             _ = try IteratorObject(path: Repo.fixture("iter_map_elem.bpf.o")).makeIterator(options: .map(.name("no_such_map")))
             Issue.record("found a map that does not exist")
-        } catch let error as IteratorError {
+        } catch {  // typed: error is an IteratorError
             #expect(error.description == "no map named 'no_such_map': No such file or directory (ENOENT)")
             #expect(error.errno?.name == "ENOENT")
         }
         do {
             _ = try IteratorObject(path: Repo.fixture("iter_verifier_reject.bpf.o")).makeIterator()
-        } catch let error as IteratorError {
+        } catch {  // typed: error is an IteratorError
             #expect(error.kernelLog?.contains("invalid mem access") == true)
         }
     }

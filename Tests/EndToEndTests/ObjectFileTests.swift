@@ -102,6 +102,22 @@ struct ObjectFileTests {
         #expect(dir.entries.isEmpty, "nothing pinned")
     }
 
+    @Test("a pinned iterator given as OBJ is refused unread: its program does not run", arguments: Repo.binaries)
+    func pinnedIterator(binary: String) throws {
+        let dir = try BPFFSDirectory("objpin")
+        let pin = dir.file("counter")
+        try #require(try run(binary, ["pin", Repo.fixture("iter_counter.bpf.o"), pin]).status == 0)
+        let reason = "it is a pin on bpffs (a pinned program, map or link), not a BPF object file; reading a pinned iterator would run it"
+        for arguments in [["info", pin], ["run", pin], ["pin", pin, dir.file("again")], ["update", pin, pin]] {
+            let outcome = try run(binary, arguments, timeout: 20)
+            #expect(outcome.status == 255, "\(arguments): \(outcome)")
+            #expect(outcome.stderr == "Error: can't open objfile \(pin): \(reason)\n", "\(arguments): \(outcome)")
+        }
+        // iter_counter adds to `calls` on each run of its program: still 0.
+        let shown = try run(binary, ["show", pin])
+        #expect(shown.stdout.contains("set calls=0"), "\(shown)")
+    }
+
     @Test("a BPF object behind a symbolic link is read", arguments: Repo.binaries)
     func symlink(binary: String) throws {
         let scratch = try Scratch()

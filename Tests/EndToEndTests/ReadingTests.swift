@@ -341,7 +341,15 @@ struct NamespaceReadingTests {
     @Test("a namespace that is not one, or of the other kind, or of no process: an Error naming it", arguments: Repo.binaries)
     func errors(binary: String) throws {
         let object = Repo.fixture("iter_task.bpf.o")
+        // A FIFO must be refused, not opened: opening one waits for a writer that never comes.
+        let fifo = FileManager.default.temporaryDirectory.appendingPathComponent("iter-ns-fifo-\(getpid())").path
+        try #require(mkfifo(fifo, 0o600) == 0)
+        defer { unlink(fifo) }
         for (words, message, status) in [
+            (["netns", fifo], "\(fifo) is not a network namespace file (/run/netns/NAME, /proc/PID/ns/net): it is a FIFO", 255),
+            (["pidns", fifo], "\(fifo) is not a pid namespace file (/proc/PID/ns/pid): it is a FIFO", 255),
+            (["netns", "/dev/null"], "/dev/null is not a network namespace file (/run/netns/NAME, /proc/PID/ns/net): it is a character device", 255),
+            (["pidns", "/proc"], "/proc is not a pid namespace file (/proc/PID/ns/pid): it is a directory", 255),
             (["netns", "/proc/version"], "/proc/version is not a network namespace file (/run/netns/NAME, /proc/PID/ns/net): * (ENOTTY)", 256 - 25),
             (["netns", "/proc/self/ns/pid"], "/proc/self/ns/pid is a pid namespace, not a network namespace", 255),
             (["pidns", "/proc/self/ns/net"], "/proc/self/ns/net is a network namespace, not a pid namespace", 255),

@@ -10,12 +10,17 @@ public enum UnsuitableObjectFile: Sendable, Equatable, CustomStringConvertible {
     case notRegular(FileKind)
     /// Larger than iter reads.
     case tooLarge(size: Int, limit: Int)
+    /// A file on bpffs: a pinned program, map or link, never an object file. Reading a pinned
+    /// iterator runs its program, so it is not read.
+    case pinned
 
     public var description: String {
         switch self {
         case let .notRegular(kind): return "it is \(kind), not a regular file"
         case let .tooLarge(size, limit):
             return "it is \(size) bytes, more than the \(limit >> 20) MiB iter reads (BPF objects are kilobytes to a few megabytes)"
+        case .pinned:
+            return "it is a pin on bpffs (a pinned program, map or link), not a BPF object file; reading a pinned iterator would run it"
         }
     }
 }
@@ -41,6 +46,9 @@ enum ObjectFileReader {
         let size: Int, openedKind: FileKind
         do { (size, openedKind) = try Files.stat(fd) } catch { throw .unreadable(path: path, error) }
         guard openedKind == .regular else { throw .unsuitable(path: path, .notRegular(openedKind)) }
+        // A pin is a regular file too, and reading a pinned iterator runs it: asked of the open
+        // file before a byte is read.
+        if (try? Mounts.fileSystemType(of: fd)) == Mounts.bpffsMagic { throw .unsuitable(path: path, .pinned) }
         // The ELF header says whether this is a BPF object at all: checked before the size, so an
         // executable or a disk image is called what it is.
         let head: [UInt8]

@@ -1,3 +1,4 @@
+import CLinuxBPF
 import SyscallBPF
 
 /// A namespace to read an iterator in, open (so it stays while this value lives): a network
@@ -27,8 +28,14 @@ public struct Namespace: CustomStringConvertible {
 
     /// Opens `path`, which must be a namespace of `kind`; `name` names it once its identity is known.
     init(path: FilePath, kind: NamespaceKind, name: (NamespaceIdentity) -> String?) throws(NamespaceError) {
+        // A namespace file is a regular file (on nsfs): anything else is refused before it is
+        // opened, for opening a FIFO waits for a writer and a device may act on being opened.
+        // O_NONBLOCK covers a FIFO put there between the check and the open.
+        let fileKind: FileKind?
+        do { fileKind = try Files.kind(path) } catch { throw .open(kind: kind, path: path, error) }
+        if let fileKind, fileKind != .regular { throw .notAFile(kind: kind, path: path, fileKind) }
         let fd: FileDescriptor
-        do { fd = try Files.open(path) } catch { throw .open(kind: kind, path: path, error) }
+        do { fd = try Files.open(path, flags: O_NONBLOCK | O_NOCTTY) } catch { throw .open(kind: kind, path: path, error) }
         let actual: NamespaceKind?
         do { actual = try NamespaceFiles.kind(of: fd) } catch { throw .notANamespace(kind: kind, path: path, error) }
         guard actual == kind else { throw .wrongKind(expected: kind, path: path, actual: actual) }
@@ -89,7 +96,9 @@ public struct Namespace: CustomStringConvertible {
         guard let entries = try? Files.list(namedNetworkDirectory) else { return [] }
         var found: [(name: FilePath, identity: NamespaceIdentity)] = []
         for entry in entries.sorted(by: { $0.name.bytes.lexicographicallyPrecedes($1.name.bytes) }) where !entry.isDirectory {
-            guard let fd = try? Files.open(namedNetworkDirectory.appending(entry.name)),
+            // Whatever else sits in /run/netns (a FIFO) must not make the open wait.
+            guard (try? Files.kind(namedNetworkDirectory.appending(entry.name))) == .regular,
+                let fd = try? Files.open(namedNetworkDirectory.appending(entry.name), flags: O_NONBLOCK | O_NOCTTY),
                 (try? NamespaceFiles.kind(of: fd)) == .network,
                 let identity = try? NamespaceFiles.identity(of: fd)
             else { continue }
@@ -169,6 +178,8 @@ public enum NamespaceError: Error, Sendable, Equatable, CustomStringConvertible 
     case open(kind: NamespaceKind, path: FilePath, Errno)
     /// The file is not a namespace (NS_GET_NSTYPE refused it).
     case notANamespace(kind: NamespaceKind, path: FilePath, Errno)
+    /// The path names no regular file (a FIFO, a directory, a device), so no namespace either.
+    case notAFile(kind: NamespaceKind, path: FilePath, FileKind)
     /// The file is a namespace of another kind (nil: one iter does not read in).
     case wrongKind(expected: NamespaceKind, path: FilePath, actual: NamespaceKind?)
     /// No process has this pid.
@@ -180,7 +191,7 @@ public enum NamespaceError: Error, Sendable, Equatable, CustomStringConvertible 
     public var errno: Errno? {
         switch self {
         case let .open(_, _, e), let .notANamespace(_, _, e): return e
-        case .wrongKind: return nil
+        case .wrongKind, .notAFile: return nil
         case .noProcess: return .ESRCH
         case .vanished: return .ENOENT
         }
@@ -191,13 +202,25 @@ public enum NamespaceError: Error, Sendable, Equatable, CustomStringConvertible 
         case let .open(kind, path, errno):
             return "can't open \(kind) namespace \(path): \(errno.description)"
         case let .notANamespace(kind, path, errno):
-            return "\(path) is not a \(kind) namespace file (/run/netns/NAME, /proc/PID/ns/\(kind.procName)): \(errno.description)"
+            return "\(path) is not a \(kind) namespace file (\(kind.fileExamples)): \(errno.description)"
+        case let .notAFile(kind, path, fileKind):
+            return "\(path) is not a \(kind) namespace file (\(kind.fileExamples)): it is \(fileKind)"
         case let .wrongKind(expected, path, actual):
             return "\(path) is a \(actual.map { "\($0) namespace" } ?? "namespace of another kind"), not a \(expected) namespace"
         case let .noProcess(kind, pid):
             return "can't find the \(kind) namespace of process \(pid): no such process"
         case let .vanished(kind, path):
             return "\(kind) namespace \(path) went away"
+        }
+    }
+}
+
+extension NamespaceKind {
+    /// Where files of this kind are found, for messages.
+    var fileExamples: String {
+        switch self {
+        case .network: return "/run/netns/NAME, /proc/PID/ns/net"
+        case .pid: return "/proc/PID/ns/pid"
         }
     }
 }

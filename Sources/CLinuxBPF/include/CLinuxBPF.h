@@ -106,6 +106,13 @@ static inline long long iter_statfs_type(const char *path) {
     return (long long)st.f_type;
 }
 
+/// fstatfs(2) f_type of an open file.
+static inline long long iter_fstatfs_type(int fd) {
+    struct statfs st;
+    if (fstatfs(fd, &st) != 0) return -1;
+    return (long long)st.f_type;
+}
+
 /// stat(2) or lstat(2) kind (iter_mode_kind) without exposing struct stat; -1 with errno set.
 static inline int iter_path_kind(const char *path, int follow) {
     struct stat st;
