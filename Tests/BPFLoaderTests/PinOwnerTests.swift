@@ -66,7 +66,11 @@ struct PinOwnerTests {
         #expect(throws: PinOwnerError.invalid(":")) { try owner(":") }
         #expect(throws: PinOwnerError.invalid("a:b:c")) { try owner("a:b:c") }
         // 2^32 - 1 is chown's "unchanged", never an id.
-        #expect(throws: PinOwnerError.noSuchUser("4294967295")) { try owner("4294967295") }
+        #expect(throws: PinOwnerError.idOutOfRange("4294967295", group: false)) { try owner("4294967295") }
+        #expect(throws: PinOwnerError.idOutOfRange("99999999999", group: true)) { try owner("0:99999999999") }
+        #expect(
+            PinOwnerError.idOutOfRange("4294967295", group: false).description
+                == "owner '4294967295': user ids go from 0 to 4294967294 (4294967295 is chown's 'leave unchanged')")
         #expect(throws: PinOwnerError.noSuchUser("-1")) { try owner("-1") }
         #expect(PinOwnerError.noSuchUser("ghost").description == "owner 'ghost': no such user in /etc/passwd (and not a number)")
         #expect(

@@ -22,6 +22,10 @@ struct ValuePathTests {
             ("cfg[x]", "'[x]' is not an index (a number from 0)"),
             ("cfg x", "' ' at 3: expected '.member' or '[index]'"),
             ("cfg-x", "'-' at 3: expected '.member' or '[index]'"),
+            // A character is shown whole and counted as one, however many bytes it takes.
+            ("té", "'é' at 1: expected '.member' or '[index]'"),
+            ("aé.é", "'é' at 1: expected '.member' or '[index]'"),
+            ("a.€", "'€' at 2 cannot start a name"),
         ]
         for (text, reason) in bad {
             #expect(failure { () throws(BTFPathError) in try BTFPath(parsing: text) } == .syntax(text: text, reason: reason), "\(text)")

@@ -90,12 +90,18 @@ struct ReadingTests {
         let missing = try run(binary, ["cat", dir.file("nothing")])
         #expect(missing.status == 254)
         #expect(missing.stderr == "Error: bpf obj get (\(dir.file("nothing"))): No such file or directory (ENOENT)\n")
-        let directory = try run(binary, ["cat", dir.path])
-        #expect(directory.status == 255)
-        #expect(directory.stderr == "Error: \(dir.path) is a directory, not a pinned iterator\n")
-        let notBPFFS = try run(binary, ["cat", "/proc/version"])
-        #expect(notBPFFS.status == 255)
-        #expect(notBPFFS.stderr == "Error: /proc/version is not on bpffs, so it is not a pinned iterator\n")
+        // cat, show and update say the same of a path that cannot be a pin.
+        let object = Repo.fixture("iter_task.bpf.o")
+        for command in [["cat", dir.path], ["show", dir.path], ["update", dir.path, object]] {
+            let directory = try run(binary, command)
+            #expect(directory.status == 255, "\(command): \(directory)")
+            #expect(directory.stderr == "Error: \(dir.path) is a directory, not a pinned iterator\n", "\(command)")
+        }
+        for command in [["cat", "/proc/version"], ["show", "/proc/version"], ["update", "/proc/version", object]] {
+            let notBPFFS = try run(binary, command)
+            #expect(notBPFFS.status == 255, "\(command): \(notBPFFS)")
+            #expect(notBPFFS.stderr == "Error: /proc/version is not on bpffs, so it is not a pinned iterator\n", "\(command)")
+        }
         // A pinned map: one of our pinned program's own maps (they live as long as the pin),
         // pinned with bpftool when it is there.
         if Repo.hasBpftool {

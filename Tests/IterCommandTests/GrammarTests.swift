@@ -53,12 +53,21 @@ struct GrammarTests {
         #expect(try parse(["--", "run", "-x.o"]).command.description == "run object=-x.o")
         #expect(message(["--x"]) == "unrecognized option '--x'")
         #expect(message(["-z"]) == "invalid option -- 'z'")
+        #expect(message(["run", "a.o", "prog", "x", "prog", "y"]) == "'prog' given twice")
+        #expect(message(["run", "a.o", "set", "a\u{1}=1"])?.hasPrefix("set a\u{1}=1: 'a\u{1}' is not a variable path") == true)
         #expect(
             message(["cat", "/sys/fs/bpf/x", "interval", "-1"])
                 == "'-1': no number iter takes is negative (a word starting with '-' is read as options)")
         #expect(message(["cat", "/sys/fs/bpf/x", "interval", "2", "count", "-3.5"])?.hasPrefix("'-3.5': no number") == true)
         #expect(try parse(["-V", "pin"]).command.name == "version")
         #expect(try parse(["run", "a.o", "-h"]).command.name == "help")
+    }
+
+    @Test("an error is one line: control characters from the user's words are written as \\xHH")
+    func oneLineErrors() {
+        #expect(Console.oneLine("no program named 'a\nb'") == "no program named 'a\\x0ab'")
+        #expect(Console.oneLine("\t\u{7f}\r") == "\\x09\\x7f\\x0d")
+        #expect(Console.oneLine("plain 'é' text") == "plain 'é' text")
     }
 
     @Test("bpftool form: the object word comes first")

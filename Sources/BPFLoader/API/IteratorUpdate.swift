@@ -111,6 +111,7 @@ extension IteratorObject {
         pinnedAt path: FilePath, program: String?, settings: [VariableAssignment] = [], verifierLog: Bool, trace: (String) -> Void,
         beforeReplacing: () -> Void
     ) throws(IteratorError) -> IteratorUpdate {
+        do { try PinnedIterator.checkPath(path) } catch { throw .pinned(error) }
         let link: OwnedDescriptor
         do { link = OwnedDescriptor(try BPFObject.get(path)) } catch {
             throw .update(.open(path, error, onBPFFS: error != .EACCES && error != .EPERM || Mounts.isBPFFS(path.directory)))

@@ -71,9 +71,12 @@ package struct AccountDatabase: Sendable {
 
     /// A decimal id below 2^32 - 1 (which chown reserves for "unchanged").
     static func number(_ text: String) -> UInt32? {
-        guard !text.isEmpty, text.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }),
-            let value = UInt32(text), value != UInt32.max
-        else { return nil }
+        guard isDigits(text), let value = UInt32(text), value != UInt32.max else { return nil }
         return value
+    }
+
+    /// Only decimal digits (and at least one): a number, whether or not it is a valid id.
+    static func isDigits(_ text: String) -> Bool {
+        !text.isEmpty && text.utf8.allSatisfy { $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }
     }
 }

@@ -35,6 +35,8 @@ public struct PinOwner: Equatable, Sendable, CustomStringConvertible {
             } else if let id = AccountDatabase.number(name) {
                 user = id
                 loginGroup = accounts.user(id: id)?.group
+            } else if AccountDatabase.isDigits(name) {
+                throw .idOutOfRange(name, group: false)
             } else {
                 throw .noSuchUser(name)
             }
@@ -45,6 +47,8 @@ public struct PinOwner: Equatable, Sendable, CustomStringConvertible {
                 group = found.id
             } else if let id = AccountDatabase.number(name) {
                 group = id
+            } else if AccountDatabase.isDigits(name) {
+                throw .idOutOfRange(name, group: true)
             } else {
                 throw .noSuchGroup(name)
             }
@@ -98,12 +102,16 @@ public enum PinOwnerError: Error, Equatable, Sendable, CustomStringConvertible {
     case noSuchGroup(String)
     /// `USER:` for a user (a number) that /etc/passwd does not list, so it has no login group.
     case noLoginGroup(String)
+    /// A number past the last id (4294967295 is chown's "leave unchanged").
+    case idOutOfRange(String, group: Bool)
 
     public var description: String {
         switch self {
         case let .invalid(text): return "owner '\(text)': expected USER, USER:GROUP, USER: or :GROUP"
         case let .noSuchUser(name): return "owner '\(name)': no such user in /etc/passwd (and not a number)"
         case let .noSuchGroup(name): return "group '\(name)': no such group in /etc/group (and not a number)"
+        case let .idOutOfRange(text, group):
+            return "\(group ? "group" : "owner") '\(text)': \(group ? "group" : "user") ids go from 0 to 4294967294 (4294967295 is chown's 'leave unchanged')"
         case let .noLoginGroup(name): return "owner '\(name):': user \(name) is not in /etc/passwd, so it has no login group; name the group"
         }
     }

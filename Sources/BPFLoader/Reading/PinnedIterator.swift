@@ -26,11 +26,7 @@ public struct PinnedIterator: IteratorReading {
     /// about it, an iterator link.
     public init(path: FilePath) throws(IteratorError) {
         self.path = path
-        let kind: FileKind?
-        do { kind = try Files.kind(path) } catch { throw .pinned(.open(path: path, error)) }
-        guard let kind else { throw .pinned(.open(path: path, .ENOENT)) }
-        guard kind != .directory else { throw .pinned(.directory(path: path)) }
-        guard Mounts.isBPFFS(path) else { throw .pinned(.notOnBPFFS(path: path)) }
+        do { try PinnedIterator.checkPath(path) } catch { throw .pinned(error) }
         let fd: FileDescriptor
         do {
             fd = try BPFObject.get(path)
@@ -51,6 +47,16 @@ public struct PinnedIterator: IteratorReading {
         link = info
         program = PinnedIterator.programInfo(id: info.programID)
         linkFD = OwnedDescriptor(fd)
+    }
+
+    /// What every command that takes a pin's path asks first (cat, show, update), so that each
+    /// says the same of a path that cannot be a pin: there is a file, not a directory, on bpffs.
+    package static func checkPath(_ path: FilePath) throws(PinnedIteratorError) {
+        let kind: FileKind?
+        do { kind = try Files.kind(path) } catch { throw .open(path: path, error) }
+        guard let kind else { throw .open(path: path, .ENOENT) }
+        guard kind != .directory else { throw .directory(path: path) }
+        guard Mounts.isBPFFS(path) else { throw .notOnBPFFS(path: path) }
     }
 
     /// The info of program `id`, if iter may ask (BPF_PROG_GET_FD_BY_ID needs CAP_SYS_ADMIN).

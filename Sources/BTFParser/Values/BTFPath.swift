@@ -27,11 +27,19 @@ public struct BTFPath: Hashable, Sendable, CustomStringConvertible {
         let bytes = Array(text.utf8)
         var at = 0
         func fail(_ reason: String) -> BTFPathError { .syntax(text: text, reason: reason) }
+        // The character at byte `at`, whole (`é`, not its first byte read as Latin-1), and where
+        // it is counted in characters, as the user counts.
+        func shown(_ at: Int) -> String {
+            let lead = bytes[at]
+            let length = lead < 0x80 ? 1 : lead >= 0xf0 ? 4 : lead >= 0xe0 ? 3 : lead >= 0xc0 ? 2 : 1
+            let character = String(decoding: bytes[at..<min(bytes.count, at + length)], as: UTF8.self)
+            return "'\(character)' at \(String(decoding: bytes[..<at], as: UTF8.self).unicodeScalars.count)"
+        }
         func identifier() throws(BTFPathError) -> String {
             let start = at
             while at < bytes.count, BTFPath.isIdentifierByte(bytes[at], first: at == start) { at += 1 }
             guard at > start else {
-                throw fail(at < bytes.count ? "'\(Unicode.Scalar(bytes[at]))' at \(at) cannot start a name" : "a name is missing at the end")
+                throw fail(at < bytes.count ? "\(shown(at)) cannot start a name" : "a name is missing at the end")
             }
             return String(decoding: bytes[start..<at], as: UTF8.self)
         }
@@ -51,7 +59,7 @@ public struct BTFPath: Hashable, Sendable, CustomStringConvertible {
                 steps.append(.index(index))
                 at = close + 1
             default:
-                throw fail("'\(Unicode.Scalar(bytes[at]))' at \(at): expected '.member' or '[index]'")
+                throw fail("\(shown(at)): expected '.member' or '[index]'")
             }
         }
         self.steps = steps

@@ -110,14 +110,18 @@ struct ShowCommand: Subcommand {
 
     /// Opens the pin at `path`; if there is none and `path` holds the escapes `iter show` prints
     /// for bytes that are not UTF-8 (`\xff`), the path they spell.
-    static func open(_ path: FilePath) throws(CommandFailure) -> (FilePath, OwnedDescriptor) {
+    static func open(_ given: FilePath) throws(CommandFailure) -> (FilePath, OwnedDescriptor) {
+        var path = given
+        if (try? Files.kind(given)) == nil, let string = given.string, let unescaped = FilePath(escaped: string),
+           (try? Files.kind(unescaped)) != nil {
+            path = unescaped
+        }
+        do { try PinnedIterator.checkPath(path) } catch {
+            throw CommandFailure(error.description, exitCode: error.errno?.exitCode ?? CommandFailure.malformedExitCode)
+        }
         do {
             return (path, OwnedDescriptor(try BPFObject.get(path)))
         } catch {
-            if error == .ENOENT, let string = path.string, let unescaped = FilePath(escaped: string),
-               let fd = try? BPFObject.get(unescaped) {
-                return (unescaped, OwnedDescriptor(fd))
-            }
             // bpffs's own files (maps.debug, progs.debug: names with a dot, which only the kernel
             // makes) exist but bpf(2) answers ENOENT for them.
             if error == .ENOENT, (try? Files.kind(path)) != nil {

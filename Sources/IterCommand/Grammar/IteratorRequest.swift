@@ -34,10 +34,16 @@ extension Clause where Command: IteratorCommand {
     static var object: [Clause<Command>] {
         [
             Clause(keyword: "prog") { (words, command) throws(UsageError) in
+                guard command.iterator.program == nil else { throw UsageError("'prog' given twice") }
                 command.iterator.program = try words.next("'prog' needs a program name").text
             },
             Clause(keyword: "set") { (words, command) throws(UsageError) in
-                let text = try words.next("'set' needs NAME=VALUE").text
+                let word = try words.next("'set' needs NAME=VALUE")
+                // Names are C identifiers and values text: bytes that are no UTF-8 fit neither.
+                guard String(validating: word.bytes, as: UTF8.self) != nil else {
+                    throw UsageError("set \(word): not valid UTF-8 (names are C identifiers, values text or numbers)")
+                }
+                let text = word.text
                 do throws(IteratorError) {
                     command.iterator.settings.append(try VariableAssignment(parsing: text))
                 } catch {

@@ -63,10 +63,26 @@ struct Console {
         if json {
             let failedBefore = stdoutError != nil
             emit(.object([("error", .string(message))]))
-            if failedBefore || stdoutError != nil { err("Error: " + message) }
+            if failedBefore || stdoutError != nil { err("Error: " + Console.oneLine(message)) }
         } else {
-            err("Error: " + message)
+            err("Error: " + Console.oneLine(message))
         }
+    }
+
+    /// An error is one line: control characters that came with the user's words (a newline in a
+    /// program name, a variable path, an owner) are written as `\xHH`, as paths write theirs.
+    static func oneLine(_ text: String) -> String {
+        guard text.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7f }) else { return text }
+        var out = ""
+        for scalar in text.unicodeScalars {
+            if scalar.value < 0x20 || scalar.value == 0x7f {
+                let digits = Array("0123456789abcdef")
+                out += "\\x" + String(digits[Int(scalar.value >> 4)]) + String(digits[Int(scalar.value & 0xf)])
+            } else {
+                out.unicodeScalars.append(scalar)
+            }
+        }
+        return out
     }
 
     /// Writes all of `text`; the errno if that failed. (A failed write to stderr is not worth an
