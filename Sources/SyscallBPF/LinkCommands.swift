@@ -56,6 +56,16 @@ public struct IteratorLinkOptions {
 
 /// What the kernel reports about an iterator link.
 public struct LinkInfo: Sendable, Equatable {
+    /// `enum bpf_link_type` as bpftool names its values (`raw_tracepoint`, `tracing`, …), for
+    /// messages about a link that is not an iterator's; the number for one newer than this list.
+    public static func typeName(_ type: UInt32) -> String {
+        let names = [
+            "unspec", "raw_tracepoint", "tracing", "cgroup", "iter", "netns", "xdp", "perf_event", "kprobe_multi",
+            "struct_ops", "netfilter", "tcx", "uprobe_multi", "netkit", "sockmap",
+        ]
+        return type < names.count ? names[Int(type)] : "type \(type)"
+    }
+
     /// `bpf_link_info.type`: `enum bpf_link_type` (BPF_LINK_TYPE_ITER for iterator links).
     public var type: UInt32
     /// `bpf_link_info.id`.

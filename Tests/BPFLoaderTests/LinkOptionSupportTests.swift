@@ -122,6 +122,7 @@ struct LinkOptionSupportTests {
             UpdateError.programChanged(path, was: 3, now: nil).description
                 == "the program of the iterator at /sys/fs/bpf/x changed meanwhile (was program 3, now gone); nothing was replaced: Operation not permitted (EPERM)")
         #expect(UpdateError.notALink(path, .map).errno == nil)
-        #expect(UpdateError.notAnIteratorLink(path, linkType: 2).description == "/sys/fs/bpf/x is a pinned link of type 2, not an iterator link")
+        #expect(UpdateError.notAnIteratorLink(path, linkType: 2).description == "/sys/fs/bpf/x is a pinned tracing link, not an iterator link")
+        #expect(UpdateError.notAnIteratorLink(path, linkType: 99).description == "/sys/fs/bpf/x is a pinned type 99 link, not an iterator link")
     }
 }

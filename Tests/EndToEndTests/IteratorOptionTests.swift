@@ -45,6 +45,24 @@ struct IteratorOptionTests {
         #expect(try run(binary, ["show", dir.file("t")]).stdout.contains("target task  tid \(other)\n"))
     }
 
+    @Test("task tid/pid of no task: run refuses it, pin warns (its reader may be in another pid namespace)", arguments: Repo.binaries)
+    func absentTask(binary: String) throws {
+        // Past PID_MAX_LIMIT (4194304): no task anywhere has this id.
+        let id = "4194305"
+        for (word, what) in [("tid", "thread"), ("pid", "process")] {
+            let outcome = try run(binary, ["run", Repo.fixture("iter_task.bpf.o"), "task", word, id])
+            #expect(outcome.status == 255, "\(outcome)")
+            #expect(outcome.stderr == "Error: task \(word) \(id): no \(what) has this id in this pid namespace (the iterator would show nothing)\n")
+            #expect(outcome.stdout.isEmpty)
+        }
+        let dir = try BPFFSDirectory("absent")
+        let pinned = try run(binary, ["pin", Repo.fixture("iter_task.bpf.o"), dir.file("t"), "task", "tid", id])
+        #expect(pinned.status == 0, "\(pinned)")
+        #expect(
+            pinned.stderr
+                == "Warning: task tid \(id): no thread has this id in this pid namespace now: reading \(dir.file("t")) shows nothing unless its reader's pid namespace has one\n")
+    }
+
     @Test("task pid_fd: the process behind a pidfd", arguments: Repo.binaries)
     func pidFD(binary: String) throws {
         let child = try Self.threadedProcess()

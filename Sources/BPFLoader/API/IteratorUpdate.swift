@@ -66,7 +66,7 @@ public enum UpdateError: Error, Equatable, Sendable, CustomStringConvertible {
                 ? "bpf obj get (\(path)): \(e.description)"
                 : "bpf obj get (\(path)): directory not in bpf file system (bpffs): \(e.description)"
         case let .notALink(path, kind): return "\(path) is a pinned \(kind), not an iterator link"
-        case let .notAnIteratorLink(path, type): return "\(path) is a pinned link of type \(type), not an iterator link"
+        case let .notAnIteratorLink(path, type): return "\(path) is a pinned \(LinkInfo.typeName(type)) link, not an iterator link"
         case let .linkInfo(path, e): return "can't get info of the link at \(path): \(e.description)"
         case let .targetDiffers(program, target, path, linkTarget):
             return "program \(program) iterates '\(target)', but the iterator at \(path) iterates '\(linkTarget)':"

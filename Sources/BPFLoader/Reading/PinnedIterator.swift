@@ -141,7 +141,7 @@ public enum PinnedIteratorError: Error, Sendable, Equatable, CustomStringConvert
         case let .directory(path): return "\(path) is a directory, not a pinned iterator"
         case let .notOnBPFFS(path): return "\(path) is not on bpffs, so it is not a pinned iterator"
         case let .notALink(path, kind): return "\(path) is a pinned \(kind), not an iterator link"
-        case let .notAnIterator(path, type): return "\(path) is not an iterator link (link type \(type))"
+        case let .notAnIterator(path, type): return "\(path) is a pinned \(LinkInfo.typeName(type)) link, not an iterator link"
         }
     }
 }

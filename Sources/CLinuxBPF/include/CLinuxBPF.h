@@ -106,6 +106,12 @@ static inline long long iter_statfs_type(const char *path) {
     return (long long)st.f_type;
 }
 
+/// Whether a task with this id (a thread or a process) is in the caller's pid namespace:
+/// kill(2) with signal 0 checks without sending; EPERM means it exists but is not ours.
+static inline int iter_task_exists(int id) {
+    return kill(id, 0) == 0 || errno == EPERM;
+}
+
 /// fstatfs(2) f_type of an open file.
 static inline long long iter_fstatfs_type(int fd) {
     struct statfs st;

@@ -92,7 +92,11 @@ struct PinCommand: Subcommand, IteratorCommand {
             "program array '\(name)' is not pinned: the kernel empties it when iter exits, so tail calls through it "
                 + "will find no program when \(path) is read; declare it with __uint(pinning, LIBBPF_PIN_BY_NAME) to keep it"
         }
-        if !console.json { for warning in warnings { console.warning(warning) } }
+        var all = warnings
+        if case let .task(selection) = self.iterator.options, let absent = selection.absentTask {
+            all.append(absent + " now: reading \(path) shows nothing unless its reader's pid namespace has one")
+        }
+        if !console.json { for warning in all { console.warning(warning) } }
         guard console.json else { return }
         var fields: [(String, JSONValue)] = [
             ("path", .string(path.description)),

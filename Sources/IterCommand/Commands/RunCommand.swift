@@ -26,6 +26,10 @@ struct RunCommand: Subcommand, IteratorCommand, ReadingCommand {
     }
 
     func run(_ context: CommandContext) throws(CommandFailure) {
+        // Read here, so in this pid namespace: a task that is not in it would show nothing.
+        if reading.namespaces?.kind != .pid, case let .task(selection) = iterator.options, let absent = selection.absentTask {
+            throw CommandFailure(absent + " (the iterator would show nothing)")
+        }
         let iterator = try self.iterator.makeIterator(console: context.console)
         try ReadSession(
             source: iterator, request: reading, console: context.console,

@@ -134,7 +134,7 @@ struct ShowCommand: Subcommand {
     static func linkInfo(_ fd: borrowing FileDescriptor, what: String) throws(CommandFailure) -> LinkInfo {
         let info: LinkInfo
         do { info = try BPFLink.info(fd) } catch { throw CommandFailure("can't get info of \(what)", errno: error) }
-        guard info.type == iteratorLinkType else { throw CommandFailure("\(what) is not an iterator link (link type \(info.type))") }
+        guard info.type == iteratorLinkType else { throw CommandFailure("\(what) is a \(LinkInfo.typeName(info.type)) link, not an iterator link") }
         return info
     }
 
