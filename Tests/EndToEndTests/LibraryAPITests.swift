@@ -133,10 +133,13 @@ struct LibraryAPITests {
             _ = try IteratorObject(path: Repo.fixture("iter_bad_target.bpf.o")).makeIterator()
             Issue.record("loaded an object whose target does not exist")
         } catch {  // typed: error is an IteratorError
-            guard case .object(_, .unknownTarget(program: "dump_nothing", target: "no_such_target")) = error else {
+            // Public: the phase and the line; the pipeline's typed cause is the package's own.
+            guard case let .object(_, objectError) = error, case .unknownTarget(program: "dump_nothing", target: "no_such_target") = objectError.cause
+            else {
                 Issue.record("unexpected \(error)")
                 return
             }
+            #expect(objectError.phase == .load)
         }
         do {
             _ = try IteratorObject(path: Repo.fixture("iter_map_elem.bpf.o")).makeIterator(options: .map(.name("no_such_map")))

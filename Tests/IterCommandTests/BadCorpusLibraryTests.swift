@@ -19,11 +19,11 @@ struct BadCorpusLibraryTests {
         do {
             object = try IteratorObject(path: path)
         } catch {
-            guard case let .object(_, loadError) = error else {
+            guard case let .object(_, objectError) = error else {
                 Issue.record("opening \(path) failed outside the object: \(error)")
                 return nil
             }
-            return CommandFailure(loadError, object: FilePath(path))
+            return CommandFailure(objectError.cause, object: FilePath(path))
         }
         let kernel = try KernelSnapshot.kernel(), facts = try KernelSnapshot.facts()
         do {

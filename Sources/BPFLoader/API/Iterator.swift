@@ -62,7 +62,7 @@ public struct Iterator: IteratorReading {
     /// writes with `bpf_seq_write`.
     public func recordType(named name: String) throws(IteratorError) -> RecordType {
         let btf: ObjectBTF?
-        do { btf = try ObjectBTF.load(object) } catch { throw .object(path: object.name, error) }
+        do { btf = try ObjectBTF.load(object) } catch { throw .object(path: object.name, ObjectError(error)) }
         guard let btf else { throw .records(program: program, .noBTF) }
         do { return try RecordType.find(name, in: btf.original) } catch { throw .records(program: program, error) }
     }

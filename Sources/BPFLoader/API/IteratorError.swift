@@ -5,7 +5,7 @@ import SyscallBPF
 /// failed.
 public enum IteratorError: Error, CustomStringConvertible {
     /// The object could not be read, parsed, planned or loaded.
-    case object(path: FilePath, LoadError)
+    case object(path: FilePath, ObjectError)
     /// The object file could not be opened or read.
     case unreadable(path: FilePath, Errno)
     /// The path is not a file iter reads as an object (a FIFO, a device, a file too large).
@@ -68,6 +68,25 @@ public enum IteratorError: Error, CustomStringConvertible {
         case let .records(program, error): return "program \(program): \(error.description)"
         }
     }
+}
+
+/// Why an object could not be read, parsed, planned or loaded: one line for a person, the phase
+/// in bpftool's words, the errno of a failed system call and the kernel's log. The pipeline's own
+/// typed cause (`LoadError`, with its CO-RE and BTF details) stays inside the package.
+public struct ObjectError: Error, CustomStringConvertible {
+    /// What went wrong, as the planner and executor said it.
+    package let cause: LoadError
+
+    package init(_ cause: LoadError) { self.cause = cause }
+
+    /// Opening (the file and its structure) or loading (kernel types, BTF, maps, the verifier).
+    public var phase: LoadPhase { cause.phase }
+    /// The errno of a failed system call, if that is what this is.
+    public var errno: Errno? { cause.errno }
+    /// The verifier's (or BTF checker's) log, when the kernel rejected the object.
+    public var kernelLog: String? { cause.kernelLog }
+
+    public var description: String { cause.description }
 }
 
 /// Why `BPF_LINK_CREATE` failed or did not do what was asked.

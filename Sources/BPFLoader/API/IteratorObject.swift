@@ -51,7 +51,7 @@ public struct IteratorObject {
 
     init(bytes: [UInt8], name: FilePath, path: FilePath) throws(IteratorError) {
         self.path = path
-        do { file = try BPFObjectFile(bytes: ByteView(bytes), name: name) } catch { throw .object(path: path, error) }
+        do { file = try BPFObjectFile(bytes: ByteView(bytes), name: name) } catch { throw .object(path: path, ObjectError(error)) }
     }
 
     /// The iterator programs, in section order (the first one loaded by default is the one
@@ -144,7 +144,7 @@ public struct IteratorObject {
         } catch {
             // A setting that does not fit the object is the caller's mistake, not the object's.
             if case let .variable(problem) = error { throw .variable(problem) }
-            throw .object(path: path, error)
+            throw .object(path: path, ObjectError(error))
         }
         let planned = (iter_monotonic_ns() - planning - opening - probing) / 1000
         trace("timing: planned \(plan.programs.count) programs in \(planned) us (and probed the kernel in \(probing / 1000) us)")
@@ -152,7 +152,7 @@ public struct IteratorObject {
         // Planning opened the kernel's BTF (or was given it): nothing plans without it.
         if let vmlinux { try check(plan, vmlinux) }
         do { return try Executor.execute(plan, verifierLog: verifierLog, debug: trace) } catch {
-            throw .object(path: path, error)
+            throw .object(path: path, ObjectError(error))
         }
     }
 

@@ -16,7 +16,7 @@ extension IteratorObject {
     /// - Throws: `IteratorError.object` when the object's BTF or map definitions are malformed.
     public var maps: [ObjectMap] {
         get throws(IteratorError) {
-            do { return try Planner.describeMaps(file) } catch { throw .object(path: path, error) }
+            do { return try Planner.describeMaps(file) } catch { throw .object(path: path, ObjectError(error)) }
         }
     }
 }

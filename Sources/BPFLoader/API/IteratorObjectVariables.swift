@@ -5,7 +5,7 @@ extension IteratorObject {
     /// - Throws: `IteratorError.object` when the object's BTF is malformed.
     public var variables: [GlobalVariable] {
         get throws(IteratorError) {
-            do { return try VariableTable.make(file, prepared: Planner.prepare(file)).variables } catch { throw .object(path: path, error) }
+            do { return try VariableTable.make(file, prepared: Planner.prepare(file)).variables } catch { throw .object(path: path, ObjectError(error)) }
         }
     }
 }

@@ -26,8 +26,8 @@ public struct IteratorUpdate: Sendable, Equatable {
 
 /// Why a pinned iterator's program could not be replaced. Nothing was changed in any case.
 public enum UpdateError: Error, Equatable, Sendable, CustomStringConvertible {
-    /// The path cannot be opened as a pinned object (`onBPFFS` false: its directory is not bpffs).
-    case open(FilePath, Errno, onBPFFS: Bool)
+    /// The pin cannot be opened (`PinnedIterator.checkPath` has made sure it is a file on bpffs).
+    case open(FilePath, Errno)
     /// The path holds another kind of object (a map, a program).
     case notALink(FilePath, BPFObjectKind)
     /// The path holds a link that is not an iterator's (`linkType`: `enum bpf_link_type`).
@@ -51,7 +51,7 @@ public enum UpdateError: Error, Equatable, Sendable, CustomStringConvertible {
     /// The errno of a failed system call, if that is what this is.
     public var errno: Errno? {
         switch self {
-        case let .open(_, e, _), let .linkInfo(_, e), let .oldProgram(_, _, e), let .mapCheck(_, _, e),
+        case let .open(_, e), let .linkInfo(_, e), let .oldProgram(_, _, e), let .mapCheck(_, _, e),
             let .unsupported(_, e), let .refused(_, e):
             return e
         case .programChanged: return .EPERM
@@ -61,10 +61,7 @@ public enum UpdateError: Error, Equatable, Sendable, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case let .open(path, e, onBPFFS):
-            return onBPFFS
-                ? "bpf obj get (\(path)): \(e.description)"
-                : "bpf obj get (\(path)): directory not in bpf file system (bpffs): \(e.description)"
+        case let .open(path, e): return "bpf obj get (\(path)): \(e.description)"
         case let .notALink(path, kind): return "\(path) is a pinned \(kind), not an iterator link"
         case let .notAnIteratorLink(path, type): return "\(path) is a pinned \(LinkInfo.typeName(type)) link, not an iterator link"
         case let .linkInfo(path, e): return "can't get info of the link at \(path): \(e.description)"
@@ -114,10 +111,10 @@ extension IteratorObject {
         do { try PinnedIterator.checkPath(path) } catch { throw .pinned(error) }
         let link: OwnedDescriptor
         do { link = OwnedDescriptor(try BPFObject.get(path)) } catch {
-            throw .update(.open(path, error, onBPFFS: error != .EACCES && error != .EPERM || Mounts.isBPFFS(path.directory)))
+            throw .update(.open(path, error))
         }
         let kind: BPFObjectKind
-        do { kind = try BPFObject.kind(of: link.fd) } catch { throw .update(.open(path, error, onBPFFS: true)) }
+        do { kind = try BPFObject.kind(of: link.fd) } catch { throw .update(.open(path, error)) }
         guard kind == .link else { throw .update(.notALink(path, kind)) }
         let info: LinkInfo
         do { info = try BPFLink.info(link.fd) } catch { throw .update(.linkInfo(path, error)) }
@@ -126,7 +123,7 @@ extension IteratorObject {
         // The target first: a program for another one costs nothing to refuse.
         let chosen: ObjectProgram
         do { chosen = file.programs[try Planner.selectProgram(file, options: PlanOptions(programName: program))] } catch {
-            throw .object(path: self.path, error)
+            throw .object(path: self.path, ObjectError(error))
         }
         guard chosen.kind.target == info.iteratorTarget else {
             throw .update(.targetDiffers(program: chosen.name, target: chosen.kind.target, path: path, linkTarget: info.iteratorTarget))
@@ -149,7 +146,7 @@ extension IteratorObject {
             let names = try Planner.kernelNameQuery(file, options: PlanOptions(programName: program, mainThreadOnly: true))
             kernel = try IteratorObject.openKernel(lookingUp: names, trace: trace)
         } catch {
-            throw .object(path: self.path, error)
+            throw .object(path: self.path, ObjectError(error))
         }
         kernel.names = KernelNames.make(for: kernel.vmlinux)
         let oldCode = (try? BPFProgram.translatedInstructions(old.fd)) ?? []

@@ -54,8 +54,8 @@ enum ObjectFileReader {
         let head: [UInt8]
         do { head = try Files.read(fd, at: 0, count: ELFHeader.size) } catch { throw .unreadable(path: path, error) }
         let header: ELFHeader
-        do { header = try ELFHeader.parse(ByteView(head)) } catch { throw .object(path: path, .elf(error)) }
-        do { try BPFObjectFile.check(header) } catch { throw .object(path: path, error) }
+        do { header = try ELFHeader.parse(ByteView(head)) } catch { throw .object(path: path, ObjectError(.elf(error))) }
+        do { try BPFObjectFile.check(header) } catch { throw .object(path: path, ObjectError(error)) }
         guard size <= sizeLimit else { throw .unsuitable(path: path, .tooLarge(size: size, limit: sizeLimit)) }
         do {
             return try Files.readAll(fd, sizeHint: size, limit: sizeLimit)

@@ -5,7 +5,7 @@ import Bytes
 /// nothing in the kernel: that one poisons its instruction (the verifier objects only if the code is
 /// reachable) and is reported in a `COREFixup`. An error here means the object itself is wrong or
 /// ambiguous for this kernel, and libbpf refuses to load it in the same cases.
-public enum COREError: Error, Equatable, Sendable, CustomStringConvertible {
+package enum COREError: Error, Equatable, Sendable, CustomStringConvertible {
     /// The record is malformed: bad instruction offset, type id, access string or spec.
     case invalidRelocation(program: String, relocation: Int, reason: String)
     /// Several kernel candidates match but give different results (libbpf: "ambiguity").
@@ -20,7 +20,7 @@ public enum COREError: Error, Equatable, Sendable, CustomStringConvertible {
     case btf(program: String, relocation: Int, BTFError)
 
     /// The program the relocation belongs to.
-    public var program: String {
+    package var program: String {
         switch self {
         case let .invalidRelocation(program, _, _), let .ambiguous(program, _, _), let .unsatisfiable(program, _, _),
              let .badInstruction(program, _, _, _), let .btf(program, _, _):
@@ -29,7 +29,7 @@ public enum COREError: Error, Equatable, Sendable, CustomStringConvertible {
     }
 
     /// The relocation's index among its section's CO-RE records (libbpf's `relo #N`).
-    public var relocation: Int {
+    package var relocation: Int {
         switch self {
         case let .invalidRelocation(_, relocation, _), let .ambiguous(_, relocation, _),
              let .unsatisfiable(_, relocation, _), let .badInstruction(_, relocation, _, _), let .btf(_, relocation, _):
@@ -38,7 +38,7 @@ public enum COREError: Error, Equatable, Sendable, CustomStringConvertible {
     }
 
     /// The message without the program: `relo #3: ...`.
-    public var reason: String {
+    package var reason: String {
         switch self {
         case let .invalidRelocation(_, relocation, reason):
             return "relo #\(relocation): invalid CO-RE relocation: \(reason)"
@@ -53,7 +53,7 @@ public enum COREError: Error, Equatable, Sendable, CustomStringConvertible {
         }
     }
 
-    public var description: String { "prog '\(program)': \(reason)" }
+    package var description: String { "prog '\(program)': \(reason)" }
 }
 
 /// What went wrong inside the matching code, before it is tied to a program and relocation.

@@ -63,11 +63,11 @@ package struct COREFixup: Sendable, Equatable, CustomStringConvertible {
 }
 
 /// A poisoned instruction's relocation, for turning a verifier log back into words.
-public struct COREPoisonNote: Sendable, Equatable, CustomStringConvertible {
+package struct COREPoisonNote: Sendable, Equatable, CustomStringConvertible {
     /// Index of the record among its section's CO-RE records (libbpf's `relo #N`).
-    public let relocation: Int
+    package let relocation: Int
     /// Why the relocation failed: what was not found in the kernel, and where.
-    public let reason: String
+    package let reason: String
 
     /// A note for relocation `relocation`, poisoned because of `reason`.
     package init(relocation: Int, reason: String) {
@@ -76,5 +76,5 @@ public struct COREPoisonNote: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// `relo #3: field 'task_struct.foo' not found in kernel`
-    public var description: String { "relo #\(relocation): \(reason)" }
+    package var description: String { "relo #\(relocation): \(reason)" }
 }

@@ -14,7 +14,7 @@ public enum LoadPhase: Sendable, Equatable {
 }
 
 /// What a function named as the program to attach is, when it is not an iterator program.
-public enum NonIteratorFunction: Sendable, Equatable {
+package enum NonIteratorFunction: Sendable, Equatable {
     /// A program of another type: libbpf's section prefix (`fentry`, `kprobe`, `xdp`).
     case program(type: String)
     /// A function that is not a program (`.text`).
@@ -23,7 +23,7 @@ public enum NonIteratorFunction: Sendable, Equatable {
 
 /// Everything that can go wrong between an object file and loaded programs, each with the section,
 /// program or map it concerns and what was expected.
-public enum LoadError: Error, CustomStringConvertible {
+package enum LoadError: Error, CustomStringConvertible {
     // Reading the object.
     /// The file is not valid ELF.
     case elf(ELFError)
@@ -108,7 +108,7 @@ public enum LoadError: Error, CustomStringConvertible {
     }
 
     /// Whether the failure happened while opening or while loading the object (bpftool's wording).
-    public var phase: LoadPhase {
+    package var phase: LoadPhase {
         switch self {
         case .elf, .notBPF, .notRelocatable, .byteOrder, .noSymbolTable, .badSection, .badProgram,
              .legacyMapsSection, .relocation, .btf, .map, .extern, .undefinedFunction, .variable:
@@ -120,7 +120,7 @@ public enum LoadError: Error, CustomStringConvertible {
     }
 
     /// The errno of a failed system call, if that is what this is (it decides the exit code).
-    public var errno: Errno? {
+    package var errno: Errno? {
         switch self {
         case let .kernelBTFUnavailable(_, e), let .mapCreate(_, e), let .mapUpdate(_, e), let .mapPin(_, _, e),
              let .mapSlot(_, _, _, e): return e
@@ -133,7 +133,7 @@ public enum LoadError: Error, CustomStringConvertible {
     }
 
     /// The verifier's (or BTF checker's) log, shown after the one-line message.
-    public var kernelLog: String? {
+    package var kernelLog: String? {
         switch self {
         case let .btfLoad(_, log): return log.isEmpty ? nil : log
         // A log of "processed 0 insns" says only that the verifier never ran: the message says so.
@@ -142,7 +142,7 @@ public enum LoadError: Error, CustomStringConvertible {
         }
     }
 
-    public var description: String {
+    package var description: String {
         switch self {
         case let .elf(error):
             return error.description

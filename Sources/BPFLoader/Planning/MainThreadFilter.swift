@@ -96,7 +96,7 @@ enum MainThreadFilter {
 
 /// Why the main_thread_only filter cannot be planned: the target is not a task target, or the
 /// kernel's BTF does not describe the fields the filter reads as expected.
-public enum MainThreadFilterError: Error, Equatable, Sendable, CustomStringConvertible {
+package enum MainThreadFilterError: Error, Equatable, Sendable, CustomStringConvertible {
     /// The program's target has no task to filter.
     case notATaskTarget(String)
     /// Kernel BTF has no such struct.
@@ -106,7 +106,7 @@ public enum MainThreadFilterError: Error, Equatable, Sendable, CustomStringConve
     /// The member is not a field of the expected size at a byte offset.
     case unexpectedMember(structure: String, member: String, size: UInt64)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case let .notATaskTarget(target):
             return "main_thread_only applies to task, task_file and task_vma iterators, not '\(target)'"

@@ -27,7 +27,7 @@ public struct CommandFailure: Error, Sendable {
     }
 
     /// A loader error under bpftool's words for its phase (`can't open objfile X: …`).
-    public init(_ error: LoadError, object: FilePath) {
+    package init(_ error: LoadError, object: FilePath) {
         var words = error.phase == .open ? "can't open objfile" : "can't load objfile"
         if case .noIteratorProgram = error { words = "can't find bpf program in objfile" }
         self.init("\(words) \(object): \(error.description)",
@@ -42,8 +42,8 @@ public struct CommandFailure: Error, Sendable {
             self.init("can't open objfile \(object)", errno: errno)
         case let .unsuitable(_, reason):
             self.init("can't open objfile \(object): \(reason.description)")
-        case let .object(_, loadError):
-            self.init(loadError, object: object)
+        case let .object(_, objectError):
+            self.init(objectError.cause, object: object)
         case let .option(option):
             self.init(option.description, exitCode: option.errno?.exitCode ?? CommandFailure.malformedExitCode)
         case let .attach(attach):
