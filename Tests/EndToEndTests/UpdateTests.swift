@@ -41,7 +41,7 @@ struct UpdateTests {
         Thread.sleep(forTimeInterval: 0.2)
         let updated = try run(binary, ["-j", "update", path, Repo.fixture("iter_counter.bpf.o")])
         Thread.sleep(forTimeInterval: 0.2)
-        FileManager.default.createFile(atPath: stop, contents: nil)
+        _ = FileManager.default.createFile(atPath: stop, contents: nil)
         watcher.waitUntilExit()
         unlink(stop)
         let watched = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)

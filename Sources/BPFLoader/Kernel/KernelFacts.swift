@@ -93,10 +93,6 @@ package struct BTFSupport: Sendable, Equatable {
     package static let all = BTFSupport(loads: true, functions: true, globalFunctions: true, dataSections: true,
                                        float: true, declTag: true, typeTag: true, enum64: true)
     /// A kernel that cannot load BTF at all (before 4.18): the object is loaded without its BTF.
-    package static let none: BTFSupport = {
-        var none = BTFSupport(loads: false, functions: false, globalFunctions: false, dataSections: false,
-                              float: false, declTag: false, typeTag: false, enum64: false)
-        none.emptyDataSections = false
-        return none
-    }()
+    package static let none = BTFSupport(loads: false, functions: false, globalFunctions: false, dataSections: false,
+                                        float: false, declTag: false, typeTag: false, enum64: false)
 }

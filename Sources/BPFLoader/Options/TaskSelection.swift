@@ -38,14 +38,12 @@ public enum TaskSelection: Equatable, Sendable, CustomStringConvertible {
     /// otherwise. The kernel takes any number and looks it up in the reader's pid namespace each
     /// time the iterator is read, so such an iterator shows nothing: `run` refuses it (unless it
     /// reads in another pid namespace), `pin` warns (its reader may be in another one).
-    public var absentTask: String? {
+    package var absentTask: String? {
         switch self {
-        case let .thread(tid) where tid <= UInt32(Int32.max) && iter_task_exists(Int32(tid)) == 0:
-            return "task tid \(tid): no thread has this id in this pid namespace"
-        case let .process(pid) where pid <= UInt32(Int32.max) && iter_task_exists(Int32(pid)) == 0:
-            return "task pid \(pid): no process has this id in this pid namespace"
-        case .thread(let id), .process(let id):
-            return id > UInt32(Int32.max) ? "task \(linkMember ?? "tid") \(id): no task has an id past \(Int32.max)" : nil
+        case let .thread(id), let .process(id):
+            guard id > UInt32(Int32.max) || iter_task_exists(Int32(id)) == 0 else { return nil }
+            let what = self == .thread(id) ? "thread" : "process"
+            return "task \(linkMember ?? "") \(id): no \(what) has this id in this pid namespace"
         case .mainThreadOnly, .processDescriptor: return nil
         }
     }

@@ -47,14 +47,19 @@ struct ObjectBTF {
         return nil
     }
 
-    /// Every DATASEC by name (the first of each name, as `dataSection(named:)` finds it): for
-    /// callers that look up every global data section, which would otherwise cost sections × types.
-    /// Whether type `id` is a DATASEC with no variables.
+    /// Whether type `id` is a DATASEC with no variables (5.10 and 5.11 refuse one).
     func isEmptyDataSection(_ id: TypeID) -> Bool {
         guard case let .dataSection(_, vars)? = fixed.type(id)?.body else { return false }
         return vars.isEmpty
     }
 
+    /// Whether any DATASEC has no variables: the kernel is then asked whether it takes one.
+    var hasEmptyDataSection: Bool {
+        fixed.types.indices.contains { isEmptyDataSection(TypeID($0 + 1)) }
+    }
+
+    /// Every DATASEC by name (the first of each name, as `dataSection(named:)` finds it): for
+    /// callers that look up every global data section, which would otherwise cost sections × types.
     func dataSectionsByName() -> [String: TypeID] {
         var found: [String: TypeID] = [:]
         for (index, type) in fixed.types.enumerated() where type.kind == .dataSection {

@@ -22,11 +22,7 @@ extension Planner {
         }
         let (externs, undefinedFunctions) = try Externs.collect(object, btf: &btf)
         var needs = needs(kinds: kinds, externs: externs)
-        needs.emptyDataSection =
-            btf?.fixed.types.contains { type in
-                if case let .dataSection(_, vars) = type.body { return vars.isEmpty }
-                return false
-            } ?? false
+        needs.emptyDataSection = btf?.hasEmptyDataSection ?? false
         return PreparedObject(btf: btf, externs: externs, undefinedFunctions: undefinedFunctions, needs: needs)
     }
 

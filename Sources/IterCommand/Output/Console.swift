@@ -76,8 +76,8 @@ struct Console {
         var out = ""
         for scalar in text.unicodeScalars {
             if scalar.value < 0x20 || scalar.value == 0x7f {
-                let digits = Array("0123456789abcdef")
-                out += "\\x" + String(digits[Int(scalar.value >> 4)]) + String(digits[Int(scalar.value & 0xf)])
+                let hex = String(scalar.value, radix: 16)
+                out += "\\x" + (hex.count == 1 ? "0" : "") + hex
             } else {
                 out.unicodeScalars.append(scalar)
             }
